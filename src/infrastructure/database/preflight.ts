@@ -1,0 +1,51 @@
+/**
+ * A cheap connection check before real work, so that a wrong or unreachable URL is reported in
+ * one line (variable, host, reason) instead of a driver stack trace, and never with the password.
+ */
+import pg from 'pg';
+import { type ConnectionTarget, redact, toPgConfig } from './database-url.js';
+
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  '28P01': 'password authentication failed',
+  '28000': 'authentication rejected',
+  '3D000': 'database does not exist',
+};
+
+export function describeConnectionFailure(target: ConnectionTarget, error: unknown): string {
+  const err = error as { code?: string; message?: string };
+  const reason = (err.code && REASONS[err.code]) ?? redact(String(err.message ?? error).split('\n')[0]!, target);
+  return `${target.source}: cannot connect to ${target.host}:${target.port} (database "${target.database}", user "${target.user}"): ${reason}`;
+}
+
+/**
+ * Connects once, creates the target schema when it is missing, and returns the server version.
+ * Throws a DatabaseUnavailableError whose message is the one line to show.
+ */
+export async function preflight(target: ConnectionTarget, { createSchema = true } = {}): Promise<string> {
+  const client = new pg.Client(toPgConfig(target));
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new DatabaseUnavailableError(describeConnectionFailure(target, error));
+  }
+  try {
+    if (createSchema && target.schema !== 'public') {
+      await client.query(`create schema if not exists ${client.escapeIdentifier(target.schema)}`);
+    }
+    const { rows } = await client.query<{ server_version: string }>('show server_version');
+    return rows[0]!.server_version;
+  } finally {
+    await client.end();
+  }
+}
