@@ -1,0 +1,23 @@
+import type { Domain } from './domain.js';
+import { newId } from './identity.js';
+
+export type AddressKind = 'mailbox' | 'alias';
+
+/**
+ * An address claimed on a domain: a mailbox or an alias. Both live in one directory so that an
+ * address is unique across them (and the database enforces it with a single unique index).
+ */
+export abstract class Address {
+  readonly id: string = newId();
+  /** Normalised `local@ascii-domain`, or `@ascii-domain` for a catch-all alias. */
+  readonly address: string;
+  readonly domain: Domain;
+  abstract readonly kind: AddressKind;
+  readonly createdAt: Date;
+
+  constructor(address: string, domain: Domain, now: Date) {
+    this.address = address;
+    this.domain = domain;
+    this.createdAt = now;
+  }
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { Collection } from '@mikro-orm/core';
+import { parseQuotaBytes } from './byte-size.js';
+import type { Alias } from './alias.js';
+import { DomainName } from './domain-name.js';
+import { AccessDeniedError, RuleViolationError, ValidationError } from './errors.js';
+import { newId, update } from './identity.js';
+import type { Mailbox } from './mailbox.js';
+import type { User } from './user.js';
+
+export type DomainStatus = 'active' | 'suspended';
+
+/** Per-domain limits; 0 means unlimited. */
+export interface DomainLimits {
+  maxMailboxes: number;
+  maxAliases: number;
+  defaultQuotaBytes: number;
+  maxQuotaBytes: number;
+}
+
+export const DEFAULT_LIMITS: DomainLimits = {
+  maxMailboxes: 0,
+  maxAliases: 0,
+  defaultQuotaBytes: 1024 ** 3, // 1 GiB
+  maxQuotaBytes: 0,
+};
+
+export const VERIFICATION_PREFIX = 'aether-verification=';
+
+/** Looks up the TXT records of a DNS name; each record is a list of character strings. */
+export type TxtResolver = (hostname: string) => Promise<string[][]>;
+
+/** A mail domain owned by a user. It receives mail only once verified and while active. */
+export class Domain {
+  readonly id: string = newId();
+  /** ASCII (punycode) form, lower-case: the stored and unique form. */
+  readonly name: string;
+  readonly owner: User;
+  readonly verificationToken: string = randomBytes(16).toString('hex');
+  readonly verified: boolean = false;
+  readonly verifiedAt: Date | null = null;
+  readonly status: DomainStatus = 'active';
+  readonly maxMailboxes: number;
+  readonly maxAliases: number;
+  readonly defaultQuotaBytes: number;
+  readonly maxQuotaBytes: number;
+  readonly createdAt: Date;
+  readonly version: number = 1;
+  readonly mailboxes = new Collection<Mailbox>(this);
+  readonly aliases = new Collection<Alias>(this);
+
+  constructor(props: { name: DomainName; owner: User; limits?: Partial<DomainLimits>; now?: Date }) {
+    props.owner.assertActive();
+    this.name = props.name.ascii;
+    this.owner = props.owner;
+    const limits = Domain.checkLimits({ ...DEFAULT_LIMITS, ...props.limits });
+    this.maxMailboxes = limits.maxMailboxes;
+    this.maxAliases = limits.maxAliases;
+    this.defaultQuotaBytes = limits.defaultQuotaBytes;
+    this.maxQuotaBytes = limits.maxQuotaBytes;
+    this.createdAt = props.now ?? new Date();
+  }
+
+  static checkLimits(limits: DomainLimits): DomainLimits {
+    for (const key of ['maxMailboxes', 'maxAliases'] as const) {
+      const value = limits[key];
+      if (!Number.isSafeInteger(value) || value < 0 || value > 1_000_000_000) {
+        throw new ValidationError('INVALID_LIMIT', `${key} must be a whole number from 0 (unlimited) upwards`);
+      }
+    }
+    const maxQuotaBytes = parseQuotaBytes(limits.maxQuotaBytes, 'maxQuotaBytes');
+    const defaultQuotaBytes = parseQuotaBytes(limits.defaultQuotaBytes, 'defaultQuotaBytes');
+    if (maxQuotaBytes > 0 && (defaultQuotaBytes === 0 || defaultQuotaBytes > maxQuotaBytes)) {
+      throw new ValidationError('INVALID_QUOTA', 'the default mailbox quota must not exceed the maximum quota');
+    }
+    return { ...limits, maxQuotaBytes, defaultQuotaBytes };
+  }
+
+  get domainName(): DomainName {
+    return DomainName.parse(this.name);
+  }
+
+  /** The name as people read it (Unicode for internationalised names). */
+  get displayName(): string {
+    return this.domainName.unicode;
+  }
+
+  get limits(): DomainLimits {
+    const { maxMailboxes, maxAliases, defaultQuotaBytes, maxQuotaBytes } = this;
+    return { maxMailboxes, maxAliases, defaultQuotaBytes, maxQuotaBytes };
+  }
+
+  /** The TXT record the owner publishes to prove control of the domain. */
+  get verificationRecord(): { type: 'TXT'; name: string; value: string } {
+    return { type: 'TXT', name: this.name, value: `${VERIFICATION_PREFIX}${this.verificationToken}` };
+  }
+
+  get receivesMail(): boolean {
+    return this.verified && this.status === 'active';
+  }
+
+  isOwnedBy(user: User): boolean {
+    return this.owner.id === user.id;
+  }
+
+  assertOwnedBy(user: User): void {
+    user.assertActive();
+    if (!this.isOwnedBy(user)) {
+      throw new AccessDeniedError('NOT_OWNER', `only the owner of ${this.displayName} may manage it`);
+    }
+  }
+
+  /** Verifies the domain from the TXT records found at its name; refuses when the proof is absent. */
+  verify(txtRecords: string[][], now = new Date()): void {
+    const expected = this.verificationRecord.value;
+    const found = txtRecords.some((chunks) => chunks.join('').trim() === expected);
+    if (!found) {
+      throw new RuleViolationError(
+        'DOMAIN_VERIFICATION_FAILED',
+        `no TXT record "${expected}" found at ${this.name}; publish it and try again`,
+      );
+    }
+    if (!this.verified) update(this, { verified: true, verifiedAt: now });
+  }
+
+  suspend(): void {
+    update(this, { status: 'suspended' });
+  }
+
+  activate(): void {
+    update(this, { status: 'active' });
+  }
+
+  changeLimits(limits: Partial<DomainLimits>): void {
+    update(this, Domain.checkLimits({ ...this.limits, ...limits }));
+  }
+
+  assertReceivesMail(): void {
+    if (!this.verified) {
+      throw new RuleViolationError('DOMAIN_NOT_VERIFIED', `${this.displayName} is not verified and receives no mail`);
+    }
+    if (this.status !== 'active') {
+      throw new RuleViolationError('DOMAIN_SUSPENDED', `${this.displayName} is suspended and receives no mail`);
+    }
+  }
+
+  /** The quota for a new mailbox: the requested one, or the domain default, within the domain maximum. */
+  quotaFor(requested?: number): number {
+    const quota = requested === undefined ? this.defaultQuotaBytes : parseQuotaBytes(requested);
+    if (this.maxQuotaBytes > 0 && (quota === 0 || quota > this.maxQuotaBytes)) {
+      throw new ValidationError('INVALID_QUOTA', `${this.displayName} allows mailbox quotas of at most ${this.maxQuotaBytes} bytes`);
+    }
+    return quota;
+  }
+
+  assertCanAddMailbox(existing: number): void {
+    if (this.maxMailboxes > 0 && existing >= this.maxMailboxes) {
+      throw new RuleViolationError('MAILBOX_LIMIT_REACHED', `${this.displayName} allows at most ${this.maxMailboxes} mailboxes`);
+    }
+  }
+
+  assertCanAddAlias(existing: number): void {
+    if (this.maxAliases > 0 && existing >= this.maxAliases) {
+      throw new RuleViolationError('ALIAS_LIMIT_REACHED', `${this.displayName} allows at most ${this.maxAliases} aliases`);
+    }
+  }
+}

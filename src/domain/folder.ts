@@ -1,0 +1,70 @@
+import { ValidationError, RuleViolationError } from './errors.js';
+import { newId, update } from './identity.js';
+import type { Mailbox } from './mailbox.js';
+
+/** IMAP special-use roles (RFC 6154) plus INBOX; a mailbox has exactly one folder of each. */
+export const FOLDER_ROLES = ['inbox', 'sent', 'drafts', 'trash', 'junk', 'archive'] as const;
+export type FolderRole = (typeof FOLDER_ROLES)[number];
+
+export const ROLE_PATHS: Record<FolderRole, string> = {
+  inbox: 'INBOX',
+  sent: 'Sent',
+  drafts: 'Drafts',
+  trash: 'Trash',
+  junk: 'Junk',
+  archive: 'Archive',
+};
+
+export const MAX_FOLDER_PATH_LENGTH = 255;
+
+export class Folder {
+  readonly id: string = newId();
+  readonly mailbox: Mailbox;
+  readonly path: string;
+  readonly role: FolderRole | null;
+  readonly createdAt: Date;
+
+  constructor(props: { mailbox: Mailbox; path: string; role?: FolderRole | null; now?: Date }) {
+    this.mailbox = props.mailbox;
+    this.role = props.role ?? null;
+    this.path = this.role ? ROLE_PATHS[this.role] : Folder.checkPath(props.path);
+    this.createdAt = props.now ?? new Date();
+  }
+
+  /** A user folder path: `/`-separated names of printable text; `INBOX` is reserved. */
+  static checkPath(path: string): string {
+    const trimmed = path.trim();
+    const segments = trimmed.split('/');
+    const ok =
+      trimmed.length > 0 &&
+      trimmed.length <= MAX_FOLDER_PATH_LENGTH &&
+      trimmed.isWellFormed() &&
+      !/\p{Cc}/u.test(trimmed) &&
+      segments.every((s) => s.trim() !== '' && s === s.trim());
+    if (!ok) {
+      throw new ValidationError(
+        'INVALID_FOLDER_PATH',
+        `a folder path is 1–${MAX_FOLDER_PATH_LENGTH} characters of printable text, with non-empty names between slashes`,
+      );
+    }
+    if (segments[0]!.toUpperCase() === 'INBOX') {
+      throw new ValidationError('INVALID_FOLDER_PATH', 'INBOX is reserved for the inbox');
+    }
+    return trimmed;
+  }
+
+  get isProtected(): boolean {
+    return this.role !== null;
+  }
+
+  rename(path: string): void {
+    this.assertNotProtected('renamed');
+    update(this, { path: Folder.checkPath(path) });
+  }
+
+  assertNotProtected(action: 'renamed' | 'deleted'): void {
+    if (this.isProtected) {
+      throw new RuleViolationError('FOLDER_PROTECTED', `the ${this.path} folder cannot be ${action}`);
+    }
+  }
+}

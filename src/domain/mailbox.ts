@@ -1,0 +1,139 @@
+import { Collection } from '@mikro-orm/core';
+import { Address } from './address.js';
+import { parseQuotaBytes } from './byte-size.js';
+import type { Domain } from './domain.js';
+import type { EmailAddress } from './email-address.js';
+import { Email, type EmailFlags } from './email.js';
+import { RuleViolationError, ValidationError } from './errors.js';
+import { FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
+import { update } from './identity.js';
+import type { Message } from './message.js';
+
+export type MailboxStatus = 'active' | 'suspended';
+
+/**
+ * A mailbox: an address on a domain that stores mail, within a quota. `usedBytes` is always the
+ * sum of the sizes of its stored email, changed in the same unit of work as the email itself.
+ */
+export class Mailbox extends Address {
+  readonly kind = 'mailbox' as const;
+  /** 0 means unlimited. */
+  readonly quotaBytes: number;
+  readonly usedBytes: number = 0;
+  readonly status: MailboxStatus = 'active';
+  readonly version: number = 1;
+  readonly folders = new Collection<Folder>(this);
+
+  constructor(props: { address: EmailAddress; domain: Domain; quotaBytes?: number; now?: Date }) {
+    const now = props.now ?? new Date();
+    if (!props.address.belongsTo(props.domain.domainName)) {
+      throw new ValidationError(
+        'ADDRESS_OUTSIDE_DOMAIN',
+        `${props.address.unicode} is not an address on ${props.domain.displayName}`,
+      );
+    }
+    super(props.address.value, props.domain, now);
+    this.quotaBytes = props.domain.quotaFor(props.quotaBytes);
+    for (const role of FOLDER_ROLES) this.folders.add(new Folder({ mailbox: this, path: '', role, now }));
+  }
+
+  get isActive(): boolean {
+    return this.status === 'active';
+  }
+
+  get freeBytes(): number {
+    return this.quotaBytes === 0 ? Number.POSITIVE_INFINITY : this.quotaBytes - this.usedBytes;
+  }
+
+  suspend(): void {
+    update(this, { status: 'suspended' });
+  }
+
+  activate(): void {
+    update(this, { status: 'active' });
+  }
+
+  changeQuota(quotaBytes: number): void {
+    const quota = this.domain.quotaFor(parseQuotaBytes(quotaBytes));
+    if (quota !== 0 && quota < this.usedBytes) {
+      throw new RuleViolationError('QUOTA_EXCEEDED', `${this.address} already uses ${this.usedBytes} bytes, more than ${quota}`);
+    }
+    update(this, { quotaBytes: quota });
+  }
+
+  /** The folder with a special-use role; the folders collection must be loaded. */
+  folder(role: FolderRole): Folder {
+    const found = this.folders.getItems().find((f) => f.role === role);
+    if (!found) throw new Error(`mailbox ${this.address} has no ${role} folder loaded`);
+    return found;
+  }
+
+  /** Inbound mail: the domain must receive mail and the mailbox must be active and have room. */
+  receive(message: Message, inbox: Folder, now = new Date()): Email {
+    this.domain.assertReceivesMail();
+    if (inbox.role !== 'inbox') throw new Error('inbound mail goes to the inbox');
+    return this.store(message, inbox, {}, now);
+  }
+
+  /** Stores a message in one of this mailbox's folders (sent copies, drafts, imports). */
+  store(message: Message, folder: Folder, flags: Partial<EmailFlags> = {}, now = new Date()): Email {
+    this.assertActive();
+    this.assertOwnFolder(folder);
+    this.reserve(message.sizeBytes);
+    return new Email({ mailbox: this, folder, user: this.domain.owner, message, flags, now });
+  }
+
+  move(email: Email, to: Folder): void {
+    this.assertOwnEmail(email);
+    this.assertOwnFolder(to);
+    email.placeIn(to);
+  }
+
+  /** Frees the space of an email that is being deleted for good; the caller removes the email. */
+  purge(email: Email): void {
+    this.assertOwnEmail(email);
+    update(this, { usedBytes: this.usedBytes - email.sizeBytes });
+  }
+
+  addFolder(path: string, now = new Date()): Folder {
+    const folder = new Folder({ mailbox: this, path, now });
+    this.assertPathFree(folder.path);
+    this.folders.add(folder);
+    return folder;
+  }
+
+  renameFolder(folder: Folder, path: string): void {
+    this.assertOwnFolder(folder);
+    const checked = Folder.checkPath(path);
+    if (checked !== folder.path) this.assertPathFree(checked);
+    folder.rename(checked);
+  }
+
+  private assertPathFree(path: string): void {
+    if (this.folders.getItems().some((f) => f.path.toLowerCase() === path.toLowerCase())) {
+      throw new RuleViolationError('FOLDER_EXISTS', `${this.address} already has a folder ${path}`);
+    }
+  }
+
+  assertActive(): void {
+    if (!this.isActive) throw new RuleViolationError('MAILBOX_SUSPENDED', `${this.address} is suspended`);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.quotaBytes > 0 && this.usedBytes + bytes > this.quotaBytes) {
+      throw new RuleViolationError(
+        'QUOTA_EXCEEDED',
+        `${this.address} has ${this.quotaBytes - this.usedBytes} bytes free; the message needs ${bytes}`,
+      );
+    }
+    update(this, { usedBytes: this.usedBytes + bytes });
+  }
+
+  private assertOwnFolder(folder: Folder): void {
+    if (folder.mailbox.id !== this.id) throw new ValidationError('INVALID_FOLDER_PATH', 'that folder belongs to another mailbox');
+  }
+
+  private assertOwnEmail(email: Email): void {
+    if (email.mailbox.id !== this.id) throw new ValidationError('INVALID_MESSAGE', 'that email belongs to another mailbox');
+  }
+}
