@@ -1,0 +1,8 @@
+import { AddressSchema, AliasSchema, MailboxSchema } from './mappings/address-mapping.js';
+import { DomainSchema } from './mappings/domain-mapping.js';
+import { EmailSchema } from './mappings/email-mapping.js';
+import { FolderSchema } from './mappings/folder-mapping.js';
+import { UserSchema } from './mappings/user-mapping.js';
+
+/** Every mapped entity; the ORM configuration discovers exactly these. */
+export const entities = [UserSchema, DomainSchema, AddressSchema, MailboxSchema, AliasSchema, FolderSchema, EmailSchema];

@@ -1,0 +1,68 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Address } from '../../../domain/address.js';
+import { Alias } from '../../../domain/alias.js';
+import { Domain } from '../../../domain/domain.js';
+import { Folder } from '../../../domain/folder.js';
+import { Mailbox } from '../../../domain/mailbox.js';
+import { rowCheckTrigger } from './row-triggers.js';
+
+/**
+ * Mailboxes and aliases share one table (single-table inheritance on `kind`), so one unique index
+ * makes an address unique across both. Columns of one kind are null on the other; checks say which.
+ */
+export const AddressSchema = defineEntity({
+  class: Address,
+  tableName: 'address',
+  abstract: true,
+  discriminatorColumn: 'kind',
+  properties: {
+    id: p.uuid().primary(),
+    kind: p.enum(['mailbox', 'alias']),
+    address: p.string().length(255).unique('address_address_unique'),
+    domain: () => p.manyToOne(Domain).index('address_domain_id_index').deleteRule('cascade'),
+    createdAt: p.datetime(),
+  },
+  checks: [
+    { name: 'address_normalised', expression: `address = lower(address) and address ~ '^[^@]*@[^@]+$'` },
+    {
+      name: 'address_mailbox_columns',
+      expression:
+        `kind <> 'mailbox' or (quota_bytes is not null and used_bytes is not null and status is not null ` +
+        `and address !~ '^@' and quota_bytes >= 0 and used_bytes >= 0)`,
+    },
+    { name: 'address_quota', expression: 'quota_bytes = 0 or used_bytes <= quota_bytes' },
+    { name: 'address_alias_columns', expression: `kind <> 'alias' or (cardinality(destinations) >= 1 and cardinality(destinations) <= 100)` },
+  ],
+  triggers: [
+    rowCheckTrigger({
+    // an address belongs to its domain (invariant 1), whoever writes the row
+    name: 'address_in_domain',
+    columns: ['address', 'domain_id'],
+    query: `select split_part($1, '@', 2) = (select d.name from %I.domain d where d.id = $2)`,
+    params: ['address', 'domain_id'],
+    message: 'an address must be on its own domain',
+    }),
+  ],
+});
+
+export const MailboxSchema = defineEntity({
+  class: Mailbox,
+  extends: AddressSchema,
+  discriminatorValue: 'mailbox',
+  properties: {
+    quotaBytes: p.bigint('number'),
+    usedBytes: p.bigint('number'),
+    status: p.enum(['active', 'suspended']),
+    version: p.integer().version(),
+    folders: () => p.oneToMany(Folder).mappedBy('mailbox').orphanRemoval(),
+  },
+});
+
+export const AliasSchema = defineEntity({
+  class: Alias,
+  extends: AddressSchema,
+  discriminatorValue: 'alias',
+  properties: {
+    destinations: p.array(),
+  },
+});

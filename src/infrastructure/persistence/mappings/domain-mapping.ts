@@ -1,0 +1,37 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Alias } from '../../../domain/alias.js';
+import { Domain } from '../../../domain/domain.js';
+import { Mailbox } from '../../../domain/mailbox.js';
+import { User } from '../../../domain/user.js';
+
+export const DomainSchema = defineEntity({
+  class: Domain,
+  tableName: 'domain',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(253).unique('domain_name_unique'),
+    owner: () => p.manyToOne(User).index('domain_owner_id_index').deleteRule('cascade'),
+    verificationToken: p.string().length(64).unique('domain_verification_token_unique'),
+    verified: p.boolean(),
+    verifiedAt: p.datetime().nullable(),
+    status: p.enum(['active', 'suspended']),
+    maxMailboxes: p.integer(),
+    maxAliases: p.integer(),
+    defaultQuotaBytes: p.bigint('number'),
+    maxQuotaBytes: p.bigint('number'),
+    createdAt: p.datetime(),
+    version: p.integer().version(),
+    mailboxes: () => p.oneToMany(Mailbox).mappedBy('domain'),
+    aliases: () => p.oneToMany(Alias).mappedBy('domain'),
+  },
+  checks: [
+    { name: 'domain_name_normalised', expression: `name = lower(name) and name ~ '^[a-z0-9-]+(\\.[a-z0-9-]+)+$'` },
+    { name: 'domain_verified_at', expression: 'verified = (verified_at is not null)' },
+    {
+      name: 'domain_limits',
+      expression:
+        'max_mailboxes >= 0 and max_aliases >= 0 and default_quota_bytes >= 0 and max_quota_bytes >= 0 ' +
+        'and (max_quota_bytes = 0 or (default_quota_bytes > 0 and default_quota_bytes <= max_quota_bytes))',
+    },
+  ],
+});

@@ -1,0 +1,49 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Email } from '../../../domain/email.js';
+import { Folder } from '../../../domain/folder.js';
+import { Mailbox } from '../../../domain/mailbox.js';
+import { User } from '../../../domain/user.js';
+import { rowCheckTrigger } from './row-triggers.js';
+
+/**
+ * The message store, keyed by (mailbox, id): every lookup names its mailbox, so the table can be
+ * partitioned or distributed by mailbox without changing a query.
+ */
+export const EmailSchema = defineEntity({
+  class: Email,
+  tableName: 'email',
+  properties: {
+    mailbox: () => p.manyToOne(Mailbox).primary().deleteRule('cascade'),
+    id: p.uuid().primary(),
+    folder: () => p.manyToOne(Folder).index('email_folder_id_index'),
+    user: () => p.manyToOne(User).index('email_user_id_index').deleteRule('cascade'),
+    messageId: p.string().length(998),
+    subject: p.text(),
+    fromAddress: p.string().length(254),
+    toAddresses: p.array(),
+    ccAddresses: p.array(),
+    body: p.text().lazy(),
+    sizeBytes: p.integer(),
+    seen: p.boolean(),
+    flagged: p.boolean(),
+    answered: p.boolean(),
+    draft: p.boolean(),
+    receivedAt: p.datetime(),
+    createdAt: p.datetime(),
+  },
+  indexes: [
+    // keyset pagination of a folder, newest first
+    { name: 'email_folder_page_index', properties: ['mailbox', 'folder', 'receivedAt', 'id'] },
+  ],
+  checks: [{ name: 'email_size', expression: 'size_bytes >= 0' }],
+  triggers: [
+    rowCheckTrigger({
+    // an email is in a folder of its own mailbox, whoever writes the row
+    name: 'email_folder_in_mailbox',
+    columns: ['folder_id', 'mailbox_id'],
+    query: 'select exists (select 1 from %I.folder f where f.id = $1 and f.mailbox_id = $2)',
+    params: ['folder_id', 'mailbox_id'],
+    message: 'an email must be in a folder of its own mailbox',
+    }),
+  ],
+});

@@ -1,0 +1,19 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Folder } from '../../../domain/folder.js';
+import { Mailbox } from '../../../domain/mailbox.js';
+
+export const FolderSchema = defineEntity({
+  class: Folder,
+  tableName: 'folder',
+  properties: {
+    id: p.uuid().primary(),
+    mailbox: () => p.manyToOne(Mailbox).deleteRule('cascade'),
+    path: p.string().length(255),
+    role: p.enum(['inbox', 'sent', 'drafts', 'trash', 'junk', 'archive']).nullable(),
+    createdAt: p.datetime(),
+  },
+  uniques: [
+    { name: 'folder_mailbox_path_unique', expression: 'create unique index "folder_mailbox_path_unique" on "folder" ("mailbox_id", lower("path"))' },
+    { name: 'folder_mailbox_role_unique', properties: ['mailbox', 'role'] },
+  ],
+});
