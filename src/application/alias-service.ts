@@ -1,0 +1,85 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Address } from '../domain/address.js';
+import { Alias } from '../domain/alias.js';
+import { Domain } from '../domain/domain.js';
+import { DomainName } from '../domain/domain-name.js';
+import { EmailAddress } from '../domain/email-address.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { checkId, loadActor, loadOwnedDomain } from './loading.js';
+import { RecipientRouter } from './recipient-router.js';
+import type { UnitOfWork } from './unit-of-work.js';
+import { type AliasView, toAliasView } from './views.js';
+
+/** Aliases and catch-alls, managed by the owner of their domain. */
+export class AliasService {
+  constructor(private readonly run: UnitOfWork) {}
+
+  /** `source` forwards to `destinations` (local mailboxes or external addresses). */
+  async add(actorId: string, input: { source: string; destinations: string[] }): Promise<AliasView> {
+    const source = EmailAddress.parse(input.source);
+    return this.create(actorId, source.domain, source, input.destinations);
+  }
+
+  /** The catch-all of a domain receives mail for every address on it that nothing else takes. */
+  async addCatchAll(actorId: string, input: { domain: string; destinations: string[] }): Promise<AliasView> {
+    return this.create(actorId, DomainName.parse(input.domain), undefined, input.destinations);
+  }
+
+  async changeDestinations(actorId: string, aliasId: string, destinations: string[]): Promise<AliasView> {
+    const parsed = parseDestinations(destinations);
+    return this.run(async (em) => {
+      const alias = await this.loadOwned(em, actorId, aliasId);
+      alias.changeDestinations(parsed);
+      const router = new RecipientRouter(em, alias);
+      await alias.assertNoLoop((address) => router.route(address));
+      return toAliasView(alias);
+    });
+  }
+
+  async remove(actorId: string, aliasId: string): Promise<void> {
+    await this.run(async (em) => {
+      em.remove(await this.loadOwned(em, actorId, aliasId));
+    });
+  }
+
+  async list(actorId: string, domainId: string): Promise<AliasView[]> {
+    return this.run(async (em) => {
+      const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
+      const aliases = await em.find(Alias, { domain }, { orderBy: { address: 'asc' } });
+      return aliases.map(toAliasView);
+    });
+  }
+
+  private async create(actorId: string, name: DomainName, source: EmailAddress | undefined, destinations: string[]): Promise<AliasView> {
+    const parsed = parseDestinations(destinations);
+    return this.run(async (em) => {
+      const actor = await loadActor(em, actorId);
+      const found = await em.findOne(Domain, { name: name.ascii });
+      if (!found) throw new NotFoundError(`domain ${name.unicode}`);
+      // locked while its aliases are counted, so concurrent creations cannot overrun the limit
+      const domain = await loadOwnedDomain(em, actor, found.id, true);
+      const alias = new Alias({ ...(source ? { source } : {}), domain, destinations: parsed });
+      if ((await em.count(Address, { address: alias.address })) > 0) {
+        throw new ConflictError('ADDRESS_TAKEN', `${alias.address} is already taken by a mailbox or alias`);
+      }
+      domain.assertCanAddAlias(await em.count(Alias, { domain }));
+      const router = new RecipientRouter(em, alias);
+      await alias.assertNoLoop((address) => router.route(address));
+      em.persist(alias);
+      return toAliasView(alias);
+    });
+  }
+
+  private async loadOwned(em: EntityManager, actorId: string, aliasId: string): Promise<Alias> {
+    const actor = await loadActor(em, actorId);
+    const alias = await em.findOne(Alias, { id: checkId(aliasId, 'alias') }, { populate: ['domain'] });
+    if (!alias) throw new NotFoundError('alias');
+    alias.domain.assertOwnedBy(actor);
+    return alias;
+  }
+}
+
+function parseDestinations(destinations: string[]): EmailAddress[] {
+  if (!Array.isArray(destinations)) return [];
+  return destinations.map((d) => EmailAddress.parse(d));
+}

@@ -1,0 +1,253 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { EmailAddress } from '../domain/email-address.js';
+import { Email, type EmailFlags } from '../domain/email.js';
+import { NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
+import { Folder } from '../domain/folder.js';
+import { Mailbox } from '../domain/mailbox.js';
+import { type MessageInput, parseMessage } from '../domain/message.js';
+import { checkId, loadActor, loadOwnedMailbox } from './loading.js';
+import { RecipientRouter } from './recipient-router.js';
+import type { UnitOfWork } from './unit-of-work.js';
+import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
+
+export interface DeliveryReport {
+  /** One stored copy per local mailbox. */
+  delivered: { mailboxId: string; address: string; emailId: string }[];
+  /** External addresses that aliases forward to; the outbound relay takes it from here. */
+  forwarded: string[];
+}
+
+export interface FolderPage {
+  items: EmailSummary[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export const MAX_PAGE_SIZE = 200;
+export const MAX_BATCH_SIZE = 50_000;
+
+/** Delivering, sending and handling email. Every operation names its mailbox. */
+export class MailService {
+  constructor(private readonly run: UnitOfWork) {}
+
+  /**
+   * Inbound mail for one or more recipients: each resolves through mailboxes, aliases and
+   * catch-alls to local mailboxes, each of which stores one copy in its INBOX. All or nothing:
+   * one refused recipient (unknown, unverified or suspended domain, suspended mailbox, quota)
+   * refuses the delivery and stores nothing.
+   */
+  async deliverInbound(input: { recipients: string[]; message: MessageInput }): Promise<DeliveryReport> {
+    const message = parseMessage(input.message);
+    const recipients = parseRecipients(input.recipients);
+    return this.run(async (em) => {
+      const router = new RecipientRouter(em);
+      const targets = new Map<string, Mailbox>();
+      const forwarded = new Set<string>();
+      for (const recipient of recipients) {
+        const resolution = await router.resolve(recipient);
+        if (!resolution) throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
+        for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
+        for (const address of resolution.external) forwarded.add(address);
+      }
+      const mailboxes = await lockMailboxes(em, [...targets.keys()]);
+      const inboxes = await inboxesOf(em, mailboxes);
+      const delivered = mailboxes.map((mailbox) => {
+        const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
+        em.persist(email);
+        return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
+      });
+      return { delivered, forwarded: [...forwarded] };
+    });
+  }
+
+  /**
+   * Many inbound messages for one mailbox in one unit of work (imports, migrations, bulk
+   * delivery): one lock, one batched insert, quota checked for every message.
+   */
+  async deliverMany(mailboxAddress: string, messages: MessageInput[]): Promise<{ mailboxId: string; emailIds: string[] }> {
+    if (!Array.isArray(messages) || messages.length > MAX_BATCH_SIZE) {
+      throw new ValidationError('INVALID_MESSAGE', `a batch holds 1–${MAX_BATCH_SIZE} messages`);
+    }
+    const address = EmailAddress.parse(mailboxAddress).value;
+    const parsed = messages.map(parseMessage);
+    return this.run(async (em) => {
+      const found = await em.findOne(Mailbox, { address });
+      if (!found) throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox ${address}`);
+      const [mailbox] = await lockMailboxes(em, [found.id]);
+      const inbox = (await inboxesOf(em, [mailbox!])).get(found.id)!;
+      const now = new Date();
+      const emails = parsed.map((message) => mailbox!.receive(message, inbox, now));
+      em.persist(emails);
+      return { mailboxId: found.id, emailIds: emails.map((e) => e.id) };
+    });
+  }
+
+  /**
+   * Sends from a mailbox: a copy goes to its Sent folder, local recipients get theirs delivered in
+   * the same unit of work, and external ones are reported for the outbound relay.
+   */
+  async send(actorId: string, mailboxId: string, input: Omit<MessageInput, 'from'>): Promise<DeliveryReport & { sentId: string }> {
+    return this.run(async (em) => {
+      const sender = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      const message = parseMessage({ ...input, from: sender.address });
+      const router = new RecipientRouter(em);
+      const targets = new Map<string, Mailbox>();
+      const forwarded = new Set<string>();
+      for (const recipient of [...message.to, ...message.cc]) {
+        const resolution = await router.resolve(recipient);
+        if (!resolution) forwarded.add(recipient);
+        else {
+          for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
+          for (const address of resolution.external) forwarded.add(address);
+        }
+      }
+      const mailboxes = await lockMailboxes(em, [...new Set([sender.id, ...targets.keys()])]);
+      await em.populate(sender, ['folders']);
+      const sent = sender.store(message, sender.folder('sent'), { seen: true });
+      em.persist(sent);
+      const recipients = mailboxes.filter((m) => targets.has(m.id));
+      const inboxes = await inboxesOf(em, recipients);
+      const delivered = recipients.map((mailbox) => {
+        const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
+        em.persist(email);
+        return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
+      });
+      return { sentId: sent.id, delivered, forwarded: [...forwarded] };
+    });
+  }
+
+  /** A page of a folder, newest first, by keyset (stable while mail arrives, fast at any depth). */
+  async listFolderPage(
+    actorId: string,
+    input: { mailboxId: string; folderId: string; limit?: number; cursor?: string | null },
+  ): Promise<FolderPage> {
+    const limit = input.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new ValidationError('INVALID_CURSOR', `a page holds 1–${MAX_PAGE_SIZE} messages`);
+    }
+    const mailboxId = checkId(input.mailboxId, 'mailbox');
+    const folderId = checkId(input.folderId, 'folder');
+    const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+    return this.run(async (em) => {
+      const actor = await loadActor(em, actorId);
+      // ownership is part of the filter (email.user is the domain owner): one query per page
+      const items = await em.find(
+        Email,
+        {
+          mailbox: mailboxId,
+          folder: folderId,
+          user: actor,
+          ...(after ? { $or: [{ receivedAt: { $lt: after.receivedAt } }, { receivedAt: after.receivedAt, id: { $lt: after.id } }] } : {}),
+        },
+        { orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
+      );
+      if (items.length === 0) await assertFolderVisible(em, actor.id, mailboxId, folderId);
+      const page = items.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(toEmailSummary),
+        nextCursor: items.length > limit && last ? encodeCursor(last) : null,
+      };
+    });
+  }
+
+  /** The whole email, body included; marks it seen. */
+  async read(actorId: string, mailboxId: string, emailId: string): Promise<EmailView> {
+    return this.onEmail(actorId, mailboxId, emailId, false, (_mailbox, email) => {
+      email.setFlags({ seen: true });
+      return toEmailView(email);
+    }, true);
+  }
+
+  async flag(actorId: string, mailboxId: string, emailId: string, flags: Partial<EmailFlags>): Promise<EmailSummary> {
+    return this.onEmail(actorId, mailboxId, emailId, false, (_mailbox, email) => {
+      email.setFlags(flags);
+      return toEmailSummary(email);
+    });
+  }
+
+  async move(actorId: string, mailboxId: string, emailId: string, folderId: string): Promise<EmailSummary> {
+    const target = checkId(folderId, 'folder');
+    return this.onEmail(actorId, mailboxId, emailId, false, async (mailbox, email, em) => {
+      const folder = await em.findOne(Folder, { id: target, mailbox });
+      if (!folder) throw new NotFoundError('folder');
+      mailbox.move(email, folder);
+      return toEmailSummary(email);
+    });
+  }
+
+  /** "Delete" as people mean it: into Trash. Purge deletes for good. */
+  async trash(actorId: string, mailboxId: string, emailId: string): Promise<EmailSummary> {
+    return this.onEmail(actorId, mailboxId, emailId, false, async (mailbox, email, em) => {
+      const trash = await em.findOneOrFail(Folder, { mailbox, role: 'trash' });
+      mailbox.move(email, trash);
+      return toEmailSummary(email);
+    });
+  }
+
+  /** Deletes an email for good and frees its bytes from the quota, in one unit of work. */
+  async purge(actorId: string, mailboxId: string, emailId: string): Promise<void> {
+    await this.onEmail(actorId, mailboxId, emailId, true, (mailbox, email, em) => {
+      mailbox.purge(email);
+      em.remove(email);
+    });
+  }
+
+  private async onEmail<T>(
+    actorId: string,
+    mailboxId: string,
+    emailId: string,
+    lockMailbox: boolean,
+    work: (mailbox: Mailbox, email: Email, em: EntityManager) => T | Promise<T>,
+    withBody = false,
+  ): Promise<T> {
+    const id = checkId(emailId, 'email');
+    return this.run(async (em) => {
+      // the mailbox lock comes first, so the email read after it is current (a concurrent purge is seen)
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, lockMailbox);
+      const email = await em.findOne(Email, { mailbox, id }, withBody ? { populate: ['body'] } : {});
+      if (!email) throw new NotFoundError('email');
+      return work(mailbox, email, em);
+    });
+  }
+}
+
+function parseRecipients(recipients: string[]): string[] {
+  if (!Array.isArray(recipients) || recipients.length === 0) {
+    throw new ValidationError('INVALID_EMAIL_ADDRESS', 'a delivery needs at least one recipient');
+  }
+  return [...new Set(recipients.map((r) => EmailAddress.parse(r).value))];
+}
+
+/** Locks mailbox rows in id order (so concurrent deliveries cannot deadlock) and reloads them. */
+async function lockMailboxes(em: EntityManager, ids: string[]): Promise<Mailbox[]> {
+  if (ids.length === 0) return [];
+  return em.find(
+    Mailbox,
+    { id: { $in: ids } },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' }, populate: ['domain'], populateWhere: 'all', strategy: 'select-in' },
+  );
+}
+
+async function inboxesOf(em: EntityManager, mailboxes: Mailbox[]): Promise<Map<string, Folder>> {
+  if (mailboxes.length === 0) return new Map();
+  const inboxes = await em.find(Folder, { mailbox: { $in: mailboxes }, role: 'inbox' });
+  return new Map(inboxes.map((f) => [f.mailbox.id, f]));
+}
+
+async function assertFolderVisible(em: EntityManager, actorId: string, mailboxId: string, folderId: string): Promise<void> {
+  const folder = await em.findOne(Folder, { id: folderId, mailbox: { id: mailboxId, domain: { owner: actorId } } });
+  if (!folder) throw new NotFoundError('folder');
+}
+
+function encodeCursor(email: Email): string {
+  return Buffer.from(`${email.receivedAt.toISOString()}|${email.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
+  const [at, id] = Buffer.from(String(cursor), 'base64url').toString('utf8').split('|');
+  const receivedAt = new Date(at ?? '');
+  if (!id || Number.isNaN(receivedAt.getTime())) throw new ValidationError('INVALID_CURSOR', 'that page cursor is not valid');
+  return { receivedAt, id: checkId(id, 'cursor') };
+}

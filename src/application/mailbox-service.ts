@@ -1,0 +1,126 @@
+import { Address } from '../domain/address.js';
+import { Domain } from '../domain/domain.js';
+import { EmailAddress } from '../domain/email-address.js';
+import { Email } from '../domain/email.js';
+import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
+import { Folder } from '../domain/folder.js';
+import { Mailbox } from '../domain/mailbox.js';
+import { checkId, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
+import type { UnitOfWork } from './unit-of-work.js';
+import { type FolderView, type MailboxView, toFolderView, toMailboxView } from './views.js';
+
+/** Mailboxes and their folders, managed by the owner of the mailbox's domain. */
+export class MailboxService {
+  constructor(private readonly run: UnitOfWork) {}
+
+  /**
+   * Creates a mailbox with its special-use folders. The domain row is locked while its mailboxes
+   * are counted, so concurrent creations cannot overrun the domain's limit.
+   */
+  async create(actorId: string, input: { address: string; quotaBytes?: number }): Promise<MailboxView> {
+    const address = EmailAddress.parse(input.address);
+    return this.run(async (em) => {
+      const actor = await loadActor(em, actorId);
+      const found = await em.findOne(Domain, { name: address.domain.ascii });
+      if (!found) throw new NotFoundError(`domain ${address.domain.unicode}`);
+      const domain = await loadOwnedDomain(em, actor, found.id, true);
+      if ((await em.count(Address, { address: address.value })) > 0) {
+        throw new ConflictError('ADDRESS_TAKEN', `${address.unicode} is already taken by a mailbox or alias`);
+      }
+      domain.assertCanAddMailbox(await em.count(Mailbox, { domain }));
+      const mailbox = new Mailbox({
+        address,
+        domain,
+        ...(input.quotaBytes === undefined ? {} : { quotaBytes: input.quotaBytes }),
+      });
+      em.persist(mailbox);
+      return toMailboxView(mailbox);
+    });
+  }
+
+  async get(actorId: string, mailboxId: string): Promise<MailboxView> {
+    return this.run(async (em) => {
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      await em.populate(mailbox, ['folders']);
+      return toMailboxView(mailbox);
+    });
+  }
+
+  async list(actorId: string, domainId: string): Promise<MailboxView[]> {
+    return this.run(async (em) => {
+      const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
+      const mailboxes = await em.find(Mailbox, { domain }, { orderBy: { address: 'asc' } });
+      return mailboxes.map(toMailboxView);
+    });
+  }
+
+  async suspend(actorId: string, mailboxId: string): Promise<MailboxView> {
+    return this.change(actorId, mailboxId, (mailbox) => mailbox.suspend());
+  }
+
+  async activate(actorId: string, mailboxId: string): Promise<MailboxView> {
+    return this.change(actorId, mailboxId, (mailbox) => mailbox.activate());
+  }
+
+  async changeQuota(actorId: string, mailboxId: string, quotaBytes: number): Promise<MailboxView> {
+    return this.change(actorId, mailboxId, (mailbox) => mailbox.changeQuota(quotaBytes), true);
+  }
+
+  /** Deletes the mailbox with its folders and email; its address becomes free again. */
+  async delete(actorId: string, mailboxId: string): Promise<void> {
+    await this.run(async (em) => {
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
+      // the database cascades to folders and email; no need to load them first
+      await em.nativeDelete(Email, { mailbox });
+      await em.nativeDelete(Folder, { mailbox });
+      em.remove(mailbox);
+    });
+  }
+
+  async createFolder(actorId: string, mailboxId: string, path: string): Promise<FolderView> {
+    return this.run(async (em) => {
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      await em.populate(mailbox, ['folders']);
+      return toFolderView(mailbox.addFolder(path));
+    });
+  }
+
+  async renameFolder(actorId: string, mailboxId: string, folderId: string, path: string): Promise<FolderView> {
+    return this.run(async (em) => {
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      await em.populate(mailbox, ['folders']);
+      const folder = ownFolder(mailbox, folderId);
+      mailbox.renameFolder(folder, path);
+      return toFolderView(folder);
+    });
+  }
+
+  /** Deletes an empty user folder; INBOX and the special-use folders stay. */
+  async deleteFolder(actorId: string, mailboxId: string, folderId: string): Promise<void> {
+    await this.run(async (em) => {
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      await em.populate(mailbox, ['folders']);
+      const folder = ownFolder(mailbox, folderId);
+      folder.assertNotProtected('deleted');
+      if ((await em.count(Email, { mailbox, folder })) > 0) {
+        throw new RuleViolationError('FOLDER_NOT_EMPTY', `${folder.path} still holds email; move or delete it first`);
+      }
+      mailbox.folders.remove(folder);
+    });
+  }
+
+  private async change(actorId: string, mailboxId: string, verb: (mailbox: Mailbox) => void, lock = false): Promise<MailboxView> {
+    return this.run(async (em) => {
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, lock);
+      verb(mailbox);
+      return toMailboxView(mailbox);
+    });
+  }
+}
+
+function ownFolder(mailbox: Mailbox, folderId: string): Folder {
+  const id = checkId(folderId, 'folder');
+  const folder = mailbox.folders.getItems().find((f) => f.id === id);
+  if (!folder) throw new NotFoundError('folder');
+  return folder;
+}

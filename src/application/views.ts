@@ -1,0 +1,161 @@
+/**
+ * What use cases return: plain, serializable snapshots. Managed entities never leave a unit of
+ * work, and a password hash is never part of a view.
+ */
+import type { Alias } from '../domain/alias.js';
+import type { Domain } from '../domain/domain.js';
+import type { Email } from '../domain/email.js';
+import type { Folder } from '../domain/folder.js';
+import type { Mailbox } from '../domain/mailbox.js';
+import type { User } from '../domain/user.js';
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string | null;
+  status: User['status'];
+  createdAt: Date;
+  updatedAt: Date;
+  domains?: DomainView[];
+}
+
+export interface DomainView {
+  id: string;
+  name: string;
+  displayName: string;
+  ownerId: string;
+  verified: boolean;
+  verifiedAt: Date | null;
+  status: Domain['status'];
+  limits: Domain['limits'];
+  verificationRecord: Domain['verificationRecord'];
+  createdAt: Date;
+  mailboxes?: MailboxView[];
+}
+
+export interface MailboxView {
+  id: string;
+  address: string;
+  domainId: string;
+  quotaBytes: number;
+  usedBytes: number;
+  status: Mailbox['status'];
+  createdAt: Date;
+  folders?: FolderView[];
+}
+
+export interface AliasView {
+  id: string;
+  address: string;
+  domainId: string;
+  catchAll: boolean;
+  destinations: string[];
+  createdAt: Date;
+}
+
+export interface FolderView {
+  id: string;
+  mailboxId: string;
+  path: string;
+  role: Folder['role'];
+}
+
+export interface EmailSummary {
+  id: string;
+  mailboxId: string;
+  folderId: string;
+  messageId: string;
+  subject: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  sizeBytes: number;
+  flags: Email['flags'];
+  receivedAt: Date;
+}
+
+export interface EmailView extends EmailSummary {
+  body: string;
+}
+
+const loaded = <T extends object>(items: { isInitialized(): boolean; getItems(): T[] }) =>
+  items.isInitialized() ? items.getItems() : undefined;
+
+export function toUserView(user: User): UserView {
+  const domains = loaded(user.domains);
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    status: user.status,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+    ...(domains ? { domains: domains.map(toDomainView) } : {}),
+  };
+}
+
+export function toDomainView(domain: Domain): DomainView {
+  const mailboxes = loaded(domain.mailboxes);
+  return {
+    id: domain.id,
+    name: domain.name,
+    displayName: domain.displayName,
+    ownerId: domain.owner.id,
+    verified: domain.verified,
+    verifiedAt: domain.verifiedAt,
+    status: domain.status,
+    limits: domain.limits,
+    verificationRecord: domain.verificationRecord,
+    createdAt: domain.createdAt,
+    ...(mailboxes ? { mailboxes: mailboxes.map(toMailboxView) } : {}),
+  };
+}
+
+export function toMailboxView(mailbox: Mailbox): MailboxView {
+  const folders = loaded(mailbox.folders);
+  return {
+    id: mailbox.id,
+    address: mailbox.address,
+    domainId: mailbox.domain.id,
+    quotaBytes: mailbox.quotaBytes,
+    usedBytes: mailbox.usedBytes,
+    status: mailbox.status,
+    createdAt: mailbox.createdAt,
+    ...(folders ? { folders: folders.map(toFolderView) } : {}),
+  };
+}
+
+export function toAliasView(alias: Alias): AliasView {
+  return {
+    id: alias.id,
+    address: alias.address,
+    domainId: alias.domain.id,
+    catchAll: alias.isCatchAll,
+    destinations: [...alias.destinations],
+    createdAt: alias.createdAt,
+  };
+}
+
+export function toFolderView(folder: Folder): FolderView {
+  return { id: folder.id, mailboxId: folder.mailbox.id, path: folder.path, role: folder.role };
+}
+
+export function toEmailSummary(email: Email): EmailSummary {
+  return {
+    id: email.id,
+    mailboxId: email.mailbox.id,
+    folderId: email.folder.id,
+    messageId: email.messageId,
+    subject: email.subject,
+    from: email.fromAddress,
+    to: [...email.toAddresses],
+    cc: [...email.ccAddresses],
+    sizeBytes: email.sizeBytes,
+    flags: email.flags,
+    receivedAt: email.receivedAt,
+  };
+}
+
+export function toEmailView(email: Email): EmailView {
+  return { ...toEmailSummary(email), body: email.body };
+}

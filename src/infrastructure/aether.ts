@@ -1,0 +1,70 @@
+/**
+ * The composition root: opens the ORM on the configured database and wires the application
+ * services to it. What consumers of this package start from.
+ */
+import { resolveTxt } from 'node:dns/promises';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { AliasService } from '../application/alias-service.js';
+import { DomainService } from '../application/domain-service.js';
+import { MailService } from '../application/mail-service.js';
+import { MailboxService } from '../application/mailbox-service.js';
+import { StatisticsService } from '../application/statistics-service.js';
+import type { UnitOfWork } from '../application/unit-of-work.js';
+import { UserService } from '../application/user-service.js';
+import type { TxtResolver } from '../domain/domain.js';
+import type { PasswordHasher } from '../domain/password-hasher.js';
+import { type DatabaseSettings, resolveDatabaseSettings } from './database/database-settings.js';
+import { createOrmConfig } from './database/orm-config.js';
+import { DatabaseUnavailableError, describeConnectionFailure } from './database/preflight.js';
+import { createUnitOfWork } from './persistence/unit-of-work.js';
+import { Argon2PasswordHasher } from './security/argon2-password-hasher.js';
+
+export interface AetherOptions {
+  /** Where to connect; read from the environment (or the embedded default) when omitted. */
+  settings?: DatabaseSettings;
+  /** DNS TXT lookups for domain verification; the platform's resolver by default. */
+  resolveTxt?: TxtResolver;
+  passwordHasher?: PasswordHasher;
+  /** Log every SQL statement (also `AETHER_SQL_DEBUG=1`). */
+  debug?: boolean;
+}
+
+export interface Aether {
+  readonly orm: MikroORM;
+  readonly settings: DatabaseSettings;
+  readonly unitOfWork: UnitOfWork;
+  readonly users: UserService;
+  readonly domains: DomainService;
+  readonly mailboxes: MailboxService;
+  readonly aliases: AliasService;
+  readonly mail: MailService;
+  readonly statistics: StatisticsService;
+  close(): Promise<void>;
+}
+
+export async function openAether(options: AetherOptions = {}): Promise<Aether> {
+  const settings = options.settings ?? (await resolveDatabaseSettings());
+  const config = createOrmConfig(settings, 'application', options.debug === undefined ? {} : { debug: options.debug });
+  const orm = new MikroORM(config);
+  try {
+    await orm.connect();
+    await orm.em.getConnection().execute('select 1');
+  } catch (error) {
+    await orm.close(true).catch(() => {});
+    throw new DatabaseUnavailableError(describeConnectionFailure(settings.application, error), { cause: error });
+  }
+  const run = createUnitOfWork(orm);
+  const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
+  return {
+    orm,
+    settings,
+    unitOfWork: run,
+    users: new UserService(run, hasher),
+    domains: new DomainService(run, options.resolveTxt ?? ((name) => resolveTxt(name))),
+    mailboxes: new MailboxService(run),
+    aliases: new AliasService(run),
+    mail: new MailService(run),
+    statistics: new StatisticsService(run),
+    close: () => orm.close(true),
+  };
+}
