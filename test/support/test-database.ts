@@ -1,0 +1,60 @@
+/**
+ * A database of this test file's own, cloned from the migrated template, with the application
+ * wired to it. Dropped when the file is done.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { type Aether, openAether } from '../../src/infrastructure/aether.js';
+import pg from 'pg';
+import { parseDatabaseUrl, toPgConfig } from '../../src/infrastructure/database/database-url.js';
+import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
+import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
+import { cloneDatabase, dropDatabase } from './databases.js';
+import { FakeDns } from './fake-dns.js';
+
+export interface TestDatabase {
+  aether: Aether;
+  settings: DatabaseSettings;
+  dns: FakeDns;
+  /** Runs SQL straight against this file's database (to inspect what was really written). */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export function testSettings(database: string): DatabaseSettings {
+  const { directUrl, poolerUrl } = inject('aetherDatabase');
+  const direct = { ...parseDatabaseUrl(directUrl), database };
+  const application = poolerUrl ? { ...parseDatabaseUrl(poolerUrl, 'DATABASE_URL_POOLER'), database, schema: direct.schema } : direct;
+  return { direct, application, embedded: false, poolMax: 10, statementTimeoutMs: 30_000 };
+}
+
+/** A fast hasher for tests that do not test hashing (argon2id at OWASP cost is slow by design). */
+export const fastHasher = new Argon2PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+
+export function useTestDatabase(options: { hasher?: Argon2PasswordHasher } = {}): TestDatabase {
+  const { template } = inject('aetherDatabase');
+  const name = `aether_test_${randomBytes(6).toString('hex')}`;
+  const state = {} as TestDatabase;
+  const settings = testSettings(name);
+  const admin = parseDatabaseUrl(inject('aetherDatabase').directUrl);
+  beforeAll(async () => {
+    await cloneDatabase(admin, template, name);
+    const dns = new FakeDns();
+    const aether = await openAether({ settings, resolveTxt: dns.resolveTxt, passwordHasher: options.hasher ?? fastHasher });
+    // a connection of its own, outside the ORM, with the schema on its search path
+    const inspector = new pg.Pool({ ...toPgConfig(settings.direct), max: 2, options: `-c search_path=${settings.direct.schema}` });
+    Object.assign(state, {
+      aether,
+      settings,
+      dns,
+      inspector,
+      sql: async (text: string, params: unknown[] = []) => (await inspector.query(text, params)).rows,
+    });
+  });
+  afterAll(async () => {
+    await state.aether?.close();
+    await (state as unknown as { inspector?: pg.Pool }).inspector?.end();
+    await dropDatabase(admin, name);
+  });
+  return state;
+}
+
