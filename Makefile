@@ -1,0 +1,41 @@
+# The commands of the old Prisma README, mapped to their MikroORM counterparts.
+# Every target runs through npm/npx, so it uses the project's pinned Node runtime.
+.PHONY: help quick-start dev build test db-generate db-migrate db-studio db-seed db-reset docker-run bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+quick-start: ## install, then bring the database up, migrate and seed (embedded by default)
+	npm ci
+	npm start
+
+dev: ## the main job: database up, migrations applied, seeded when empty, state printed
+	npm start
+
+build: ## compile TypeScript to dist/
+	npm run build
+
+test: ## run the test suite against a real PostgreSQL
+	npm test
+
+db-generate: ## create a migration from entity changes: make db-generate name=add-something
+	npx mikro-orm migration:create $(if $(name),--name $(name),)
+
+db-migrate: ## apply pending migrations (DATABASE_URL directly, never the pooler)
+	npx mikro-orm migration:up
+
+db-seed: ## seed the development world into an empty database
+	npx mikro-orm seeder:run
+
+db-studio: ## browse and manage the data in a browser
+	npm run studio
+
+db-reset: ## drop everything, migrate and seed again (asks first)
+	npm run db:reset
+
+docker-run: ## run PostgreSQL in Docker instead of the embedded default (needs a Docker engine)
+	docker compose up -d postgres
+	@echo 'export DATABASE_URL=postgresql://aether:aether@127.0.0.1:5432/aether'
+
+bench: ## the benchmark against hand-written SQL
+	npm run bench
