@@ -25,8 +25,10 @@ export interface AetherOptions {
   /** DNS TXT lookups for domain verification; the platform's resolver by default. */
   resolveTxt?: TxtResolver;
   passwordHasher?: PasswordHasher;
-  /** Log every SQL statement (also `AETHER_SQL_DEBUG=1`). */
+  /** Log every SQL statement, without bound values (also `AETHER_SQL_DEBUG=1`). */
   debug?: boolean;
+  /** Where log lines go (console by default). */
+  logger?: (message: string) => void;
 }
 
 export interface Aether {
@@ -44,7 +46,10 @@ export interface Aether {
 
 export async function openAether(options: AetherOptions = {}): Promise<Aether> {
   const settings = options.settings ?? (await resolveDatabaseSettings());
-  const config = createOrmConfig(settings, 'application', options.debug === undefined ? {} : { debug: options.debug });
+  const config = createOrmConfig(settings, 'application', {
+    ...(options.debug === undefined ? {} : { debug: options.debug }),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const orm = new MikroORM(config);
   try {
     await orm.connect();

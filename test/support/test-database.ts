@@ -16,6 +16,8 @@ export interface TestDatabase {
   aether: Aether;
   settings: DatabaseSettings;
   dns: FakeDns;
+  /** SQL statements the application sent since the last `queries.length = 0`. */
+  queries: string[];
   /** Runs SQL straight against this file's database (to inspect what was really written). */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
 }
@@ -39,13 +41,23 @@ export function useTestDatabase(options: { hasher?: Argon2PasswordHasher } = {})
   beforeAll(async () => {
     await cloneDatabase(admin, template, name);
     const dns = new FakeDns();
-    const aether = await openAether({ settings, resolveTxt: dns.resolveTxt, passwordHasher: options.hasher ?? fastHasher });
+    const queries: string[] = [];
+    const aether = await openAether({
+      settings,
+      resolveTxt: dns.resolveTxt,
+      passwordHasher: options.hasher ?? fastHasher,
+      debug: true,
+      logger: (line) => {
+        if (line.startsWith('[query]')) queries.push(line.slice('[query] '.length));
+      },
+    });
     // a connection of its own, outside the ORM, with the schema on its search path
     const inspector = new pg.Pool({ ...toPgConfig(settings.direct), max: 2, options: `-c search_path=${settings.direct.schema}` });
     Object.assign(state, {
       aether,
       settings,
       dns,
+      queries,
       inspector,
       sql: async (text: string, params: unknown[] = []) => (await inspector.query(text, params)).rows,
     });

@@ -17,7 +17,7 @@ export type ConnectionRole = 'application' | 'schema';
 export function createOrmConfig(
   settings: DatabaseSettings,
   role: ConnectionRole = 'application',
-  overrides: { database?: string; debug?: boolean } = {},
+  overrides: { database?: string; debug?: boolean; logger?: (message: string) => void } = {},
 ): Options {
   const target: ConnectionTarget = role === 'application' ? settings.application : settings.direct;
   return defineConfig({
@@ -57,6 +57,8 @@ export function createOrmConfig(
     forceUtcTimezone: true,
     // we create databases ourselves (embedded default, test clones) and never by accident
     ensureDatabase: false,
-    debug: overrides.debug ?? process.env.AETHER_SQL_DEBUG === '1',
+    // SQL without bound values: parameters (password hashes, mail bodies) never reach a log
+    debug: (overrides.debug ?? process.env.AETHER_SQL_DEBUG === '1') ? ['query', 'info'] : false,
+    ...(overrides.logger ? { logger: overrides.logger, colors: false } : {}),
   });
 }
