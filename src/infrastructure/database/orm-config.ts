@@ -3,12 +3,12 @@
  * connection target differs: application traffic may go through a pooler, schema work never does.
  */
 import { fileURLToPath } from 'node:url';
-import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { SeedManager } from '@mikro-orm/seeder';
 import { entities } from '../persistence/entities.js';
 import type { ConnectionTarget } from './database-url.js';
 import type { DatabaseSettings } from './database-settings.js';
+import { LockingMigrator } from './locking-migrator.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -35,7 +35,7 @@ export function createOrmConfig(
       application_name: role === 'application' ? 'aether' : 'aether-schema',
       ...(target.options.sslmode && target.options.sslmode !== 'disable' ? { ssl: { rejectUnauthorized: target.options.sslmode === 'verify-full' } } : {}),
     },
-    extensions: [Migrator, SeedManager],
+    extensions: [LockingMigrator, SeedManager],
     migrations: {
       path: 'migrations',
       pathTs: 'migrations',
