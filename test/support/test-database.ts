@@ -32,11 +32,15 @@ export function testSettings(database: string): DatabaseSettings {
 /** A fast hasher for tests that do not test hashing (argon2id at OWASP cost is slow by design). */
 export const fastHasher = new Argon2PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
-export function useTestDatabase(options: { hasher?: Argon2PasswordHasher } = {}): TestDatabase {
+export function useTestDatabase(options: { hasher?: Argon2PasswordHasher; poolMax?: number; statementTimeoutMs?: number } = {}): TestDatabase {
   const { template } = inject('aetherDatabase');
   const name = `aether_test_${randomBytes(6).toString('hex')}`;
   const state = {} as TestDatabase;
-  const settings = testSettings(name);
+  const settings = {
+    ...testSettings(name),
+    ...(options.poolMax ? { poolMax: options.poolMax } : {}),
+    ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+  };
   const admin = parseDatabaseUrl(inject('aetherDatabase').directUrl);
   beforeAll(async () => {
     await cloneDatabase(admin, template, name);
