@@ -8,7 +8,7 @@ import { message, ownerWithDomain } from '../support/world.js';
 
 const db = useTestDatabase({ poolMax: 60 });
 
-const settle = <T>(work: Promise<T>[]) => Promise.allSettled(work);
+const settle = (work: Promise<unknown>[]) => Promise.allSettled(work);
 const codes = (results: PromiseSettledResult<unknown>[]) =>
   results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as DomainError).code);
 

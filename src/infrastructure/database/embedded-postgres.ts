@@ -84,11 +84,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function initialise(paths: EmbeddedPaths, password: string): Promise<void> {
+/** Creates a cluster in `dataDir` (replacing a half-finished one) with a password-protected superuser. */
+export async function initialiseCluster(dataDir: string, password: string): Promise<void> {
   // A data directory without PG_VERSION is a half-finished initdb: start again.
-  rmSync(paths.dataDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
   const server = new EmbeddedPostgres({
-    databaseDir: paths.dataDir,
+    databaseDir: dataDir,
     user: USER,
     password,
     authMethod: 'scram-sha-256',
@@ -101,20 +102,25 @@ async function initialise(paths: EmbeddedPaths, password: string): Promise<void>
   await server.initialise();
 }
 
-async function start(paths: EmbeddedPaths): Promise<number> {
+/** Starts the cluster in its own session (it outlives this process) on loopback; returns its port. */
+export async function startCluster(dataDir: string, port?: number): Promise<number> {
   const { pgCtl } = await binaries();
-  const port = await getPort({ port: PREFERRED_PORTS, host: '127.0.0.1' });
-  const settings = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+  const listen = port ?? (await getPort({ port: PREFERRED_PORTS, host: '127.0.0.1' }));
+  const settings = `-p ${listen} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
   await promisify(execFile)(
     pgCtl,
-    ['start', '-w', '-t', '60', '-D', paths.dataDir, '-l', join(paths.dataDir, 'server.log'), '-o', settings],
+    ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', settings],
     { ...runAs() },
   );
-  return port;
+  return listen;
 }
 
-function stopSync(paths: EmbeddedPaths, pgCtl: string): void {
-  spawnSync(pgCtl, ['stop', '-w', '-m', 'fast', '-D', paths.dataDir], { ...runAs(), stdio: 'ignore' });
+export async function stopCluster(dataDir: string): Promise<void> {
+  stopSync(dataDir, (await binaries()).pgCtl);
+}
+
+function stopSync(dataDir: string, pgCtl: string): void {
+  spawnSync(pgCtl, ['stop', '-w', '-m', 'fast', '-D', dataDir], { ...runAs(), stdio: 'ignore' });
 }
 
 async function ensureDatabase(target: ConnectionTarget): Promise<void> {
@@ -169,10 +175,10 @@ export async function acquireEmbeddedPostgres(
   });
   try {
     const { password } = readCredentials(paths);
-    if (!existsSync(join(paths.dataDir, 'PG_VERSION'))) await initialise(paths, password);
+    if (!existsSync(join(paths.dataDir, 'PG_VERSION'))) await initialiseCluster(paths.dataDir, password);
     let port = runningPort(paths.dataDir);
     const started = port === undefined;
-    if (port === undefined) port = await start(paths);
+    if (port === undefined) port = await startCluster(paths.dataDir);
     const target: ConnectionTarget = {
       source: 'embedded PostgreSQL',
       host: '127.0.0.1',
@@ -190,7 +196,7 @@ export async function acquireEmbeddedPostgres(
       const unlockExit = lockSync(paths);
       try {
         rmSync(join(paths.leases, String(process.pid)), { force: true });
-        if (liveLeases(paths).length === 0) stopSync(paths, pgCtl);
+        if (liveLeases(paths).length === 0) stopSync(paths.dataDir, pgCtl);
       } finally {
         unlockExit();
       }
@@ -218,10 +224,4 @@ export async function acquireEmbeddedPostgres(
 /** Gives this process's lease back now instead of at exit (stops the server if it was the last). */
 export function releaseEmbeddedPostgres(): void {
   held?.release();
-}
-
-/** Stops the shared server regardless of leases; used by fault-injection tests. */
-export async function stopEmbeddedServer(): Promise<void> {
-  const { pgCtl } = await binaries();
-  stopSync(embeddedPaths(), pgCtl);
 }

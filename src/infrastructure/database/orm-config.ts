@@ -9,6 +9,7 @@ import { entities } from '../persistence/entities.js';
 import type { ConnectionTarget } from './database-url.js';
 import type { DatabaseSettings } from './database-settings.js';
 import { LockingMigrator } from './locking-migrator.js';
+import { ResilientPostgreSqlDriver } from './resilient-driver.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -21,6 +22,7 @@ export function createOrmConfig(
 ): Options {
   const target: ConnectionTarget = role === 'application' ? settings.application : settings.direct;
   return defineConfig({
+    driver: ResilientPostgreSqlDriver,
     entities,
     baseDir: root,
     host: target.host,

@@ -67,7 +67,7 @@ export function translateDatabaseError(error: unknown): unknown {
   if (
     error instanceof ConnectionException ||
     UNAVAILABLE_CODES.has(code) ||
-    (error instanceof Error && /Connection terminated|connection .*(closed|lost)|terminating connection/i.test(error.message))
+    (error instanceof Error && /Connection terminated|connection .*(closed|lost|error)|terminating connection|not queryable|Client was closed/i.test(error.message))
   ) {
     return new PersistenceError('DATABASE_UNAVAILABLE', 'the database connection was lost; nothing was saved', { cause: error });
   }
