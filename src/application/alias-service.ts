@@ -5,14 +5,17 @@ import { Domain } from '../domain/domain.js';
 import { DomainName } from '../domain/domain-name.js';
 import { EmailAddress } from '../domain/email-address.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { checkId, loadActor, loadOwnedDomain } from './loading.js';
+import { checkId, confinement, type Confinement, loadActor, loadOwnedDomain } from './loading.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type AliasView, toAliasView } from './views.js';
 
 /** Aliases and catch-alls, managed by the owner of their domain. */
 export class AliasService {
-  constructor(private readonly run: UnitOfWork) {}
+  constructor(
+    private readonly run: UnitOfWork,
+    private readonly confine: Confinement = confinement(false),
+  ) {}
 
   /** `source` forwards to `destinations` (local mailboxes or external addresses). */
   async add(actorId: string, input: { source: string; destinations: string[] }): Promise<AliasView> {
@@ -47,10 +50,15 @@ export class AliasService {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
       const aliases = await em.find(Alias, { domain }, { orderBy: { address: 'asc' } });
       return aliases.map(toAliasView);
-    });
+    }, this.confine(actorId));
   }
 
-  private async create(actorId: string, name: DomainName, source: EmailAddress | undefined, destinations: string[]): Promise<AliasView> {
+  private async create(
+    actorId: string,
+    name: DomainName,
+    source: EmailAddress | undefined,
+    destinations: string[],
+  ): Promise<AliasView> {
     const parsed = parseDestinations(destinations);
     return this.run(async (em) => {
       const actor = await loadActor(em, actorId);
@@ -58,7 +66,11 @@ export class AliasService {
       if (!found) throw new NotFoundError(`domain ${name.unicode}`);
       // locked while its aliases are counted, so concurrent creations cannot overrun the limit
       const domain = await loadOwnedDomain(em, actor, found.id, true);
-      const alias = new Alias({ ...(source ? { source } : {}), domain, destinations: parsed });
+      const alias = new Alias({
+        ...(source ? { source } : {}),
+        domain,
+        destinations: parsed,
+      });
       if ((await em.count(Address, { address: alias.address })) > 0) {
         throw new ConflictError('ADDRESS_TAKEN', `${alias.address} is already taken by a mailbox or alias`);
       }

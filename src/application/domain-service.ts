@@ -1,6 +1,6 @@
 import { Domain, type DomainLimits, type TxtResolver } from '../domain/domain.js';
 import { DomainName } from '../domain/domain-name.js';
-import { loadActor, loadOwnedDomain } from './loading.js';
+import { confinement, type Confinement, loadActor, loadOwnedDomain } from './loading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
 
@@ -9,6 +9,7 @@ export class DomainService {
   constructor(
     private readonly run: UnitOfWork,
     private readonly resolveTxt: TxtResolver,
+    private readonly confine: Confinement = confinement(false),
   ) {}
 
   /** Registers a domain for the actor; it receives mail once verified (see `verificationRecord`). */
@@ -16,7 +17,11 @@ export class DomainService {
     const name = DomainName.parse(input.name);
     return this.run(async (em) => {
       const owner = await loadActor(em, actorId);
-      const domain = new Domain({ name, owner, ...(input.limits ? { limits: input.limits } : {}) });
+      const domain = new Domain({
+        name,
+        owner,
+        ...(input.limits ? { limits: input.limits } : {}),
+      });
       em.persist(domain);
       return toDomainView(domain);
     });
@@ -53,7 +58,7 @@ export class DomainService {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
       await em.populate(domain, ['mailboxes']);
       return toDomainView(domain);
-    });
+    }, this.confine(actorId));
   }
 
   async list(actorId: string): Promise<DomainView[]> {
@@ -61,7 +66,7 @@ export class DomainService {
       const actor = await loadActor(em, actorId);
       const domains = await em.find(Domain, { owner: actor }, { orderBy: { name: 'asc' } });
       return domains.map(toDomainView);
-    });
+    }, this.confine(actorId));
   }
 
   private async change(actorId: string, domainId: string, verb: (domain: Domain) => void): Promise<DomainView> {

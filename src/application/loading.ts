@@ -5,6 +5,7 @@ import { Domain } from '../domain/domain.js';
 import { NotFoundError } from '../domain/errors.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { User } from '../domain/user.js';
+import type { UnitOfWorkOptions } from './unit-of-work.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,7 +16,9 @@ export function checkId(id: unknown, what: string): string {
 }
 
 export async function loadUser(em: EntityManager, id: string, what = 'user', withHash = false): Promise<User> {
-  const user = withHash ? await findUserWithHash(em, { id: checkId(id, what) }) : await em.findOne(User, { id: checkId(id, what) });
+  const user = withHash
+    ? await findUserWithHash(em, { id: checkId(id, what) })
+    : await em.findOne(User, { id: checkId(id, what) });
   if (!user) throw new NotFoundError(what);
   return user;
 }
@@ -45,7 +48,12 @@ export async function loadOwnedDomain(em: EntityManager, actor: User, domainId: 
 }
 
 /** A mailbox on a domain the actor owns; `lock` takes its row for the rest of the unit of work. */
-export async function loadOwnedMailbox(em: EntityManager, actor: User, mailboxId: string, lock = false): Promise<Mailbox> {
+export async function loadOwnedMailbox(
+  em: EntityManager,
+  actor: User,
+  mailboxId: string,
+  lock = false,
+): Promise<Mailbox> {
   const id = checkId(mailboxId, 'mailbox');
   const mailbox = await em.findOne(
     Mailbox,
@@ -57,3 +65,11 @@ export async function loadOwnedMailbox(em: EntityManager, actor: User, mailboxId
   mailbox.domain.assertOwnedBy(actor);
   return mailbox;
 }
+
+/** How a service confines an actor's read-only units of work (row-level security), if at all. */
+export type Confinement = (actorId: string) => UnitOfWorkOptions | undefined;
+
+export const confinement =
+  (enabled: boolean): Confinement =>
+  (actorId) =>
+    enabled ? { actingUserId: checkId(actorId, 'acting user') } : undefined;

@@ -6,7 +6,7 @@ import { NotFoundError, RuleViolationError, ValidationError } from '../domain/er
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { type MessageInput, parseMessage } from '../domain/message.js';
-import { checkId, loadActor, loadOwnedMailbox } from './loading.js';
+import { checkId, confinement, type Confinement, loadActor, loadOwnedMailbox } from './loading.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
@@ -29,7 +29,10 @@ export const MAX_BATCH_SIZE = 50_000;
 
 /** Delivering, sending and handling email. Every operation names its mailbox. */
 export class MailService {
-  constructor(private readonly run: UnitOfWork) {}
+  constructor(
+    private readonly run: UnitOfWork,
+    private readonly confine: Confinement = confinement(false),
+  ) {}
 
   /**
    * Inbound mail for one or more recipients: each resolves through mailboxes, aliases and
@@ -46,7 +49,8 @@ export class MailService {
       const forwarded = new Set<string>();
       for (const recipient of recipients) {
         const resolution = await router.resolve(recipient);
-        if (!resolution) throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
+        if (!resolution)
+          throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
         for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
         for (const address of resolution.external) forwarded.add(address);
       }
@@ -55,7 +59,11 @@ export class MailService {
       const delivered = mailboxes.map((mailbox) => {
         const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
         em.persist(email);
-        return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
+        return {
+          mailboxId: mailbox.id,
+          address: mailbox.address,
+          emailId: email.id,
+        };
       });
       return { delivered, forwarded: [...forwarded] };
     });
@@ -65,7 +73,10 @@ export class MailService {
    * Many inbound messages for one mailbox in one unit of work (imports, migrations, bulk
    * delivery): one lock, one batched insert, quota checked for every message.
    */
-  async deliverMany(mailboxAddress: string, messages: MessageInput[]): Promise<{ mailboxId: string; emailIds: string[] }> {
+  async deliverMany(
+    mailboxAddress: string,
+    messages: MessageInput[],
+  ): Promise<{ mailboxId: string; emailIds: string[] }> {
     if (!Array.isArray(messages) || messages.length > MAX_BATCH_SIZE) {
       throw new ValidationError('INVALID_MESSAGE', `a batch holds 1–${MAX_BATCH_SIZE} messages`);
     }
@@ -87,7 +98,11 @@ export class MailService {
    * Sends from a mailbox: a copy goes to its Sent folder, local recipients get theirs delivered in
    * the same unit of work, and external ones are reported for the outbound relay.
    */
-  async send(actorId: string, mailboxId: string, input: Omit<MessageInput, 'from'>): Promise<DeliveryReport & { sentId: string }> {
+  async send(
+    actorId: string,
+    mailboxId: string,
+    input: Omit<MessageInput, 'from'>,
+  ): Promise<DeliveryReport & { sentId: string }> {
     return this.run(async (em) => {
       const sender = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
       const message = parseMessage({ ...input, from: sender.address });
@@ -111,7 +126,11 @@ export class MailService {
       const delivered = recipients.map((mailbox) => {
         const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
         em.persist(email);
-        return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
+        return {
+          mailboxId: mailbox.id,
+          address: mailbox.address,
+          emailId: email.id,
+        };
       });
       return { sentId: sent.id, delivered, forwarded: [...forwarded] };
     });
@@ -120,7 +139,12 @@ export class MailService {
   /** A page of a folder, newest first, by keyset (stable while mail arrives, fast at any depth). */
   async listFolderPage(
     actorId: string,
-    input: { mailboxId: string; folderId: string; limit?: number; cursor?: string | null },
+    input: {
+      mailboxId: string;
+      folderId: string;
+      limit?: number;
+      cursor?: string | null;
+    },
   ): Promise<FolderPage> {
     const limit = input.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
@@ -138,7 +162,14 @@ export class MailService {
           mailbox: mailboxId,
           folder: folderId,
           user: actor,
-          ...(after ? { $or: [{ receivedAt: { $lt: after.receivedAt } }, { receivedAt: after.receivedAt, id: { $lt: after.id } }] } : {}),
+          ...(after
+            ? {
+                $or: [
+                  { receivedAt: { $lt: after.receivedAt } },
+                  { receivedAt: after.receivedAt, id: { $lt: after.id } },
+                ],
+              }
+            : {}),
         },
         { orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
       );
@@ -149,15 +180,22 @@ export class MailService {
         items: page.map(toEmailSummary),
         nextCursor: items.length > limit && last ? encodeCursor(last) : null,
       };
-    });
+    }, this.confine(actorId));
   }
 
   /** The whole email, body included; marks it seen. */
   async read(actorId: string, mailboxId: string, emailId: string): Promise<EmailView> {
-    return this.onEmail(actorId, mailboxId, emailId, false, (_mailbox, email) => {
-      email.setFlags({ seen: true });
-      return toEmailView(email);
-    }, true);
+    return this.onEmail(
+      actorId,
+      mailboxId,
+      emailId,
+      false,
+      (_mailbox, email) => {
+        email.setFlags({ seen: true });
+        return toEmailView(email);
+      },
+      true,
+    );
   }
 
   async flag(actorId: string, mailboxId: string, emailId: string, flags: Partial<EmailFlags>): Promise<EmailSummary> {
@@ -180,7 +218,10 @@ export class MailService {
   /** "Delete" as people mean it: into Trash. Purge deletes for good. */
   async trash(actorId: string, mailboxId: string, emailId: string): Promise<EmailSummary> {
     return this.onEmail(actorId, mailboxId, emailId, false, async (mailbox, email, em) => {
-      const trash = await em.findOneOrFail(Folder, { mailbox, role: 'trash' });
+      const trash = await em.findOneOrFail(Folder, {
+        mailbox,
+        role: 'trash',
+      });
       mailbox.move(email, trash);
       return toEmailSummary(email);
     });
@@ -209,7 +250,7 @@ export class MailService {
       const email = await em.findOne(Email, { mailbox, id }, withBody ? { populate: ['body'] } : {});
       if (!email) throw new NotFoundError('email');
       return work(mailbox, email, em);
-    });
+    }, this.confine(actorId));
   }
 }
 
@@ -226,18 +267,36 @@ async function lockMailboxes(em: EntityManager, ids: string[]): Promise<Mailbox[
   return em.find(
     Mailbox,
     { id: { $in: ids } },
-    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' }, populate: ['domain'], populateWhere: 'all', strategy: 'select-in' },
+    {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+      orderBy: { id: 'asc' },
+      populate: ['domain'],
+      populateWhere: 'all',
+      strategy: 'select-in',
+    },
   );
 }
 
 async function inboxesOf(em: EntityManager, mailboxes: Mailbox[]): Promise<Map<string, Folder>> {
   if (mailboxes.length === 0) return new Map();
-  const inboxes = await em.find(Folder, { mailbox: { $in: mailboxes }, role: 'inbox' });
+  const inboxes = await em.find(Folder, {
+    mailbox: { $in: mailboxes },
+    role: 'inbox',
+  });
   return new Map(inboxes.map((f) => [f.mailbox.id, f]));
 }
 
-async function assertFolderVisible(em: EntityManager, actorId: string, mailboxId: string, folderId: string): Promise<void> {
-  const folder = await em.findOne(Folder, { id: folderId, mailbox: { id: mailboxId, domain: { owner: actorId } } });
+async function assertFolderVisible(
+  em: EntityManager,
+  actorId: string,
+  mailboxId: string,
+  folderId: string,
+): Promise<void> {
+  const folder = await em.findOne(Folder, {
+    id: folderId,
+    mailbox: { id: mailboxId, domain: { owner: actorId } },
+  });
   if (!folder) throw new NotFoundError('folder');
 }
 
@@ -248,6 +307,7 @@ function encodeCursor(email: Email): string {
 function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   const [at, id] = Buffer.from(String(cursor), 'base64url').toString('utf8').split('|');
   const receivedAt = new Date(at ?? '');
-  if (!id || Number.isNaN(receivedAt.getTime())) throw new ValidationError('INVALID_CURSOR', 'that page cursor is not valid');
+  if (!id || Number.isNaN(receivedAt.getTime()))
+    throw new ValidationError('INVALID_CURSOR', 'that page cursor is not valid');
   return { receivedAt, id: checkId(id, 'cursor') };
 }

@@ -5,13 +5,16 @@ import { Email } from '../domain/email.js';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { checkId, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
+import { checkId, confinement, type Confinement, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type FolderView, type MailboxView, toFolderView, toMailboxView } from './views.js';
 
 /** Mailboxes and their folders, managed by the owner of the mailbox's domain. */
 export class MailboxService {
-  constructor(private readonly run: UnitOfWork) {}
+  constructor(
+    private readonly run: UnitOfWork,
+    private readonly confine: Confinement = confinement(false),
+  ) {}
 
   /**
    * Creates a mailbox with its special-use folders. The domain row is locked while its mailboxes
@@ -43,7 +46,7 @@ export class MailboxService {
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
       await em.populate(mailbox, ['folders']);
       return toMailboxView(mailbox);
-    });
+    }, this.confine(actorId));
   }
 
   async list(actorId: string, domainId: string): Promise<MailboxView[]> {
@@ -51,7 +54,7 @@ export class MailboxService {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
       const mailboxes = await em.find(Mailbox, { domain }, { orderBy: { address: 'asc' } });
       return mailboxes.map(toMailboxView);
-    });
+    }, this.confine(actorId));
   }
 
   async suspend(actorId: string, mailboxId: string): Promise<MailboxView> {
@@ -109,7 +112,12 @@ export class MailboxService {
     });
   }
 
-  private async change(actorId: string, mailboxId: string, verb: (mailbox: Mailbox) => void, lock = false): Promise<MailboxView> {
+  private async change(
+    actorId: string,
+    mailboxId: string,
+    verb: (mailbox: Mailbox) => void,
+    lock = false,
+  ): Promise<MailboxView> {
     return this.run(async (em) => {
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, lock);
       verb(mailbox);

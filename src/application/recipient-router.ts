@@ -31,7 +31,8 @@ export class RecipientRouter {
     if (this.cache.has(address)) return this.cache.get(address)!;
     const catchAll = `@${domainOf(address)}`;
     const candidates = [this.pending, ...(await this.lookup([address, catchAll]))].filter((e) => e !== undefined);
-    const entry = candidates.find((e) => e.address === address) ?? candidates.find((e) => e.address === catchAll) ?? null;
+    const entry =
+      candidates.find((e) => e.address === address) ?? candidates.find((e) => e.address === catchAll) ?? null;
     this.cache.set(address, entry);
     return entry;
   }
@@ -42,7 +43,9 @@ export class RecipientRouter {
 
   async route(address: string): Promise<AliasRoute> {
     const entry = await this.entryFor(address);
-    return entry instanceof Alias ? { alias: entry.address, destinations: entry.destinations } : { alias: null, destinations: [] };
+    return entry instanceof Alias
+      ? { alias: entry.address, destinations: entry.destinations }
+      : { alias: null, destinations: [] };
   }
 
   /**
@@ -58,7 +61,10 @@ export class RecipientRouter {
     let frontier: { address: string; entry: Address | null }[] = [{ address: recipient, entry: first }];
     for (let depth = 0; frontier.length > 0; depth++) {
       if (depth > MAX_ALIAS_DEPTH) {
-        throw new RuleViolationError('ALIAS_LOOP', `${recipient} forwards through more than ${MAX_ALIAS_DEPTH} aliases`);
+        throw new RuleViolationError(
+          'ALIAS_LOOP',
+          `${recipient} forwards through more than ${MAX_ALIAS_DEPTH} aliases`,
+        );
       }
       const next: typeof frontier = [];
       for (const { address, entry } of frontier) {
@@ -72,7 +78,11 @@ export class RecipientRouter {
         if (entry instanceof Mailbox) {
           mailboxes.set(entry.id, entry);
         } else if (entry instanceof Alias) {
-          for (const destination of entry.destinations) next.push({ address: destination, entry: await this.entryFor(destination) });
+          for (const destination of entry.destinations)
+            next.push({
+              address: destination,
+              entry: await this.entryFor(destination),
+            });
         }
       }
       frontier = next;

@@ -4,7 +4,7 @@ import { Domain } from '../domain/domain.js';
 import { Email } from '../domain/email.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { loadActor, loadOwnedMailbox, loadUser } from './loading.js';
+import { confinement, type Confinement, loadActor, loadOwnedMailbox, loadUser } from './loading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
 export interface UserStatistics {
@@ -21,7 +21,14 @@ export interface MailboxStatistics {
   address: string;
   quotaBytes: number;
   usedBytes: number;
-  folders: { folderId: string; path: string; role: Folder['role']; emails: number; unread: number; bytes: number }[];
+  folders: {
+    folderId: string;
+    path: string;
+    role: Folder['role'];
+    emails: number;
+    unread: number;
+    bytes: number;
+  }[];
 }
 
 export interface EmailCount {
@@ -44,7 +51,10 @@ const TOTALS = [
 
 /** Read-only figures for dashboards and reports. The database counts; nothing is loaded to be counted. */
 export class StatisticsService {
-  constructor(private readonly run: UnitOfWork) {}
+  constructor(
+    private readonly run: UnitOfWork,
+    private readonly confine: Confinement = confinement(false),
+  ) {}
 
   async forUser(userId: string): Promise<UserStatistics> {
     return this.run(async (em) => {
@@ -53,7 +63,14 @@ export class StatisticsService {
       const mailboxes = await em.count(Mailbox, { domain: { owner: user } });
       const aliases = await em.count(Alias, { domain: { owner: user } });
       const totals = await em.createQueryBuilder(Email).select(TOTALS).where({ user }).execute<Totals>('get', false);
-      return { userId: user.id, domains, mailboxes, aliases, emails: totals.emails, storageBytes: Number(totals.bytes) };
+      return {
+        userId: user.id,
+        domains,
+        mailboxes,
+        aliases,
+        emails: totals.emails,
+        storageBytes: Number(totals.bytes),
+      };
     });
   }
 
@@ -75,10 +92,17 @@ export class StatisticsService {
         usedBytes: mailbox.usedBytes,
         folders: folders.map((f) => {
           const t = byFolder.get(f.id);
-          return { folderId: f.id, path: f.path, role: f.role, emails: t?.emails ?? 0, unread: t?.unread ?? 0, bytes: Number(t?.bytes ?? 0) };
+          return {
+            folderId: f.id,
+            path: f.path,
+            role: f.role,
+            emails: t?.emails ?? 0,
+            unread: t?.unread ?? 0,
+            bytes: Number(t?.bytes ?? 0),
+          };
         }),
       };
-    });
+    }, this.confine(actorId));
   }
 
   /** Email count per user over all email: one grouped query. */
@@ -91,8 +115,11 @@ export class StatisticsService {
         .groupBy([raw('u.id'), raw('u.email')])
         .orderBy({ [raw('u.email')]: 'asc' })
         .execute<{ user_id: string; email: string; emails: number }[]>('all', false);
-      return rows.map((r) => ({ userId: r.user_id, email: r.email, emails: r.emails }));
+      return rows.map((r) => ({
+        userId: r.user_id,
+        email: r.email,
+        emails: r.emails,
+      }));
     });
   }
 }
-

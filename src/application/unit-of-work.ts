@@ -1,7 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+export interface UnitOfWorkOptions {
+  /**
+   * Confines the unit of work to this user's rows with PostgreSQL row-level security: even a
+   * query without a filter sees only what the user owns.
+   */
+  actingUserId?: string;
+}
+
 /**
  * Runs one use case: a fresh entity manager (its own identity map), one transaction, one flush at
  * the end, database errors translated into domain errors. Nothing of a failed run is kept.
  */
-export type UnitOfWork = <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;
+export type UnitOfWork = <T>(work: (em: EntityManager) => Promise<T>, options?: UnitOfWorkOptions) => Promise<T>;

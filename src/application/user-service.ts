@@ -98,12 +98,18 @@ export class UserService {
    * mailboxes loaded. A fixed number of queries, however many users match.
    */
   async findOwnersByDomainSuffix(suffix: string): Promise<UserView[]> {
-    const pattern = `%${suffix.trim().toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}`;
+    const pattern = `%${suffix
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (c) => `\\${c}`)}`;
     return this.run(async (em) => {
       const users = await em.find(
         User,
         { domains: { name: { $like: pattern } } },
-        { populate: ['domains', 'domains.mailboxes'], orderBy: { email: 'asc' } },
+        {
+          populate: ['domains', 'domains.mailboxes'],
+          orderBy: { email: 'asc' },
+        },
       );
       return users.map(toUserView);
     });

@@ -137,7 +137,12 @@ export function toAliasView(alias: Alias): AliasView {
 }
 
 export function toFolderView(folder: Folder): FolderView {
-  return { id: folder.id, mailboxId: folder.mailbox.id, path: folder.path, role: folder.role };
+  return {
+    id: folder.id,
+    mailboxId: folder.mailbox.id,
+    path: folder.path,
+    role: folder.role,
+  };
 }
 
 export function toEmailSummary(email: Email): EmailSummary {

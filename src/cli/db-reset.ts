@@ -25,7 +25,9 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 const url = process.env.DATABASE_URL?.trim();
 const host = url ? URL.canParse(url) && new URL(url).hostname.replace(/^\[(.*)\]$/, '$1') : '127.0.0.1';
 if (host && !LOCAL_HOSTS.has(host) && !values.force) {
-  console.error(`error: refusing to reset the database on ${host}: it does not look local. Pass --force if you really mean it.`);
+  console.error(
+    `error: refusing to reset the database on ${host}: it does not look local. Pass --force if you really mean it.`,
+  );
   process.exit(1);
 }
 const settings = await openSchemaSettings();

@@ -5,6 +5,7 @@
 import { resolveTxt } from 'node:dns/promises';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { AliasService } from '../application/alias-service.js';
+import { confinement } from '../application/loading.js';
 import { DomainService } from '../application/domain-service.js';
 import { MailService } from '../application/mail-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
@@ -27,6 +28,13 @@ export interface AetherOptions {
   passwordHasher?: PasswordHasher;
   /** Log every SQL statement, without bound values (also `AETHER_SQL_DEBUG=1`). */
   debug?: boolean;
+  /**
+   * Confine each user's read-only use cases (listing, reading and handling their own mail, their
+   * domains and mailboxes) with PostgreSQL row-level security, as a second wall behind the
+   * services' own checks. Takes effect when the application connects as a role other than the
+   * tables' owner (see `npm run db:app-role`). Off by default: it costs a statement per use case.
+   */
+  rowLevelSecurity?: boolean;
   /** Where log lines go (console by default). */
   logger?: (message: string) => void;
 }
@@ -59,17 +67,18 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
     throw new DatabaseUnavailableError(describeConnectionFailure(settings.application, error), { cause: error });
   }
   const run = createUnitOfWork(orm);
+  const confine = confinement(options.rowLevelSecurity ?? false);
   const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
   return {
     orm,
     settings,
     unitOfWork: run,
     users: new UserService(run, hasher),
-    domains: new DomainService(run, options.resolveTxt ?? ((name) => resolveTxt(name))),
-    mailboxes: new MailboxService(run),
-    aliases: new AliasService(run),
-    mail: new MailService(run),
-    statistics: new StatisticsService(run),
+    domains: new DomainService(run, options.resolveTxt ?? ((name) => resolveTxt(name)), confine),
+    mailboxes: new MailboxService(run, confine),
+    aliases: new AliasService(run, confine),
+    mail: new MailService(run, confine),
+    statistics: new StatisticsService(run, confine),
     close: () => orm.close(true),
   };
 }

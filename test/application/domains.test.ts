@@ -15,7 +15,11 @@ describe('domains', () => {
 
   it('is verified only by the TXT record with its own token', async () => {
     const { owner, domain } = await ownerWithDomain(db, { verified: false });
-    expect(domain.verificationRecord).toEqual({ type: 'TXT', name: domain.name, value: `aether-verification=${domain.verificationRecord.value.split('=')[1]}` });
+    expect(domain.verificationRecord).toEqual({
+      type: 'TXT',
+      name: domain.name,
+      value: `aether-verification=${domain.verificationRecord.value.split('=')[1]}`,
+    });
     await expectRefused(db, 'DOMAIN_VERIFICATION_FAILED', () => db.aether.domains.verify(owner.id, domain.id));
     db.dns.publishTxt(domain.name, 'aether-verification=someone-elses-token');
     await expectRefused(db, 'DOMAIN_VERIFICATION_FAILED', () => db.aether.domains.verify(owner.id, domain.id));
@@ -24,7 +28,10 @@ describe('domains', () => {
     db.dns.publishTxt(domain.name, domain.verificationRecord.value);
     const verified = await db.aether.domains.verify(owner.id, domain.id);
     expect(verified.verified).toBe(true);
-    const [after] = await db.sql<{ verified: boolean; verified_at: Date }>('select verified, verified_at from domain where id = $1', [domain.id]);
+    const [after] = await db.sql<{ verified: boolean; verified_at: Date }>(
+      'select verified, verified_at from domain where id = $1',
+      [domain.id],
+    );
     expect(after!.verified).toBe(true);
     expect(after!.verified_at).toBeInstanceOf(Date);
   });
@@ -33,8 +40,12 @@ describe('domains', () => {
     const { domain } = await ownerWithDomain(db);
     const stranger = await registerUser(db);
     await expectRefused(db, 'NOT_OWNER', () => db.aether.domains.suspend(stranger.id, domain.id));
-    await expectRefused(db, 'NOT_OWNER', () => db.aether.mailboxes.create(stranger.id, { address: `x@${domain.name}` }));
-    await expectRefused(db, 'NOT_OWNER', () => db.aether.aliases.add(stranger.id, { source: `y@${domain.name}`, destinations: ['z@outside.test'] }));
+    await expectRefused(db, 'NOT_OWNER', () =>
+      db.aether.mailboxes.create(stranger.id, { address: `x@${domain.name}` }),
+    );
+    await expectRefused(db, 'NOT_OWNER', () =>
+      db.aether.aliases.add(stranger.id, { source: `y@${domain.name}`, destinations: ['z@outside.test'] }),
+    );
     const [row] = await db.sql('select status from domain where id = $1', [domain.id]);
     expect(row).toEqual({ status: 'active' });
   });
@@ -42,9 +53,14 @@ describe('domains', () => {
   it('refuses inconsistent limits', async () => {
     const owner = await registerUser(db);
     await expectRefused(db, 'INVALID_QUOTA', () =>
-      db.aether.domains.add(owner.id, { name: 'limits.example', limits: { defaultQuotaBytes: 2000, maxQuotaBytes: 1000 } }),
+      db.aether.domains.add(owner.id, {
+        name: 'limits.example',
+        limits: { defaultQuotaBytes: 2000, maxQuotaBytes: 1000 },
+      }),
     );
-    await expectRefused(db, 'INVALID_LIMIT', () => db.aether.domains.add(owner.id, { name: 'limits.example', limits: { maxMailboxes: -1 } }));
+    await expectRefused(db, 'INVALID_LIMIT', () =>
+      db.aether.domains.add(owner.id, { name: 'limits.example', limits: { maxMailboxes: -1 } }),
+    );
   });
 });
 
@@ -53,7 +69,10 @@ describe('mailboxes', () => {
     const { owner, domain } = await ownerWithDomain(db, { limits: { defaultQuotaBytes: 5000 } });
     const box = await db.aether.mailboxes.create(owner.id, { address: `Alice@${domain.name.toUpperCase()}` });
     expect(box).toMatchObject({ address: `alice@${domain.name}`, quotaBytes: 5000, usedBytes: 0, status: 'active' });
-    const folders = await db.sql<{ path: string; role: string }>('select path, role from folder where mailbox_id = $1 order by path', [box.id]);
+    const folders = await db.sql<{ path: string; role: string }>(
+      'select path, role from folder where mailbox_id = $1 order by path',
+      [box.id],
+    );
     expect(folders).toEqual([
       { path: 'Archive', role: 'archive' },
       { path: 'Drafts', role: 'drafts' },
@@ -66,29 +85,45 @@ describe('mailboxes', () => {
 
   it('need a domain of ours and an address on it', async () => {
     const { owner } = await ownerWithDomain(db);
-    await expectRefused(db, 'NOT_FOUND', () => db.aether.mailboxes.create(owner.id, { address: 'bob@not-registered.example' }));
+    await expectRefused(db, 'NOT_FOUND', () =>
+      db.aether.mailboxes.create(owner.id, { address: 'bob@not-registered.example' }),
+    );
     await expectRefused(db, 'INVALID_EMAIL_ADDRESS', () => db.aether.mailboxes.create(owner.id, { address: 'bob@@x' }));
   });
 
   it('take addresses that no mailbox or alias holds, whatever the case', async () => {
     const { owner, domain } = await ownerWithDomain(db);
     await db.aether.mailboxes.create(owner.id, { address: `taken@${domain.name}` });
-    await expectRefused(db, 'ADDRESS_TAKEN', () => db.aether.mailboxes.create(owner.id, { address: `TAKEN@${domain.name}` }));
-    await expectRefused(db, 'ADDRESS_TAKEN', () => db.aether.aliases.add(owner.id, { source: `Taken@${domain.name}`, destinations: ['x@outside.test'] }));
+    await expectRefused(db, 'ADDRESS_TAKEN', () =>
+      db.aether.mailboxes.create(owner.id, { address: `TAKEN@${domain.name}` }),
+    );
+    await expectRefused(db, 'ADDRESS_TAKEN', () =>
+      db.aether.aliases.add(owner.id, { source: `Taken@${domain.name}`, destinations: ['x@outside.test'] }),
+    );
     await db.aether.aliases.add(owner.id, { source: `alias@${domain.name}`, destinations: ['x@outside.test'] });
-    await expectRefused(db, 'ADDRESS_TAKEN', () => db.aether.mailboxes.create(owner.id, { address: `alias@${domain.name}` }));
+    await expectRefused(db, 'ADDRESS_TAKEN', () =>
+      db.aether.mailboxes.create(owner.id, { address: `alias@${domain.name}` }),
+    );
   });
 
   it('respect the per-domain limits on mailboxes, aliases and quotas', async () => {
     const { owner, domain } = await ownerWithDomain(db, {
       limits: { maxMailboxes: 1, maxAliases: 1, defaultQuotaBytes: 1000, maxQuotaBytes: 2000 },
     });
-    await expectRefused(db, 'INVALID_QUOTA', () => db.aether.mailboxes.create(owner.id, { address: `big@${domain.name}`, quotaBytes: 3000 }));
-    await expectRefused(db, 'INVALID_QUOTA', () => db.aether.mailboxes.create(owner.id, { address: `big@${domain.name}`, quotaBytes: 0 }));
+    await expectRefused(db, 'INVALID_QUOTA', () =>
+      db.aether.mailboxes.create(owner.id, { address: `big@${domain.name}`, quotaBytes: 3000 }),
+    );
+    await expectRefused(db, 'INVALID_QUOTA', () =>
+      db.aether.mailboxes.create(owner.id, { address: `big@${domain.name}`, quotaBytes: 0 }),
+    );
     await db.aether.mailboxes.create(owner.id, { address: `one@${domain.name}`, quotaBytes: 2000 });
-    await expectRefused(db, 'MAILBOX_LIMIT_REACHED', () => db.aether.mailboxes.create(owner.id, { address: `two@${domain.name}` }));
+    await expectRefused(db, 'MAILBOX_LIMIT_REACHED', () =>
+      db.aether.mailboxes.create(owner.id, { address: `two@${domain.name}` }),
+    );
     await db.aether.aliases.add(owner.id, { source: `a1@${domain.name}`, destinations: [`one@${domain.name}`] });
-    await expectRefused(db, 'ALIAS_LIMIT_REACHED', () => db.aether.aliases.add(owner.id, { source: `a2@${domain.name}`, destinations: [`one@${domain.name}`] }));
+    await expectRefused(db, 'ALIAS_LIMIT_REACHED', () =>
+      db.aether.aliases.add(owner.id, { source: `a2@${domain.name}`, destinations: [`one@${domain.name}`] }),
+    );
   });
 
   it('keep INBOX and the special-use folders, and user folders unique by name', async () => {
@@ -97,9 +132,13 @@ describe('mailboxes', () => {
     const { folders } = await db.aether.mailboxes.get(owner.id, box.id);
     const inbox = folders!.find((f) => f.role === 'inbox')!;
     const sent = folders!.find((f) => f.role === 'sent')!;
-    await expectRefused(db, 'FOLDER_PROTECTED', () => db.aether.mailboxes.renameFolder(owner.id, box.id, inbox.id, 'Old'));
+    await expectRefused(db, 'FOLDER_PROTECTED', () =>
+      db.aether.mailboxes.renameFolder(owner.id, box.id, inbox.id, 'Old'),
+    );
     await expectRefused(db, 'FOLDER_PROTECTED', () => db.aether.mailboxes.deleteFolder(owner.id, box.id, sent.id));
-    await expectRefused(db, 'INVALID_FOLDER_PATH', () => db.aether.mailboxes.createFolder(owner.id, box.id, 'inbox/sub'));
+    await expectRefused(db, 'INVALID_FOLDER_PATH', () =>
+      db.aether.mailboxes.createFolder(owner.id, box.id, 'inbox/sub'),
+    );
     const work = await db.aether.mailboxes.createFolder(owner.id, box.id, 'Work');
     await expectRefused(db, 'FOLDER_EXISTS', () => db.aether.mailboxes.createFolder(owner.id, box.id, 'work'));
     await expectRefused(db, 'FOLDER_EXISTS', () => db.aether.mailboxes.createFolder(owner.id, box.id, 'Sent'));
@@ -112,7 +151,10 @@ describe('mailboxes', () => {
   it('are deleted with their folders and email, freeing the address', async () => {
     const { owner, domain } = await ownerWithDomain(db);
     const box = await db.aether.mailboxes.create(owner.id, { address: `gone@${domain.name}` });
-    await db.aether.mail.deliverInbound({ recipients: [`gone@${domain.name}`], message: { from: 'a@outside.test', to: [], subject: 's', body: 'b' } });
+    await db.aether.mail.deliverInbound({
+      recipients: [`gone@${domain.name}`],
+      message: { from: 'a@outside.test', to: [], subject: 's', body: 'b' },
+    });
     await db.aether.mailboxes.delete(owner.id, box.id);
     expect(await db.sql('select count(*)::int as n from email where mailbox_id = $1', [box.id])).toEqual([{ n: 0 }]);
     expect(await db.sql('select count(*)::int as n from folder where mailbox_id = $1', [box.id])).toEqual([{ n: 0 }]);
@@ -124,23 +166,37 @@ describe('aliases', () => {
   it('forward to mailboxes and external addresses, with a catch-all per domain', async () => {
     const { owner, domain } = await ownerWithDomain(db);
     await db.aether.mailboxes.create(owner.id, { address: `real@${domain.name}` });
-    const alias = await db.aether.aliases.add(owner.id, { source: `info@${domain.name}`, destinations: [`real@${domain.name}`, 'Friend@Outside.test'] });
+    const alias = await db.aether.aliases.add(owner.id, {
+      source: `info@${domain.name}`,
+      destinations: [`real@${domain.name}`, 'Friend@Outside.test'],
+    });
     expect(alias).toMatchObject({ catchAll: false, destinations: [`real@${domain.name}`, 'friend@outside.test'] });
-    const catchAll = await db.aether.aliases.addCatchAll(owner.id, { domain: domain.name, destinations: [`real@${domain.name}`] });
+    const catchAll = await db.aether.aliases.addCatchAll(owner.id, {
+      domain: domain.name,
+      destinations: [`real@${domain.name}`],
+    });
     expect(catchAll).toMatchObject({ address: `@${domain.name}`, catchAll: true });
-    await expectRefused(db, 'ADDRESS_TAKEN', () => db.aether.aliases.addCatchAll(owner.id, { domain: domain.name, destinations: ['x@outside.test'] }));
+    await expectRefused(db, 'ADDRESS_TAKEN', () =>
+      db.aether.aliases.addCatchAll(owner.id, { domain: domain.name, destinations: ['x@outside.test'] }),
+    );
   });
 
   it('never point at themselves, directly or round a cycle', async () => {
     const { owner, domain } = await ownerWithDomain(db);
     const d = domain.name;
-    await expectRefused(db, 'ALIAS_LOOP', () => db.aether.aliases.add(owner.id, { source: `self@${d}`, destinations: [`self@${d}`] }));
+    await expectRefused(db, 'ALIAS_LOOP', () =>
+      db.aether.aliases.add(owner.id, { source: `self@${d}`, destinations: [`self@${d}`] }),
+    );
     const a = await db.aether.aliases.add(owner.id, { source: `a@${d}`, destinations: [`b@${d}`] });
     await db.aether.aliases.add(owner.id, { source: `b@${d}`, destinations: [`c@${d}`, 'x@outside.test'] });
-    await expectRefused(db, 'ALIAS_LOOP', () => db.aether.aliases.add(owner.id, { source: `c@${d}`, destinations: [`a@${d}`] }));
+    await expectRefused(db, 'ALIAS_LOOP', () =>
+      db.aether.aliases.add(owner.id, { source: `c@${d}`, destinations: [`a@${d}`] }),
+    );
     // through the catch-all: unknown@d falls to the catch-all, which would lead back to a@d
     await db.aether.aliases.changeDestinations(owner.id, a.id, [`unknown@${d}`]);
-    await expectRefused(db, 'ALIAS_LOOP', () => db.aether.aliases.addCatchAll(owner.id, { domain: d, destinations: [`a@${d}`] }));
+    await expectRefused(db, 'ALIAS_LOOP', () =>
+      db.aether.aliases.addCatchAll(owner.id, { domain: d, destinations: [`a@${d}`] }),
+    );
     const rows = await db.sql<{ destinations: string[] }>('select destinations from address where id = $1', [a.id]);
     expect(rows[0]!.destinations).toEqual([`unknown@${d}`]);
   });

@@ -31,6 +31,8 @@ describe('a mail flow through the application services', () => {
     const counts = await db.aether.statistics.emailCountsPerUser();
     expect(counts).toEqual([{ userId: ada.id, email: 'ada@example.net', emails: 1 }]);
     const owners = await users.findOwnersByDomainSuffix('.org');
-    expect(owners.map((o) => o.domains?.map((d) => d.mailboxes?.map((m) => m.address)))).toEqual([[['alice@example.org']]]);
+    expect(owners.map((o) => o.domains?.map((d) => d.mailboxes?.map((m) => m.address)))).toEqual([
+      [['alice@example.org']],
+    ]);
   });
 });

@@ -13,7 +13,9 @@ describe('README examples', () => {
     await mailboxes.create(user.id, { address: 'hello@jane.example' });
 
     const withRelations = await users.get(user.id, { withDomains: true });
-    expect(withRelations.domains?.map((d) => [d.name, d.mailboxes?.map((m) => m.address)])).toEqual([['jane.example', ['hello@jane.example']]]);
+    expect(withRelations.domains?.map((d) => [d.name, d.mailboxes?.map((m) => m.address)])).toEqual([
+      ['jane.example', ['hello@jane.example']],
+    ]);
 
     const renamed = await users.rename(user.id, 'Jane Doe');
     expect(renamed.name).toBe('Jane Doe');
@@ -57,7 +59,12 @@ describe('README examples', () => {
     await db.aether.mail.deliverMany('y@count-b.example', [message()]);
     db.queries.length = 0;
     const counts = await db.aether.statistics.emailCountsPerUser();
-    expect(counts.filter((c) => c.userId === a.owner.id || c.userId === b.owner.id).map((c) => c.emails).sort()).toEqual([1, 3]);
+    expect(
+      counts
+        .filter((c) => c.userId === a.owner.id || c.userId === b.owner.id)
+        .map((c) => c.emails)
+        .sort(),
+    ).toEqual([1, 3]);
     expect(db.queries.filter((q) => q.startsWith('select'))).toHaveLength(1);
     expect(db.queries.find((q) => q.startsWith('select'))).toMatch(/group by/);
   });

@@ -29,7 +29,9 @@ describe('the unit of work', () => {
     await db.aether.users.rename(user.id, 'Renamed');
     const statements = db.queries.map((q) => q.replace(/\s+\[took.*$/, ''));
     const update = statements.find((q) => q.startsWith('update'))!;
-    expect(update).toMatch(/^update "user" set "name" = \?, "updated_at" = \?, "version" = \? where "id" = \? and "version" = \?/);
+    expect(update).toMatch(
+      /^update "user" set "name" = \?, "updated_at" = \?, "version" = \? where "id" = \? and "version" = \?/,
+    );
     expect(update).not.toContain('email');
     expect(update).not.toContain('password_hash');
     expect(statements[0]).toBe('begin');
@@ -61,6 +63,8 @@ describe('the unit of work', () => {
       })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONCURRENT_UPDATE' });
-    expect(await db.sql('select name, version from "user" where id = $1', [user.id])).toEqual([{ name: 'Theirs', version: 2 }]);
+    expect(await db.sql('select name, version from "user" where id = $1', [user.id])).toEqual([
+      { name: 'Theirs', version: 2 },
+    ]);
   });
 });

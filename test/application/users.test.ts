@@ -25,7 +25,11 @@ const db = useTestDatabase();
 
 describe('users', () => {
   it('registers with a normalised, case-insensitively unique address and an argon2id hash', async () => {
-    const user = await db.aether.users.register({ email: 'Grace.Hopper@Navy.MIL', password: PASSWORD, name: ' Grace ' });
+    const user = await db.aether.users.register({
+      email: 'Grace.Hopper@Navy.MIL',
+      password: PASSWORD,
+      name: ' Grace ',
+    });
     expect(user).toMatchObject({ email: 'grace.hopper@navy.mil', name: 'Grace', status: 'active' });
     expect(user).not.toHaveProperty('passwordHash');
     const [row] = await db.sql<{ password_hash: string }>('select password_hash from "user" where id = $1', [user.id]);
@@ -36,8 +40,12 @@ describe('users', () => {
   });
 
   it('refuses bad input before anything is written', async () => {
-    await expectRefused(db, 'INVALID_EMAIL_ADDRESS', () => db.aether.users.register({ email: 'not an address', password: PASSWORD }));
-    await expectRefused(db, 'INVALID_PASSWORD', () => db.aether.users.register({ email: 'short@pw.test', password: 'short' }));
+    await expectRefused(db, 'INVALID_EMAIL_ADDRESS', () =>
+      db.aether.users.register({ email: 'not an address', password: PASSWORD }),
+    );
+    await expectRefused(db, 'INVALID_PASSWORD', () =>
+      db.aether.users.register({ email: 'short@pw.test', password: 'short' }),
+    );
     await expectRefused(db, 'INVALID_NAME', () =>
       db.aether.users.register({ email: 'ctl@pw.test', password: PASSWORD, name: 'bell\u0007' }),
     );
@@ -45,19 +53,31 @@ describe('users', () => {
 
   it('authenticates, and refuses wrong passwords, unknown users and suspended users alike', async () => {
     const user = await registerUser(db);
-    await expect(db.aether.users.authenticate({ email: user.email, password: PASSWORD })).resolves.toMatchObject({ id: user.id });
-    await expectRefused(db, 'INVALID_CREDENTIALS', () => db.aether.users.authenticate({ email: user.email, password: 'wrong password!' }));
-    await expectRefused(db, 'INVALID_CREDENTIALS', () => db.aether.users.authenticate({ email: 'nobody@people.test', password: PASSWORD }));
+    await expect(db.aether.users.authenticate({ email: user.email, password: PASSWORD })).resolves.toMatchObject({
+      id: user.id,
+    });
+    await expectRefused(db, 'INVALID_CREDENTIALS', () =>
+      db.aether.users.authenticate({ email: user.email, password: 'wrong password!' }),
+    );
+    await expectRefused(db, 'INVALID_CREDENTIALS', () =>
+      db.aether.users.authenticate({ email: 'nobody@people.test', password: PASSWORD }),
+    );
     await db.aether.users.suspend(user.id);
-    await expectRefused(db, 'USER_SUSPENDED', () => db.aether.users.authenticate({ email: user.email, password: PASSWORD }));
+    await expectRefused(db, 'USER_SUSPENDED', () =>
+      db.aether.users.authenticate({ email: user.email, password: PASSWORD }),
+    );
   });
 
   it('spends a full hash verification on unknown users, so timing does not reveal accounts', async () => {
     const counting = new CountingHasher(fastHasher);
     const { UserService } = await import('../../src/application/user-service.js');
     const users = new UserService(db.aether.unitOfWork, counting);
-    await expect(users.authenticate({ email: 'ghost@people.test', password: PASSWORD })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
-    await expect(users.authenticate({ email: 'not an address', password: PASSWORD })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(users.authenticate({ email: 'ghost@people.test', password: PASSWORD })).rejects.toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+    });
+    await expect(users.authenticate({ email: 'not an address', password: PASSWORD })).rejects.toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+    });
     expect(counting.dummyVerifies).toBe(2);
     expect(counting.verifies).toBe(0);
   });
@@ -70,7 +90,9 @@ describe('users', () => {
     const [row] = await db.sql<{ password_hash: string }>('select password_hash from "user" where id = $1', [user.id]);
     expect(row!.password_hash).toMatch(/^\$argon2id\$v=19\$m=2048,t=2,p=1\$/);
     // and the new hash still verifies
-    await expect(new UserService(db.aether.unitOfWork, stronger).authenticate({ email: user.email, password: PASSWORD })).resolves.toBeTruthy();
+    await expect(
+      new UserService(db.aether.unitOfWork, stronger).authenticate({ email: user.email, password: PASSWORD }),
+    ).resolves.toBeTruthy();
   });
 
   it('changes a password only with the current one', async () => {
@@ -79,18 +101,24 @@ describe('users', () => {
       db.aether.users.changePassword(user.id, { current: 'not the password', next: 'a brand new passphrase' }),
     );
     await db.aether.users.changePassword(user.id, { current: PASSWORD, next: 'a brand new passphrase' });
-    await expect(db.aether.users.authenticate({ email: user.email, password: 'a brand new passphrase' })).resolves.toBeTruthy();
+    await expect(
+      db.aether.users.authenticate({ email: user.email, password: 'a brand new passphrase' }),
+    ).resolves.toBeTruthy();
   });
 
   it('keeps the password hash out of JSON, inspection and error messages', async () => {
     const user = await registerUser(db);
     const { User } = await import('../../src/domain/user.js');
     const { inspect } = await import('node:util');
-    const entity = await db.aether.unitOfWork((em) => em.findOneOrFail(User, { id: user.id }, { populate: ['passwordHash'] }));
+    const entity = await db.aether.unitOfWork((em) =>
+      em.findOneOrFail(User, { id: user.id }, { populate: ['passwordHash'] }),
+    );
     expect(entity.passwordHash).toMatch(/^\$argon2id/);
     expect(JSON.stringify(entity)).not.toContain('argon2');
     expect(inspect(entity)).not.toContain('argon2');
-    const error = await db.aether.users.authenticate({ email: user.email, password: 'wrong password!' }).catch((e: Error) => e);
+    const error = await db.aether.users
+      .authenticate({ email: user.email, password: 'wrong password!' })
+      .catch((e: Error) => e);
     expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('argon2');
   });
 });

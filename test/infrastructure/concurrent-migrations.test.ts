@@ -18,7 +18,9 @@ describe('two deploys running migration:up at the same moment', () => {
   it('apply each migration once: the second waits, then finds nothing pending', async () => {
     const [a, b] = await Promise.all([cli('migration:up'), cli('migration:up')]);
     expect(a.stdout + b.stdout).toMatch(/Successfully migrated up/);
-    const applied = await db.sql<{ name: string; n: number }>('select name, count(*)::int as n from mikro_orm_migrations group by name');
+    const applied = await db.sql<{ name: string; n: number }>(
+      'select name, count(*)::int as n from mikro_orm_migrations group by name',
+    );
     expect(applied.length).toBeGreaterThan(0);
     expect(applied.every((r) => r.n === 1)).toBe(true);
     const { stdout } = await cli('migration:pending');

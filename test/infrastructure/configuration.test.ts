@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, describeTarget, parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
+import {
+  ConfigurationError,
+  describeTarget,
+  parseDatabaseUrl,
+} from '../../src/infrastructure/database/database-url.js';
 import { resolveDatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
 import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
 
@@ -10,13 +14,26 @@ const run = promisify(execFile);
 describe('DATABASE_URL', () => {
   it('reads user, password, host, port, database and ?schema=', () => {
     const t = parseDatabaseUrl('postgresql://app:s%40cret@db.internal:6543/mail?schema=tenant_a&sslmode=require');
-    expect(t).toMatchObject({ user: 'app', password: 's@cret', host: 'db.internal', port: 6543, database: 'mail', schema: 'tenant_a', options: { sslmode: 'require' } });
+    expect(t).toMatchObject({
+      user: 'app',
+      password: 's@cret',
+      host: 'db.internal',
+      port: 6543,
+      database: 'mail',
+      schema: 'tenant_a',
+      options: { sslmode: 'require' },
+    });
     expect(describeTarget(t)).toBe('postgresql://app:****@db.internal:6543/mail?schema=tenant_a');
     expect(parseDatabaseUrl('postgres://u@h/d').schema).toBe('public');
   });
 
   it('refuses malformed URLs in one line that never shows the password', () => {
-    for (const bad of ['not a url', 'mysql://u:topsecret@h/d', 'postgresql://u:topsecret@h', 'postgresql://u:topsecret@h/d?schema=x;drop']) {
+    for (const bad of [
+      'not a url',
+      'mysql://u:topsecret@h/d',
+      'postgresql://u:topsecret@h',
+      'postgresql://u:topsecret@h/d?schema=x;drop',
+    ]) {
       const error = (() => {
         try {
           parseDatabaseUrl(bad);
@@ -47,8 +64,12 @@ describe('DATABASE_URL', () => {
   });
 
   it('refuses nonsense tuning values', async () => {
-    await expect(resolveDatabaseSettings({ DATABASE_URL: 'postgresql://u@h/d', DATABASE_POOL_MAX: 'lots' })).rejects.toThrow(/DATABASE_POOL_MAX/);
-    await expect(resolveDatabaseSettings({ DATABASE_URL_POOLER: 'postgresql://u@h/d' })).rejects.toThrow(/DATABASE_URL_POOLER is set without DATABASE_URL/);
+    await expect(
+      resolveDatabaseSettings({ DATABASE_URL: 'postgresql://u@h/d', DATABASE_POOL_MAX: 'lots' }),
+    ).rejects.toThrow(/DATABASE_POOL_MAX/);
+    await expect(resolveDatabaseSettings({ DATABASE_URL_POOLER: 'postgresql://u@h/d' })).rejects.toThrow(
+      /DATABASE_URL_POOLER is set without DATABASE_URL/,
+    );
   });
 });
 
@@ -67,12 +88,16 @@ describe('an unreachable database on the command line', () => {
     const { code, stdout, stderr } = await fails('npx', ['--no-install', 'tsx', 'src/cli/start.ts']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trim()).toBe('error: DATABASE_URL: cannot connect to 127.0.0.1:1 (database "x", user "nobody"): connection refused');
+    expect(stderr.trim()).toBe(
+      'error: DATABASE_URL: cannot connect to 127.0.0.1:1 (database "x", user "nobody"): connection refused',
+    );
   });
 
   it('the MikroORM CLI fails the same way', async () => {
     const { stderr } = await fails('npx', ['--no-install', 'mikro-orm', 'migration:up']);
-    expect(stderr.trim()).toBe('error: DATABASE_URL: cannot connect to 127.0.0.1:1 (database "x", user "nobody"): connection refused');
+    expect(stderr.trim()).toBe(
+      'error: DATABASE_URL: cannot connect to 127.0.0.1:1 (database "x", user "nobody"): connection refused',
+    );
     expect(stderr).not.toContain('secret');
   });
 });

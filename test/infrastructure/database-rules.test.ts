@@ -35,53 +35,77 @@ describe('rules the database enforces by itself', () => {
         [domain.id],
       ),
     ).toBe('address_in_domain');
-    expect(await refusedBy(`update address set address = 'moved@elsewhere.example' where id = $1`, [box.id])).toBe('address_in_domain');
+    expect(await refusedBy(`update address set address = 'moved@elsewhere.example' where id = $1`, [box.id])).toBe(
+      'address_in_domain',
+    );
   });
 
   it('addresses are unique across mailboxes and aliases, and stored lower-case', async () => {
     const { domain, box } = await world();
     expect(
-      await refusedBy(`insert into address (id, kind, address, domain_id, created_at, destinations) values (gen_random_uuid(), 'alias', $1, $2, now(), '{x@y.test}')`, [
-        box.address,
-        domain.id,
-      ]),
+      await refusedBy(
+        `insert into address (id, kind, address, domain_id, created_at, destinations) values (gen_random_uuid(), 'alias', $1, $2, now(), '{x@y.test}')`,
+        [box.address, domain.id],
+      ),
     ).toBe('address_address_unique');
-    expect(await refusedBy(`update address set address = regexp_replace(address, '^raw', 'RAW') where id = $1`, [box.id])).toBe('address_normalised');
+    expect(
+      await refusedBy(`update address set address = regexp_replace(address, '^raw', 'RAW') where id = $1`, [box.id]),
+    ).toBe('address_normalised');
   });
 
   it('used bytes never exceed the quota', async () => {
     const { box } = await world();
     expect(await refusedBy(`update address set used_bytes = 1001 where id = $1`, [box.id])).toBe('address_quota');
-    expect(await refusedBy(`update address set used_bytes = -1 where id = $1`, [box.id])).toBe('address_mailbox_columns');
+    expect(await refusedBy(`update address set used_bytes = -1 where id = $1`, [box.id])).toBe(
+      'address_mailbox_columns',
+    );
   });
 
   it('an email is in a folder of its own mailbox', async () => {
     const { box, other, emailId } = await world();
-    const [folder] = await db.sql<{ id: string }>(`select id from folder where mailbox_id = $1 and role = 'archive'`, [other.id]);
-    expect(await refusedBy(`update email set folder_id = $1 where mailbox_id = $2 and id = $3`, [folder!.id, box.id, emailId])).toBe(
-      'email_folder_in_mailbox',
-    );
+    const [folder] = await db.sql<{ id: string }>(`select id from folder where mailbox_id = $1 and role = 'archive'`, [
+      other.id,
+    ]);
+    expect(
+      await refusedBy(`update email set folder_id = $1 where mailbox_id = $2 and id = $3`, [
+        folder!.id,
+        box.id,
+        emailId,
+      ]),
+    ).toBe('email_folder_in_mailbox');
   });
 
   it('a mailbox has one folder per special-use role, and folder names are unique regardless of case', async () => {
     const { box } = await world();
     expect(
-      await refusedBy(`insert into folder (id, mailbox_id, path, role, created_at) values (gen_random_uuid(), $1, 'Inbox2', 'inbox', now())`, [box.id]),
+      await refusedBy(
+        `insert into folder (id, mailbox_id, path, role, created_at) values (gen_random_uuid(), $1, 'Inbox2', 'inbox', now())`,
+        [box.id],
+      ),
     ).toBe('folder_mailbox_role_unique');
     expect(
-      await refusedBy(`insert into folder (id, mailbox_id, path, role, created_at) values (gen_random_uuid(), $1, 'inbox', null, now())`, [box.id]),
+      await refusedBy(
+        `insert into folder (id, mailbox_id, path, role, created_at) values (gen_random_uuid(), $1, 'inbox', null, now())`,
+        [box.id],
+      ),
     ).toBe('folder_mailbox_path_unique');
   });
 
   it('a domain is verified with a time, its name is normalised, its limits are sane', async () => {
     const { domain } = await world();
-    expect(await refusedBy(`update domain set verified_at = null where id = $1`, [domain.id])).toBe('domain_verified_at');
-    expect(await refusedBy(`update domain set name = upper(name) where id = $1`, [domain.id])).toBe('domain_name_normalised');
+    expect(await refusedBy(`update domain set verified_at = null where id = $1`, [domain.id])).toBe(
+      'domain_verified_at',
+    );
+    expect(await refusedBy(`update domain set name = upper(name) where id = $1`, [domain.id])).toBe(
+      'domain_name_normalised',
+    );
     expect(await refusedBy(`update domain set max_mailboxes = -1 where id = $1`, [domain.id])).toBe('domain_limits');
   });
 
   it('user addresses are stored normalised', async () => {
     const { owner } = await world();
-    expect(await refusedBy(`update "user" set email = upper(email) where id = $1`, [owner.id])).toBe('user_email_normalised');
+    expect(await refusedBy(`update "user" set email = upper(email) where id = $1`, [owner.id])).toBe(
+      'user_email_normalised',
+    );
   });
 });

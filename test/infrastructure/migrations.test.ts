@@ -11,7 +11,9 @@ const db = useEmptyDatabase();
 
 /** The project's own migrations, in order, as the migrator would find them. */
 async function projectMigrations(): Promise<MigrationObject[]> {
-  const files = (await readdir(new URL('../../migrations', import.meta.url))).filter((f) => /^Migration\d+.*\.ts$/.test(f)).sort();
+  const files = (await readdir(new URL('../../migrations', import.meta.url)))
+    .filter((f) => /^Migration\d+.*\.ts$/.test(f))
+    .sort();
   return Promise.all(
     files.map(async (file) => {
       const mod = (await import(`../../migrations/${file}`)) as Record<string, new (...args: never[]) => Migration>;
@@ -30,10 +32,19 @@ async function openOrm(extra: MigrationObject[] = []) {
 async function structure() {
   const schema = db.settings.direct.schema;
   const [columns, constraints, indexes, triggers] = await Promise.all([
-    db.sql(`select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns where table_schema = $1 order by 1, 2`, [schema]),
-    db.sql(`select conrelid::regclass::text as t, conname, pg_get_constraintdef(oid) as def from pg_constraint where connamespace = $1::regnamespace order by 1, 2`, [schema]),
+    db.sql(
+      `select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns where table_schema = $1 order by 1, 2`,
+      [schema],
+    ),
+    db.sql(
+      `select conrelid::regclass::text as t, conname, pg_get_constraintdef(oid) as def from pg_constraint where connamespace = $1::regnamespace order by 1, 2`,
+      [schema],
+    ),
     db.sql(`select tablename, indexname, indexdef from pg_indexes where schemaname = $1 order by 1, 2`, [schema]),
-    db.sql(`select tgname, pg_get_triggerdef(t.oid) as def from pg_trigger t join pg_class c on c.oid = t.tgrelid where c.relnamespace = $1::regnamespace and not tgisinternal order by 1`, [schema]),
+    db.sql(
+      `select tgname, pg_get_triggerdef(t.oid) as def from pg_trigger t join pg_class c on c.oid = t.tgrelid where c.relnamespace = $1::regnamespace and not tgisinternal order by 1`,
+      [schema],
+    ),
   ]);
   return { columns, constraints, indexes, triggers };
 }
@@ -47,7 +58,12 @@ describe('migrations', () => {
       expect(first.columns.length).toBeGreaterThan(0);
       expect(await orm.schema.getUpdateSchemaSQL({ wrap: false })).toBe('');
       await orm.migrator.down({ to: 0 });
-      expect(await db.sql(`select table_name from information_schema.tables where table_schema = $1 and table_name <> 'mikro_orm_migrations'`, [db.settings.direct.schema])).toEqual([]);
+      expect(
+        await db.sql(
+          `select table_name from information_schema.tables where table_schema = $1 and table_name <> 'mikro_orm_migrations'`,
+          [db.settings.direct.schema],
+        ),
+      ).toEqual([]);
       await orm.migrator.up();
       expect(await structure()).toEqual(first);
     } finally {
@@ -63,7 +79,9 @@ describe('migrations', () => {
         this.addSql('select 1 / 0');
       }
     }
-    const orm = await openOrm([{ name: 'Migration29990101000000_broken', class: Migration29990101000000_broken as never }]);
+    const orm = await openOrm([
+      { name: 'Migration29990101000000_broken', class: Migration29990101000000_broken as never },
+    ]);
     try {
       const error = await orm.migrator.up().catch((e: Error) => e);
       expect(error).toBeInstanceOf(Error);
@@ -90,10 +108,14 @@ describe('migrations', () => {
         this.addSql(`alter table "user" drop column "nickname"`);
       }
     }
-    const later = await openOrm([{ name: 'Migration29990101000001_nickname', class: Migration29990101000001_nickname as never }]);
+    const later = await openOrm([
+      { name: 'Migration29990101000001_nickname', class: Migration29990101000001_nickname as never },
+    ]);
     try {
       await later.migrator.up();
-      expect(await db.sql(`select email, nickname from "user"`)).toEqual([{ email: 'kept@rows.test', nickname: 'friend' }]);
+      expect(await db.sql(`select email, nickname from "user"`)).toEqual([
+        { email: 'kept@rows.test', nickname: 'friend' },
+      ]);
       await later.migrator.down();
       expect(await db.sql(`select email from "user"`)).toEqual([{ email: 'kept@rows.test' }]);
     } finally {

@@ -8,7 +8,11 @@ const db = useTestDatabase();
 describe('the round trip through MikroORM', () => {
   it('writes a user in one unit of work and reads the same row back in another', async () => {
     const written = await db.aether.unitOfWork(async (em) => {
-      const user = new User({ email: EmailAddress.parse('Ada@Example.ORG'), passwordHash: '$argon2id$stub', name: 'Ada' });
+      const user = new User({
+        email: EmailAddress.parse('Ada@Example.ORG'),
+        passwordHash: '$argon2id$stub',
+        name: 'Ada',
+      });
       em.persist(user);
       return user;
     });

@@ -14,7 +14,10 @@ const codes = (results: PromiseSettledResult<unknown>[]) =>
 
 async function mailbox(quotaBytes?: number) {
   const { owner, domain } = await ownerWithDomain(db);
-  const box = await db.aether.mailboxes.create(owner.id, { address: `hot@${domain.name}`, ...(quotaBytes ? { quotaBytes } : {}) });
+  const box = await db.aether.mailboxes.create(owner.id, {
+    address: `hot@${domain.name}`,
+    ...(quotaBytes ? { quotaBytes } : {}),
+  });
   return { owner, domain, box };
 }
 
@@ -31,7 +34,12 @@ describe('concurrent deliveries to one mailbox', () => {
   it('50 at once: used bytes equal exactly the sum of what is stored', async () => {
     const { box } = await mailbox();
     const results = await settle(
-      Array.from({ length: 50 }, (_, i) => db.aether.mail.deliverInbound({ recipients: [box.address], message: message({ subject: `n${i}`, body: 'x'.repeat(i) }) })),
+      Array.from({ length: 50 }, (_, i) =>
+        db.aether.mail.deliverInbound({
+          recipients: [box.address],
+          message: message({ subject: `n${i}`, body: 'x'.repeat(i) }),
+        }),
+      ),
     );
     expect(codes(results)).toEqual([]);
     const { used, stored, emails } = await ledger(box.id);
@@ -41,12 +49,22 @@ describe('concurrent deliveries to one mailbox', () => {
 
   it('50 at once into a quota that fits some: never exceeded, each refusal a quota error that stored nothing', async () => {
     const probe = await mailbox();
-    const { delivered } = await db.aether.mail.deliverInbound({ recipients: [probe.box.address], message: message({ body: 'y'.repeat(100) }) });
-    const size = (await db.sql<{ s: number }>('select size_bytes as s from email where mailbox_id = $1 and id = $2', [probe.box.id, delivered[0]!.emailId]))[0]!.s;
+    const { delivered } = await db.aether.mail.deliverInbound({
+      recipients: [probe.box.address],
+      message: message({ body: 'y'.repeat(100) }),
+    });
+    const size = (
+      await db.sql<{ s: number }>('select size_bytes as s from email where mailbox_id = $1 and id = $2', [
+        probe.box.id,
+        delivered[0]!.emailId,
+      ])
+    )[0]!.s;
 
     const { box } = await mailbox(size * 17 + Math.floor(size / 2));
     const results = await settle(
-      Array.from({ length: 50 }, () => db.aether.mail.deliverInbound({ recipients: [box.address], message: message({ body: 'y'.repeat(100) }) })),
+      Array.from({ length: 50 }, () =>
+        db.aether.mail.deliverInbound({ recipients: [box.address], message: message({ body: 'y'.repeat(100) }) }),
+      ),
     );
     const accepted = results.filter((r) => r.status === 'fulfilled').length;
     expect(accepted).toBe(17);
@@ -90,7 +108,10 @@ describe('two units of work editing the same entity', () => {
       ),
     );
     expect(codes(results)).toEqual(['CONCURRENT_UPDATE']);
-    const [row] = await db.sql<{ max_mailboxes: number; version: number }>('select max_mailboxes, version from domain where id = $1', [domain.id]);
+    const [row] = await db.sql<{ max_mailboxes: number; version: number }>(
+      'select max_mailboxes, version from domain where id = $1',
+      [domain.id],
+    );
     expect(row!.version).toBe(3); // created (1), verified (2), one limits change (3)
     expect([10, 11]).toContain(row!.max_mailboxes);
     void owner;
@@ -100,7 +121,10 @@ describe('two units of work editing the same entity', () => {
 describe('concurrent moves and purges of the same email', () => {
   it('never make used bytes drift', async () => {
     const { owner, box } = await mailbox();
-    const { emailIds } = await db.aether.mail.deliverMany(box.address, Array.from({ length: 10 }, (_, i) => message({ body: 'z'.repeat(10 * i) })));
+    const { emailIds } = await db.aether.mail.deliverMany(
+      box.address,
+      Array.from({ length: 10 }, (_, i) => message({ body: 'z'.repeat(10 * i) })),
+    );
     const folders = (await db.aether.mailboxes.get(owner.id, box.id)).folders!;
     const archive = folders.find((f) => f.role === 'archive')!;
     const work = emailIds.flatMap((id) => [

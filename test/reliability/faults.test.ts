@@ -19,7 +19,8 @@ describe('the server terminates the connection in the middle of a flush', () => 
     await holder.query('select 1 from "user" where id = $1 for update', [blocker.id]);
 
     const flush = db.aether.unitOfWork(async (em) => {
-      for (let i = 0; i < 20; i++) em.persist(new User({ email: EmailAddress.parse(`doomed-${i}@people.test`), passwordHash: 'x' }));
+      for (let i = 0; i < 20; i++)
+        em.persist(new User({ email: EmailAddress.parse(`doomed-${i}@people.test`), passwordHash: 'x' }));
       (await em.findOneOrFail(User, { id: blocker.id })).rename('never');
     });
     const flushing = flush.catch((e: unknown) => e);
@@ -34,7 +35,10 @@ describe('the server terminates the connection in the middle of a flush', () => 
       pid = row?.pid;
     }
     expect(pid, 'the flush should be waiting on the lock').toBeDefined();
-    const [inserted] = await db.sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where pid = $1 and xact_start is not null`, [pid]);
+    const [inserted] = await db.sql<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where pid = $1 and xact_start is not null`,
+      [pid],
+    );
     expect(inserted!.n).toBe(1);
     await db.sql('select pg_terminate_backend($1)', [pid]);
     await holder.query('rollback');
@@ -64,7 +68,9 @@ describe('the connection dies after the flush, before the commit', () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     expect(await db.sql(`select 1 from "user" where email = 'uncommitted@people.test'`)).toEqual([]);
-    const pool = await (db.aether.orm.em.getConnection() as unknown as { getNativeClient(): Promise<import('pg').Pool> }).getNativeClient();
+    const pool = await (
+      db.aether.orm.em.getConnection() as unknown as { getNativeClient(): Promise<import('pg').Pool> }
+    ).getNativeClient();
     expect(pool.totalCount - pool.idleCount).toBe(0);
   });
 });
@@ -77,7 +83,9 @@ describe('a statement that runs past the statement timeout', () => {
     expect(Date.now() - started).toBeLessThan(4_000);
     // all three pooled connections are usable again
     await Promise.all(Array.from({ length: 3 }, () => db.aether.unitOfWork((em) => em.execute('select 1'))));
-    const pool = await (db.aether.orm.em.getConnection() as unknown as { getNativeClient(): Promise<import('pg').Pool> }).getNativeClient();
+    const pool = await (
+      db.aether.orm.em.getConnection() as unknown as { getNativeClient(): Promise<import('pg').Pool> }
+    ).getNativeClient();
     expect(pool.totalCount).toBeLessThanOrEqual(3);
     expect(pool.waitingCount).toBe(0);
   });

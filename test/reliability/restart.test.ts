@@ -25,8 +25,23 @@ let aether: Aether;
 beforeAll(async () => {
   await initialiseCluster(dataDir, password);
   port = await startCluster(dataDir);
-  const target: ConnectionTarget = { source: 'test cluster', host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', schema: 'public', options: {} };
-  const settings: DatabaseSettings = { direct: target, application: target, embedded: true, poolMax: 4, statementTimeoutMs: 10_000 };
+  const target: ConnectionTarget = {
+    source: 'test cluster',
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    schema: 'public',
+    options: {},
+  };
+  const settings: DatabaseSettings = {
+    direct: target,
+    application: target,
+    embedded: true,
+    poolMax: 4,
+    statementTimeoutMs: 10_000,
+  };
   const config = createOrmConfig(settings, 'schema');
   const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
   await orm.migrator.up();
@@ -43,12 +58,18 @@ afterAll(async () => {
 describe('a database restart while the pool is idle', () => {
   it('does not stop the next unit of work', async () => {
     // fill the pool with idle connections
-    await Promise.all(Array.from({ length: 4 }, (_, i) => aether.users.register({ email: `before-${i}@restart.test`, password: PASSWORD })));
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        aether.users.register({ email: `before-${i}@restart.test`, password: PASSWORD }),
+      ),
+    );
     await stopCluster(dataDir);
     await startCluster(dataDir, port);
     const user = await aether.users.register({ email: 'after@restart.test', password: PASSWORD });
     expect(user.email).toBe('after@restart.test');
-    const all = await Promise.all(Array.from({ length: 4 }, (_, i) => aether.users.findByEmail(`before-${i}@restart.test`)));
+    const all = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => aether.users.findByEmail(`before-${i}@restart.test`)),
+    );
     expect(all.every((u) => u !== null)).toBe(true);
   });
 });

@@ -6,8 +6,12 @@ import { toPgConfig } from '../../src/infrastructure/database/database-url.js';
 import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
 import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
 import { preflight } from '../../src/infrastructure/database/preflight.js';
+import { grantApplicationRole } from '../../src/infrastructure/database/application-role.js';
 
-export async function withAdminClient<T>(target: ConnectionTarget, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withAdminClient<T>(
+  target: ConnectionTarget,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client(toPgConfig(target));
   await client.connect();
   try {
@@ -33,7 +37,15 @@ export async function createTemplateDatabase(settings: DatabaseSettings, name: s
   } finally {
     await orm.close(true);
   }
+  // the application services under test run as a least-privilege role, as in production
+  const template = { ...settings.direct, database: name };
+  await withAdminClient(template, (c) =>
+    grantApplicationRole(c, { ...APPLICATION_ROLE, schema: settings.direct.schema, database: name }),
+  );
 }
+
+/** The role the tests run the application as (created once per server, granted in the template). */
+export const APPLICATION_ROLE = { role: 'aether_app_test', password: 'aether-app-test' };
 
 export async function cloneDatabase(target: ConnectionTarget, template: string, name: string): Promise<void> {
   await withAdminClient(target, (c) =>

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { parseDatabaseUrl, toPgConfig } from '../../src/infrastructure/database/database-url.js';
 import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
-import { cloneDatabase, dropDatabase } from './databases.js';
+import { APPLICATION_ROLE, cloneDatabase, dropDatabase } from './databases.js';
 import { FakeDns } from './fake-dns.js';
 
 export interface TestDatabase {
@@ -25,14 +25,19 @@ export interface TestDatabase {
 export function testSettings(database: string): DatabaseSettings {
   const { directUrl, poolerUrl } = inject('aetherDatabase');
   const direct = { ...parseDatabaseUrl(directUrl), database };
-  const application = poolerUrl ? { ...parseDatabaseUrl(poolerUrl, 'DATABASE_URL_POOLER'), database, schema: direct.schema } : direct;
+  const viaPooler = poolerUrl
+    ? { ...parseDatabaseUrl(poolerUrl, 'DATABASE_URL_POOLER'), database, schema: direct.schema }
+    : direct;
+  const application = { ...viaPooler, user: APPLICATION_ROLE.role, password: APPLICATION_ROLE.password };
   return { direct, application, embedded: false, poolMax: 10, statementTimeoutMs: 30_000 };
 }
 
 /** A fast hasher for tests that do not test hashing (argon2id at OWASP cost is slow by design). */
 export const fastHasher = new Argon2PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
-export function useTestDatabase(options: { hasher?: Argon2PasswordHasher; poolMax?: number; statementTimeoutMs?: number } = {}): TestDatabase {
+export function useTestDatabase(
+  options: { hasher?: Argon2PasswordHasher; poolMax?: number; statementTimeoutMs?: number; rowLevelSecurity?: boolean } = {},
+): TestDatabase {
   const { template } = inject('aetherDatabase');
   const name = `aether_test_${randomBytes(6).toString('hex')}`;
   const state = {} as TestDatabase;
@@ -50,13 +55,18 @@ export function useTestDatabase(options: { hasher?: Argon2PasswordHasher; poolMa
       settings,
       resolveTxt: dns.resolveTxt,
       passwordHasher: options.hasher ?? fastHasher,
+      rowLevelSecurity: options.rowLevelSecurity ?? false,
       debug: true,
       logger: (line) => {
         if (line.startsWith('[query]')) queries.push(line.slice('[query] '.length));
       },
     });
     // a connection of its own, outside the ORM, with the schema on its search path
-    const inspector = new pg.Pool({ ...toPgConfig(settings.direct), max: 2, options: `-c search_path=${settings.direct.schema}` });
+    const inspector = new pg.Pool({
+      ...toPgConfig(settings.direct),
+      max: 2,
+      options: `-c search_path=${settings.direct.schema}`,
+    });
     Object.assign(state, {
       aether,
       settings,
@@ -73,4 +83,3 @@ export function useTestDatabase(options: { hasher?: Argon2PasswordHasher; poolMa
   });
   return state;
 }
-

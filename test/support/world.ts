@@ -29,7 +29,13 @@ export async function ownerWithDomain(
 }
 
 export function message(overrides: Partial<{ subject: string; body: string; from: string; to: string[] }> = {}) {
-  return { from: 'sender@outside.test', to: ['someone@outside.test'], subject: 'Hello', body: 'Hi there', ...overrides };
+  return {
+    from: 'sender@outside.test',
+    to: ['someone@outside.test'],
+    subject: 'Hello',
+    body: 'Hi there',
+    ...overrides,
+  };
 }
 
 /** Row counts of every table, to show that a refused action wrote nothing. */
@@ -44,7 +50,11 @@ export async function rowCounts(db: TestDatabase): Promise<Record<string, number
 }
 
 /** Expects `action` to fail with a domain error of `code`, and the database to be unchanged by it. */
-export async function expectRefused(db: TestDatabase, code: ErrorCode, action: () => Promise<unknown>): Promise<DomainError> {
+export async function expectRefused(
+  db: TestDatabase,
+  code: ErrorCode,
+  action: () => Promise<unknown>,
+): Promise<DomainError> {
   const before = await rowCounts(db);
   const error = await action().then(
     () => undefined,

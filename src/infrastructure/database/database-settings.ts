@@ -40,6 +40,8 @@ export async function resolveDatabaseSettings(env: Env = process.env): Promise<D
     throw new ConfigurationError('DATABASE_URL_POOLER is set without DATABASE_URL; migrations need the direct URL too');
   }
   const pooler = poolerUrl ? parseDatabaseUrl(poolerUrl, 'DATABASE_URL_POOLER') : undefined;
-  const application = pooler ? { ...pooler, schema: poolerUrl!.includes('schema=') ? pooler.schema : direct.schema } : direct;
+  const application = pooler
+    ? { ...pooler, schema: poolerUrl!.includes('schema=') ? pooler.schema : direct.schema }
+    : direct;
   return { direct, application, embedded: !url, poolMax, statementTimeoutMs };
 }

@@ -37,9 +37,7 @@ export function parseDatabaseUrl(value: string, source = 'DATABASE_URL'): Connec
   }
   const host = decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new ConfigurationError(
-      `${source} must start with postgresql:// (got ${url.protocol}//${host || '…'})`,
-    );
+    throw new ConfigurationError(`${source} must start with postgresql:// (got ${url.protocol}//${host || '…'})`);
   }
   if (!host) {
     throw new ConfigurationError(`${source} has no host; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE`);

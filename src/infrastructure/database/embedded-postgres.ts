@@ -210,7 +210,9 @@ export async function acquireEmbeddedPostgres(
         held = undefined;
       },
     };
-    const where = paths.dataDir.startsWith(process.cwd()) ? paths.dataDir.slice(process.cwd().length + 1) : paths.dataDir;
+    const where = paths.dataDir.startsWith(process.cwd())
+      ? paths.dataDir.slice(process.cwd().length + 1)
+      : paths.dataDir;
     log(
       `[aether] DATABASE_URL is not set: using embedded PostgreSQL at ${describeTarget(target)} ` +
         `(${started ? 'started' : 'already running'}, data in ${where})`,

@@ -51,7 +51,8 @@ export class LockingMigrator extends Migrator {
     const done = () => {
       current = undefined;
     };
-    const [before, after] = direction === 'up' ? (['migrating', 'migrated'] as const) : (['reverting', 'reverted'] as const);
+    const [before, after] =
+      direction === 'up' ? (['migrating', 'migrated'] as const) : (['reverting', 'reverted'] as const);
     this.on(before, track).on(after, done);
     try {
       return await work();

@@ -35,7 +35,9 @@ export function createOrmConfig(
     driverOptions: {
       statement_timeout: settings.statementTimeoutMs,
       application_name: role === 'application' ? 'aether' : 'aether-schema',
-      ...(target.options.sslmode && target.options.sslmode !== 'disable' ? { ssl: { rejectUnauthorized: target.options.sslmode === 'verify-full' } } : {}),
+      ...(target.options.sslmode && target.options.sslmode !== 'disable'
+        ? { ssl: { rejectUnauthorized: target.options.sslmode === 'verify-full' } }
+        : {}),
     },
     extensions: [LockingMigrator, SeedManager],
     migrations: {

@@ -34,12 +34,25 @@ const CHECKS: Record<string, [ErrorCode, string]> = {
 };
 
 /** Connection-level failures: the server went away, refused us, or is shutting down. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
 
 export function translateDatabaseError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
   if (error instanceof OptimisticLockError) {
-    return new ConflictError('CONCURRENT_UPDATE', 'someone else changed this first; load it again and retry', { cause: error });
+    return new ConflictError('CONCURRENT_UPDATE', 'someone else changed this first; load it again and retry', {
+      cause: error,
+    });
   }
   if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
     return new ConflictError('CONCURRENT_UPDATE', 'a concurrent change got in the way; retry', { cause: error });
@@ -52,27 +65,42 @@ export function translateDatabaseError(error: unknown): unknown {
   if (error instanceof CheckConstraintViolationException) {
     const known = CHECKS[constraint];
     if (known) return new RuleViolationError(known[0], known[1], { cause: error });
-    return new ValidationError('INVALID_MESSAGE', `the data breaks the rule ${constraint || 'of the table'}`, { cause: error });
+    return new ValidationError('INVALID_MESSAGE', `the data breaks the rule ${constraint || 'of the table'}`, {
+      cause: error,
+    });
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
     if (constraint === 'email_folder_id_foreign') {
-      return new RuleViolationError('FOLDER_NOT_EMPTY', 'the folder still holds email; move or delete it first', { cause: error });
+      return new RuleViolationError('FOLDER_NOT_EMPTY', 'the folder still holds email; move or delete it first', {
+        cause: error,
+      });
     }
-    return new ConflictError('CONCURRENT_UPDATE', 'something this refers to was removed meanwhile; retry', { cause: error });
+    return new ConflictError('CONCURRENT_UPDATE', 'something this refers to was removed meanwhile; retry', {
+      cause: error,
+    });
   }
   const code = String((error as { code?: string }).code ?? '');
   if (code === '57014') {
-    return new PersistenceError('STATEMENT_TIMEOUT', 'the database took too long and the work was cancelled', { cause: error });
+    return new PersistenceError('STATEMENT_TIMEOUT', 'the database took too long and the work was cancelled', {
+      cause: error,
+    });
   }
   if (
     error instanceof ConnectionException ||
     UNAVAILABLE_CODES.has(code) ||
-    (error instanceof Error && /Connection terminated|connection .*(closed|lost|error)|terminating connection|not queryable|Client was closed/i.test(error.message))
+    (error instanceof Error &&
+      /Connection terminated|connection .*(closed|lost|error)|terminating connection|not queryable|Client was closed/i.test(
+        error.message,
+      ))
   ) {
-    return new PersistenceError('DATABASE_UNAVAILABLE', 'the database connection was lost; nothing was saved', { cause: error });
+    return new PersistenceError('DATABASE_UNAVAILABLE', 'the database connection was lost; nothing was saved', {
+      cause: error,
+    });
   }
   if (error instanceof DriverException) {
-    return new PersistenceError('DATABASE_UNAVAILABLE', `the database refused the work (${code || 'error'})`, { cause: error });
+    return new PersistenceError('DATABASE_UNAVAILABLE', `the database refused the work (${code || 'error'})`, {
+      cause: error,
+    });
   }
   return error;
 }

@@ -5,4 +5,12 @@ import { FolderSchema } from './mappings/folder-mapping.js';
 import { UserSchema } from './mappings/user-mapping.js';
 
 /** Every mapped entity; the ORM configuration discovers exactly these. */
-export const entities = [UserSchema, DomainSchema, AddressSchema, MailboxSchema, AliasSchema, FolderSchema, EmailSchema];
+export const entities = [
+  UserSchema,
+  DomainSchema,
+  AddressSchema,
+  MailboxSchema,
+  AliasSchema,
+  FolderSchema,
+  EmailSchema,
+];

@@ -7,7 +7,9 @@ import { Mailbox } from '../../domain/mailbox.js';
 import { User } from '../../domain/user.js';
 
 /** Rows per kind of thing, for `npm start` and the studio's dashboard. */
-export async function countRows(em: EntityManager): Promise<Record<'user' | 'domain' | 'mailbox' | 'alias' | 'folder' | 'email', number>> {
+export async function countRows(
+  em: EntityManager,
+): Promise<Record<'user' | 'domain' | 'mailbox' | 'alias' | 'folder' | 'email', number>> {
   return {
     user: await em.count(User),
     domain: await em.count(Domain),

@@ -35,7 +35,8 @@ const MAX_VERIFY_PARALLELISM = 64;
 const MAX_HASH_LENGTH = 512;
 
 /** `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<digest>` (PHC string format; `v=` absent on v1.0 hashes). */
-const PHC = /^\$(argon2id|argon2i|argon2d)\$(?:v=(\d{1,3})\$)?m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+const PHC =
+  /^\$(argon2id|argon2i|argon2d)\$(?:v=(\d{1,3})\$)?m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
 interface ParsedPhc {
   algorithm: string;
@@ -79,7 +80,10 @@ export class Argon2PasswordHasher implements PasswordHasher {
   async hash(plain: string): Promise<string> {
     // The library encodes strings as UTF-8, which would turn every lone surrogate into U+FFFD.
     if (!plain.isWellFormed()) {
-      throw new ValidationError('INVALID_PASSWORD', 'The password contains an unpaired surrogate (not valid Unicode text)');
+      throw new ValidationError(
+        'INVALID_PASSWORD',
+        'The password contains an unpaired surrogate (not valid Unicode text)',
+      );
     }
     return argon2Hash(plain, this.#options);
   }

@@ -5,6 +5,7 @@ import { Domain } from '../../../domain/domain.js';
 import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { rowCheckTrigger } from './row-triggers.js';
+import { tenantPolicy } from './tenant-policy.js';
 
 /**
  * Mailboxes and aliases share one table (single-table inheritance on `kind`), so one unique index
@@ -31,18 +32,25 @@ export const AddressSchema = defineEntity({
         `and address !~ '^@' and quota_bytes >= 0 and used_bytes >= 0)`,
     },
     { name: 'address_quota', expression: 'quota_bytes = 0 or used_bytes <= quota_bytes' },
-    { name: 'address_alias_columns', expression: `kind <> 'alias' or (cardinality(destinations) >= 1 and cardinality(destinations) <= 100)` },
+    {
+      name: 'address_alias_columns',
+      expression: `kind <> 'alias' or (cardinality(destinations) >= 1 and cardinality(destinations) <= 100)`,
+    },
   ],
   triggers: [
     rowCheckTrigger({
-    // an address belongs to its domain (invariant 1), whoever writes the row
-    name: 'address_in_domain',
-    columns: ['address', 'domain_id'],
-    query: `select split_part($1, '@', 2) = (select d.name from %I.domain d where d.id = $2)`,
-    params: ['address', 'domain_id'],
-    message: 'an address must be on its own domain',
+      // an address belongs to its domain (invariant 1), whoever writes the row
+      name: 'address_in_domain',
+      columns: ['address', 'domain_id'],
+      query: `select split_part($1, '@', 2) = (select d.name from %I.domain d where d.id = $2)`,
+      params: ['address', 'domain_id'],
+      message: 'an address must be on its own domain',
     }),
   ],
+  policies: tenantPolicy(
+    'address',
+    (a) => `exists (select 1 from domain d where d.id = domain_id and d.owner_id = ${a})`,
+  ),
 });
 
 export const MailboxSchema = defineEntity({

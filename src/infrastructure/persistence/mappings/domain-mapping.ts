@@ -3,6 +3,7 @@ import { Alias } from '../../../domain/alias.js';
 import { Domain } from '../../../domain/domain.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { User } from '../../../domain/user.js';
+import { tenantPolicy } from './tenant-policy.js';
 
 export const DomainSchema = defineEntity({
   class: Domain,
@@ -34,4 +35,5 @@ export const DomainSchema = defineEntity({
         'and (max_quota_bytes = 0 or (default_quota_bytes > 0 and default_quota_bytes <= max_quota_bytes))',
     },
   ],
+  policies: tenantPolicy('domain', (a) => `owner_id = ${a}`),
 });

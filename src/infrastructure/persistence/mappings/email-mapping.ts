@@ -4,6 +4,7 @@ import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { User } from '../../../domain/user.js';
 import { rowCheckTrigger } from './row-triggers.js';
+import { tenantPolicy } from './tenant-policy.js';
 
 /**
  * The message store, keyed by (mailbox, id): every lookup names its mailbox, so the table can be
@@ -38,12 +39,13 @@ export const EmailSchema = defineEntity({
   checks: [{ name: 'email_size', expression: 'size_bytes >= 0' }],
   triggers: [
     rowCheckTrigger({
-    // an email is in a folder of its own mailbox, whoever writes the row
-    name: 'email_folder_in_mailbox',
-    columns: ['folder_id', 'mailbox_id'],
-    query: 'select exists (select 1 from %I.folder f where f.id = $1 and f.mailbox_id = $2)',
-    params: ['folder_id', 'mailbox_id'],
-    message: 'an email must be in a folder of its own mailbox',
+      // an email is in a folder of its own mailbox, whoever writes the row
+      name: 'email_folder_in_mailbox',
+      columns: ['folder_id', 'mailbox_id'],
+      query: 'select exists (select 1 from %I.folder f where f.id = $1 and f.mailbox_id = $2)',
+      params: ['folder_id', 'mailbox_id'],
+      message: 'an email must be in a folder of its own mailbox',
     }),
   ],
+  policies: tenantPolicy('email', (a) => `user_id = ${a}`),
 });

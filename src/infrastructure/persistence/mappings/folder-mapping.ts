@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
+import { tenantPolicy } from './tenant-policy.js';
 
 export const FolderSchema = defineEntity({
   class: Folder,
@@ -13,7 +14,15 @@ export const FolderSchema = defineEntity({
     createdAt: p.datetime(),
   },
   uniques: [
-    { name: 'folder_mailbox_path_unique', expression: 'create unique index "folder_mailbox_path_unique" on "folder" ("mailbox_id", lower("path"))' },
+    {
+      name: 'folder_mailbox_path_unique',
+      expression: 'create unique index "folder_mailbox_path_unique" on "folder" ("mailbox_id", lower("path"))',
+    },
     { name: 'folder_mailbox_role_unique', properties: ['mailbox', 'role'] },
   ],
+  policies: tenantPolicy(
+    'folder',
+    (a) =>
+      `exists (select 1 from address m join domain d on d.id = m.domain_id where m.id = mailbox_id and d.owner_id = ${a})`,
+  ),
 });

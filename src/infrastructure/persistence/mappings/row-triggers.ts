@@ -7,7 +7,13 @@ import type { TriggerDef } from '@mikro-orm/core';
  * check works whatever `?schema=` the database uses. When it is not true, the row is refused with a
  * check violation named after the check.
  */
-export function rowCheckTrigger(check: { name: string; columns: string[]; query: string; params: string[]; message: string }): TriggerDef {
+export function rowCheckTrigger(check: {
+  name: string;
+  columns: string[];
+  query: string;
+  params: string[];
+  message: string;
+}): TriggerDef {
   const unchanged = check.columns.map((c) => `new.${c} is not distinct from old.${c}`).join(' and ');
   const using = check.params.map((c) => `new.${c}`).join(', ');
   return {

@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Domain } from '../../../domain/domain.js';
 import { User } from '../../../domain/user.js';
+import { tenantPolicy } from './tenant-policy.js';
 
 export const UserSchema = defineEntity({
   class: User,
@@ -20,4 +21,5 @@ export const UserSchema = defineEntity({
     // the application always stores the normalised form; so must anyone else
     { name: 'user_email_normalised', expression: `email = lower(email) and email ~ '^[^@]+@[^@]+$'` },
   ],
+  policies: tenantPolicy('user', (a) => `id = ${a}`),
 });

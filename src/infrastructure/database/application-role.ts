@@ -1,0 +1,29 @@
+/**
+ * Least privilege: the role the application runs as may read and write our tables' rows and
+ * nothing else — no DDL, no TRUNCATE, not the migrations table. Migrations run as the schema
+ * owner (DATABASE_URL); the application connects as this role. Row-level security policies apply
+ * to this role (they never apply to the owner).
+ */
+import type pg from 'pg';
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function grantApplicationRole(
+  client: pg.Client | pg.PoolClient,
+  options: { role: string; password?: string; schema: string; database: string },
+): Promise<void> {
+  const { role, schema, database } = options;
+  if (!IDENTIFIER.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
+  const r = client.escapeIdentifier(role);
+  const s = client.escapeIdentifier(schema);
+  const login = options.password ? `login password ${client.escapeLiteral(options.password)}` : 'login';
+  await client.query(`do $$ begin create role ${r} ${login}; exception when duplicate_object then null; end $$`);
+  if (options.password) await client.query(`alter role ${r} ${login}`);
+  await client.query(`grant connect on database ${client.escapeIdentifier(database)} to ${r}`);
+  await client.query(`grant usage on schema ${s} to ${r}`);
+  await client.query(`revoke create on schema ${s} from ${r}`);
+  await client.query(`grant select, insert, update, delete on all tables in schema ${s} to ${r}`);
+  await client.query(`revoke all on table ${s}."mikro_orm_migrations" from ${r}`).catch(() => {});
+  // tables that later migrations create (as the current, owning role) get the same grants
+  await client.query(`alter default privileges in schema ${s} grant select, insert, update, delete on tables to ${r}`);
+}
