@@ -5,7 +5,7 @@ import { Domain } from '../domain/domain.js';
 import { DomainName } from '../domain/domain-name.js';
 import { EmailAddress } from '../domain/email-address.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { checkId, confinement, type Confinement, loadActor, loadOwnedDomain } from './loading.js';
+import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type AliasView, toAliasView } from './views.js';
@@ -14,7 +14,7 @@ import { type AliasView, toAliasView } from './views.js';
 export class AliasService {
   constructor(
     private readonly run: UnitOfWork,
-    private readonly confine: Confinement = confinement(false),
+    private readonly reads: ReadScope = readScope(false),
   ) {}
 
   /** `source` forwards to `destinations` (local mailboxes or external addresses). */
@@ -50,7 +50,7 @@ export class AliasService {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
       const aliases = await em.find(Alias, { domain }, { orderBy: { address: 'asc' } });
       return aliases.map(toAliasView);
-    }, this.confine(actorId));
+    }, this.reads(actorId));
   }
 
   private async create(

@@ -1,6 +1,6 @@
 import { Domain, type DomainLimits, type TxtResolver } from '../domain/domain.js';
 import { DomainName } from '../domain/domain-name.js';
-import { confinement, type Confinement, loadActor, loadOwnedDomain } from './loading.js';
+import { readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
 
@@ -9,7 +9,7 @@ export class DomainService {
   constructor(
     private readonly run: UnitOfWork,
     private readonly resolveTxt: TxtResolver,
-    private readonly confine: Confinement = confinement(false),
+    private readonly reads: ReadScope = readScope(false),
   ) {}
 
   /** Registers a domain for the actor; it receives mail once verified (see `verificationRecord`). */
@@ -58,7 +58,7 @@ export class DomainService {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
       await em.populate(domain, ['mailboxes']);
       return toDomainView(domain);
-    }, this.confine(actorId));
+    }, this.reads(actorId));
   }
 
   async list(actorId: string): Promise<DomainView[]> {
@@ -66,7 +66,7 @@ export class DomainService {
       const actor = await loadActor(em, actorId);
       const domains = await em.find(Domain, { owner: actor }, { orderBy: { name: 'asc' } });
       return domains.map(toDomainView);
-    }, this.confine(actorId));
+    }, this.reads(actorId));
   }
 
   private async change(actorId: string, domainId: string, verb: (domain: Domain) => void): Promise<DomainView> {

@@ -66,10 +66,12 @@ export async function loadOwnedMailbox(
   return mailbox;
 }
 
-/** How a service confines an actor's read-only units of work (row-level security), if at all. */
-export type Confinement = (actorId: string) => UnitOfWorkOptions | undefined;
+/**
+ * The options of a read-only use case: it may go to a read replica, and with row-level security
+ * turned on it is confined to the acting user's rows.
+ */
+export type ReadScope = (actorId?: string) => UnitOfWorkOptions;
 
-export const confinement =
-  (enabled: boolean): Confinement =>
-  (actorId) =>
-    enabled ? { actingUserId: checkId(actorId, 'acting user') } : undefined;
+export const readScope =
+  (confine: boolean): ReadScope =>
+  (actorId) => ({ readOnly: true, ...(confine && actorId ? { actingUserId: checkId(actorId, 'acting user') } : {}) });

@@ -6,7 +6,7 @@ import { NotFoundError, RuleViolationError, ValidationError } from '../domain/er
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { type MessageInput, parseMessage } from '../domain/message.js';
-import { checkId, confinement, type Confinement, loadActor, loadOwnedMailbox } from './loading.js';
+import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
@@ -31,7 +31,7 @@ export const MAX_BATCH_SIZE = 50_000;
 export class MailService {
   constructor(
     private readonly run: UnitOfWork,
-    private readonly confine: Confinement = confinement(false),
+    private readonly reads: ReadScope = readScope(false),
   ) {}
 
   /**
@@ -180,7 +180,7 @@ export class MailService {
         items: page.map(toEmailSummary),
         nextCursor: items.length > limit && last ? encodeCursor(last) : null,
       };
-    }, this.confine(actorId));
+    }, this.reads(actorId));
   }
 
   /** The whole email, body included; marks it seen. */
@@ -244,13 +244,16 @@ export class MailService {
     withBody = false,
   ): Promise<T> {
     const id = checkId(emailId, 'email');
-    return this.run(async (em) => {
-      // the mailbox lock comes first, so the email read after it is current (a concurrent purge is seen)
-      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, lockMailbox);
-      const email = await em.findOne(Email, { mailbox, id }, withBody ? { populate: ['body'] } : {});
-      if (!email) throw new NotFoundError('email');
-      return work(mailbox, email, em);
-    }, this.confine(actorId));
+    return this.run(
+      async (em) => {
+        // the mailbox lock comes first, so the email read after it is current (a concurrent purge is seen)
+        const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, lockMailbox);
+        const email = await em.findOne(Email, { mailbox, id }, withBody ? { populate: ['body'] } : {});
+        if (!email) throw new NotFoundError('email');
+        return work(mailbox, email, em);
+      },
+      { ...this.reads(actorId), readOnly: false },
+    );
   }
 }
 

@@ -5,7 +5,7 @@ import { Email } from '../domain/email.js';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { checkId, confinement, type Confinement, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
+import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type FolderView, type MailboxView, toFolderView, toMailboxView } from './views.js';
 
@@ -13,7 +13,7 @@ import { type FolderView, type MailboxView, toFolderView, toMailboxView } from '
 export class MailboxService {
   constructor(
     private readonly run: UnitOfWork,
-    private readonly confine: Confinement = confinement(false),
+    private readonly reads: ReadScope = readScope(false),
   ) {}
 
   /**
@@ -46,7 +46,7 @@ export class MailboxService {
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
       await em.populate(mailbox, ['folders']);
       return toMailboxView(mailbox);
-    }, this.confine(actorId));
+    }, this.reads(actorId));
   }
 
   async list(actorId: string, domainId: string): Promise<MailboxView[]> {
@@ -54,7 +54,7 @@ export class MailboxService {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
       const mailboxes = await em.find(Mailbox, { domain }, { orderBy: { address: 'asc' } });
       return mailboxes.map(toMailboxView);
-    }, this.confine(actorId));
+    }, this.reads(actorId));
   }
 
   async suspend(actorId: string, mailboxId: string): Promise<MailboxView> {

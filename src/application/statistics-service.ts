@@ -4,7 +4,7 @@ import { Domain } from '../domain/domain.js';
 import { Email } from '../domain/email.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { confinement, type Confinement, loadActor, loadOwnedMailbox, loadUser } from './loading.js';
+import { readScope, type ReadScope, loadActor, loadOwnedMailbox, loadUser } from './loading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
 export interface UserStatistics {
@@ -53,25 +53,28 @@ const TOTALS = [
 export class StatisticsService {
   constructor(
     private readonly run: UnitOfWork,
-    private readonly confine: Confinement = confinement(false),
+    private readonly reads: ReadScope = readScope(false),
   ) {}
 
   async forUser(userId: string): Promise<UserStatistics> {
-    return this.run(async (em) => {
-      const user = await loadUser(em, userId);
-      const domains = await em.count(Domain, { owner: user });
-      const mailboxes = await em.count(Mailbox, { domain: { owner: user } });
-      const aliases = await em.count(Alias, { domain: { owner: user } });
-      const totals = await em.createQueryBuilder(Email).select(TOTALS).where({ user }).execute<Totals>('get', false);
-      return {
-        userId: user.id,
-        domains,
-        mailboxes,
-        aliases,
-        emails: totals.emails,
-        storageBytes: Number(totals.bytes),
-      };
-    });
+    return this.run(
+      async (em) => {
+        const user = await loadUser(em, userId);
+        const domains = await em.count(Domain, { owner: user });
+        const mailboxes = await em.count(Mailbox, { domain: { owner: user } });
+        const aliases = await em.count(Alias, { domain: { owner: user } });
+        const totals = await em.createQueryBuilder(Email).select(TOTALS).where({ user }).execute<Totals>('get', false);
+        return {
+          userId: user.id,
+          domains,
+          mailboxes,
+          aliases,
+          emails: totals.emails,
+          storageBytes: Number(totals.bytes),
+        };
+      },
+      { readOnly: true },
+    );
   }
 
   async forMailbox(actorId: string, mailboxId: string): Promise<MailboxStatistics> {
@@ -102,24 +105,27 @@ export class StatisticsService {
           };
         }),
       };
-    }, this.confine(actorId));
+    }, this.reads(actorId));
   }
 
   /** Email count per user over all email: one grouped query. */
   async emailCountsPerUser(): Promise<EmailCount[]> {
-    return this.run(async (em) => {
-      const rows = await em
-        .createQueryBuilder(Email, 'e')
-        .select([raw('u.id as user_id'), raw('u.email as email'), raw('count(*)::int as emails')])
-        .join('e.user', 'u')
-        .groupBy([raw('u.id'), raw('u.email')])
-        .orderBy({ [raw('u.email')]: 'asc' })
-        .execute<{ user_id: string; email: string; emails: number }[]>('all', false);
-      return rows.map((r) => ({
-        userId: r.user_id,
-        email: r.email,
-        emails: r.emails,
-      }));
-    });
+    return this.run(
+      async (em) => {
+        const rows = await em
+          .createQueryBuilder(Email, 'e')
+          .select([raw('u.id as user_id'), raw('u.email as email'), raw('count(*)::int as emails')])
+          .join('e.user', 'u')
+          .groupBy([raw('u.id'), raw('u.email')])
+          .orderBy({ [raw('u.email')]: 'asc' })
+          .execute<{ user_id: string; email: string; emails: number }[]>('all', false);
+        return rows.map((r) => ({
+          userId: r.user_id,
+          email: r.email,
+          emails: r.emails,
+        }));
+      },
+      { readOnly: true },
+    );
   }
 }

@@ -6,6 +6,13 @@ export interface UnitOfWorkOptions {
    * query without a filter sees only what the user owns.
    */
   actingUserId?: string;
+  /**
+   * Only reads: runs without a transaction, so its reads may be served by a read replica (falling
+   * back to the primary when none answers). Nothing is flushed.
+   */
+  readOnly?: boolean;
+  /** Read from the primary even when read-only (read-after-write for a caller that just wrote). */
+  primary?: boolean;
 }
 
 /**

@@ -59,19 +59,25 @@ export class UserService {
   }
 
   async get(userId: string, options: { withDomains?: boolean } = {}): Promise<UserView> {
-    return this.run(async (em) => {
-      const user = await loadUser(em, userId);
-      if (options.withDomains) await em.populate(user, ['domains', 'domains.mailboxes']);
-      return toUserView(user);
-    });
+    return this.run(
+      async (em) => {
+        const user = await loadUser(em, userId);
+        if (options.withDomains) await em.populate(user, ['domains', 'domains.mailboxes']);
+        return toUserView(user);
+      },
+      { readOnly: true },
+    );
   }
 
   async findByEmail(address: string): Promise<UserView | null> {
     const email = EmailAddress.parse(address);
-    return this.run(async (em) => {
-      const user = await em.findOne(User, { email: email.value });
-      return user ? toUserView(user) : null;
-    });
+    return this.run(
+      async (em) => {
+        const user = await em.findOne(User, { email: email.value });
+        return user ? toUserView(user) : null;
+      },
+      { readOnly: true },
+    );
   }
 
   async rename(userId: string, name: string | null): Promise<UserView> {
@@ -102,17 +108,20 @@ export class UserService {
       .trim()
       .toLowerCase()
       .replace(/[\\%_]/g, (c) => `\\${c}`)}`;
-    return this.run(async (em) => {
-      const users = await em.find(
-        User,
-        { domains: { name: { $like: pattern } } },
-        {
-          populate: ['domains', 'domains.mailboxes'],
-          orderBy: { email: 'asc' },
-        },
-      );
-      return users.map(toUserView);
-    });
+    return this.run(
+      async (em) => {
+        const users = await em.find(
+          User,
+          { domains: { name: { $like: pattern } } },
+          {
+            populate: ['domains', 'domains.mailboxes'],
+            orderBy: { email: 'asc' },
+          },
+        );
+        return users.map(toUserView);
+      },
+      { readOnly: true },
+    );
   }
 
   /** Hashing happens outside any transaction; the swap only succeeds if the hash is still the one checked. */

@@ -5,7 +5,7 @@
 import { resolveTxt } from 'node:dns/promises';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { AliasService } from '../application/alias-service.js';
-import { confinement } from '../application/loading.js';
+import { readScope } from '../application/loading.js';
 import { DomainService } from '../application/domain-service.js';
 import { MailService } from '../application/mail-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
@@ -39,16 +39,22 @@ export interface AetherOptions {
   logger?: (message: string) => void;
 }
 
-export interface Aether {
-  readonly orm: MikroORM;
-  readonly settings: DatabaseSettings;
-  readonly unitOfWork: UnitOfWork;
+/** The application services, each public method one unit of work. */
+export interface Services {
   readonly users: UserService;
   readonly domains: DomainService;
   readonly mailboxes: MailboxService;
   readonly aliases: AliasService;
   readonly mail: MailService;
   readonly statistics: StatisticsService;
+}
+
+export interface Aether extends Services {
+  readonly orm: MikroORM;
+  readonly settings: DatabaseSettings;
+  readonly unitOfWork: UnitOfWork;
+  /** The same services with every read on the primary: read-after-write when replicas lag. */
+  readonly primary: Services;
   close(): Promise<void>;
 }
 
@@ -66,19 +72,26 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
     await orm.close(true).catch(() => {});
     throw new DatabaseUnavailableError(describeConnectionFailure(settings.application, error), { cause: error });
   }
-  const run = createUnitOfWork(orm);
-  const confine = confinement(options.rowLevelSecurity ?? false);
+  const run = createUnitOfWork(orm, { hasReplicas: settings.replicas.length > 0 });
+  const onPrimary: UnitOfWork = (work, unitOptions) => run(work, { ...unitOptions, primary: true });
   const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
+  const services = (runner: UnitOfWork): Services => {
+    const reads = readScope(options.rowLevelSecurity ?? false);
+    return {
+      users: new UserService(runner, hasher),
+      domains: new DomainService(runner, options.resolveTxt ?? ((name) => resolveTxt(name)), reads),
+      mailboxes: new MailboxService(runner, reads),
+      aliases: new AliasService(runner, reads),
+      mail: new MailService(runner, reads),
+      statistics: new StatisticsService(runner, reads),
+    };
+  };
   return {
     orm,
     settings,
     unitOfWork: run,
-    users: new UserService(run, hasher),
-    domains: new DomainService(run, options.resolveTxt ?? ((name) => resolveTxt(name)), confine),
-    mailboxes: new MailboxService(run, confine),
-    aliases: new AliasService(run, confine),
-    mail: new MailService(run, confine),
-    statistics: new StatisticsService(run, confine),
+    ...services(run),
+    primary: services(onPrimary),
     close: () => orm.close(true),
   };
 }

@@ -38,6 +38,7 @@ beforeAll(async () => {
   const settings: DatabaseSettings = {
     direct: target,
     application: target,
+    replicas: [],
     embedded: true,
     poolMax: 4,
     statementTimeoutMs: 10_000,

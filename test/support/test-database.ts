@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type Aether, openAether } from '../../src/infrastructure/aether.js';
 import pg from 'pg';
-import { parseDatabaseUrl, toPgConfig } from '../../src/infrastructure/database/database-url.js';
+import { type ConnectionTarget, parseDatabaseUrl, toPgConfig } from '../../src/infrastructure/database/database-url.js';
 import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
 import { APPLICATION_ROLE, cloneDatabase, dropDatabase } from './databases.js';
@@ -25,18 +25,32 @@ export interface TestDatabase {
 export function testSettings(database: string): DatabaseSettings {
   const { directUrl, poolerUrl } = inject('aetherDatabase');
   const direct = { ...parseDatabaseUrl(directUrl), database };
-  const viaPooler = poolerUrl
-    ? { ...parseDatabaseUrl(poolerUrl, 'DATABASE_URL_POOLER'), database, schema: direct.schema }
-    : direct;
-  const application = { ...viaPooler, user: APPLICATION_ROLE.role, password: APPLICATION_ROLE.password };
-  return { direct, application, embedded: false, poolMax: 10, statementTimeoutMs: 30_000 };
+  // the application runs as the least-privilege role, through the pooler and replicas when configured
+  const asApplication = <T extends ConnectionTarget>(target: T): T => ({
+    ...target,
+    database,
+    schema: direct.schema,
+    user: APPLICATION_ROLE.role,
+    password: APPLICATION_ROLE.password,
+  });
+  const application = asApplication(poolerUrl ? parseDatabaseUrl(poolerUrl, 'DATABASE_URL_POOLER') : direct);
+  const replicas = (process.env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .filter((u) => u.trim() !== '')
+    .map((u) => asApplication(parseDatabaseUrl(u.trim(), 'DATABASE_REPLICA_URLS')));
+  return { direct, application, replicas, embedded: false, poolMax: 10, statementTimeoutMs: 30_000 };
 }
 
 /** A fast hasher for tests that do not test hashing (argon2id at OWASP cost is slow by design). */
 export const fastHasher = new Argon2PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
 export function useTestDatabase(
-  options: { hasher?: Argon2PasswordHasher; poolMax?: number; statementTimeoutMs?: number; rowLevelSecurity?: boolean } = {},
+  options: {
+    hasher?: Argon2PasswordHasher;
+    poolMax?: number;
+    statementTimeoutMs?: number;
+    rowLevelSecurity?: boolean;
+  } = {},
 ): TestDatabase {
   const { template } = inject('aetherDatabase');
   const name = `aether_test_${randomBytes(6).toString('hex')}`;
@@ -67,6 +81,8 @@ export function useTestDatabase(
       max: 2,
       options: `-c search_path=${settings.direct.schema}`,
     });
+    // the drop at the end terminates these connections server-side; that is expected
+    inspector.on('error', () => {});
     Object.assign(state, {
       aether,
       settings,

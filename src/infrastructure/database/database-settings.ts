@@ -3,6 +3,7 @@
  *
  * - `DATABASE_URL`: the database, directly; migrations and schema commands always use it.
  * - `DATABASE_URL_POOLER`: when set, application traffic goes through it (PgBouncer and friends).
+ * - `DATABASE_REPLICA_URLS`: comma-separated read replicas for application reads outside transactions.
  * - neither: the embedded PostgreSQL (see embedded-postgres.ts).
  */
 import { acquireEmbeddedPostgres } from './embedded-postgres.js';
@@ -13,6 +14,8 @@ export interface DatabaseSettings {
   readonly direct: ConnectionTarget;
   /** Application traffic: the pooler when one is configured, otherwise `direct`. */
   readonly application: ConnectionTarget;
+  /** Read replicas for the application's read-only use cases; empty when none are configured. */
+  readonly replicas: readonly ConnectionTarget[];
   readonly embedded: boolean;
   readonly poolMax: number;
   readonly statementTimeoutMs: number;
@@ -43,5 +46,10 @@ export async function resolveDatabaseSettings(env: Env = process.env): Promise<D
   const application = pooler
     ? { ...pooler, schema: poolerUrl!.includes('schema=') ? pooler.schema : direct.schema }
     : direct;
-  return { direct, application, embedded: !url, poolMax, statementTimeoutMs };
+  const replicas = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '')
+    .map((u) => ({ ...parseDatabaseUrl(u, 'DATABASE_REPLICA_URLS'), schema: direct.schema }));
+  return { direct, application, replicas, embedded: !url, poolMax, statementTimeoutMs };
 }

@@ -31,6 +31,20 @@ export function createOrmConfig(
     password: target.password,
     dbName: overrides.database ?? target.database,
     schema: target.schema,
+    // reads outside transactions go to a replica when there are any; schema work never does
+    ...(role === 'application' && settings.replicas.length > 0
+      ? {
+          preferReadReplicas: true,
+          replicas: settings.replicas.map((r, i) => ({
+            name: `read-${i + 1}`,
+            host: r.host,
+            port: r.port,
+            user: r.user,
+            password: r.password,
+            dbName: overrides.database ?? r.database,
+          })),
+        }
+      : {}),
     pool: { min: 0, max: settings.poolMax, idleTimeoutMillis: 10_000 },
     driverOptions: {
       statement_timeout: settings.statementTimeoutMs,
