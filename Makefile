@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test db-generate db-migrate db-studio db-seed db-reset docker-run bench
+.PHONY: help quick-start dev build test db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,3 +39,6 @@ docker-run: ## run PostgreSQL in Docker instead of the embedded default (needs a
 
 bench: ## the benchmark against hand-written SQL
 	npm run bench
+
+docs-schema: ## regenerate docs/schema.md and docs/schema.svg from the MikroORM metadata
+	npm run docs:schema

@@ -1,0 +1,97 @@
+/** What every studio route shares: its dependencies, the session, and how forms are handled. */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { DomainError } from '../domain/errors.js';
+import type { Aether } from '../infrastructure/aether.js';
+import type { StudioQueries } from './queries.js';
+import type { SchemaModel } from './schema-diagram.js';
+import type { StudioSession } from './session.js';
+import type { Html, PageContext } from './views/html.js';
+
+export interface Studio {
+  aether: Aether;
+  queries: StudioQueries;
+  schema: SchemaModel;
+  /** Where the data lives, password masked, for the footer. */
+  database: string;
+}
+
+export type StudioEnv = { Variables: { studio: Studio; session: StudioSession } };
+export type StudioContext = Context<StudioEnv>;
+
+/** A form the application refused: shown again, with the domain error next to it. */
+export interface Refusal {
+  form: string;
+  code: string;
+  message: string;
+  values: Record<string, string>;
+}
+
+/** The posted form's text fields (the CSRF middleware has already parsed and checked it). */
+export async function formValues(c: StudioContext): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string' && key !== '_csrf') values[key] = value;
+  }
+  return values;
+}
+
+/**
+ * Runs one action through an application service. Success: a notice for the next page and a
+ * redirect (303, so a reload does not post again). A domain error: the page again, with the
+ * error next to the form that caused it, status 422; nothing was changed.
+ */
+export async function perform(
+  c: StudioContext,
+  form: string,
+  action: (values: Record<string, string>) => Promise<{ notice: string; location: string }>,
+  page: (refusal: Refusal) => Promise<Html>,
+): Promise<Response> {
+  const values = await formValues(c);
+  try {
+    const { notice, location } = await action(values);
+    c.var.session.notice = notice;
+    return c.redirect(location, 303);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const { password: _never, ...kept } = values;
+    return c.html(await page({ form, code: error.code, message: error.message, values: kept }), 422);
+  }
+}
+
+/** Optional text from the query string, or undefined when empty. */
+export function param(c: StudioContext, name: string): string | undefined {
+  const value = c.req.query(name)?.trim();
+  return value ? value : undefined;
+}
+
+/** Splits a list typed into a form ("a@x.org, b@y.org" or one per line). */
+export function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** A size typed in MiB (empty: the default), as bytes. */
+export function mebibytes(text: string | undefined): number | undefined {
+  const trimmed = text?.trim();
+  if (!trimmed) return undefined;
+  const value = Number(trimmed);
+  // not a number: let the domain refuse it with its own words (INVALID_QUOTA)
+  return Number.isFinite(value) ? Math.round(value * 1024 * 1024) : Number.NaN;
+}
+
+/** The page frame's share of the session: the CSRF token, and the notice (shown once). */
+export function pageContext(c: StudioContext): PageContext {
+  const session = c.var.session;
+  const notice = session.notice;
+  session.notice = null;
+  return { csrf: session.csrf, notice, database: c.var.studio.database };
+}
+
+/** A form button the route does not know: a malformed request, not a domain refusal. */
+export function unknownOperation(op: string | undefined): never {
+  throw new HTTPException(400, { message: `unknown operation ${JSON.stringify(op ?? '')}` });
+}

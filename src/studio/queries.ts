@@ -1,0 +1,605 @@
+/**
+ * Read-only browsing for the studio: paged, filtered lists and detail reads over every table,
+ * with the counts an admin wants to see next to each row.
+ *
+ * Every read runs in a READ ONLY, REPEATABLE READ transaction on a forked entity manager, so the
+ * studio cannot write through this module even by mistake, and a page is one consistent snapshot.
+ * Filters go through MikroORM (`em.find`, `em.count`, QueryBuilder): what the user types is only
+ * ever a bound parameter. The few `raw()` fragments are constant aggregate expressions.
+ */
+import { IsolationLevel, raw } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery, MikroORM } from '@mikro-orm/postgresql';
+import { Alias } from '../domain/alias.js';
+import { Domain } from '../domain/domain.js';
+import { Email } from '../domain/email.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { Folder } from '../domain/folder.js';
+import { Mailbox } from '../domain/mailbox.js';
+import { User } from '../domain/user.js';
+import { checkId } from '../application/loading.js';
+import {
+  type AliasView,
+  type DomainView,
+  type EmailSummary,
+  type EmailView,
+  type FolderView,
+  type MailboxView,
+  type UserView,
+  toAliasView,
+  toDomainView,
+  toEmailSummary,
+  toEmailView,
+  toFolderView,
+  toMailboxView,
+  toUserView,
+} from '../application/views.js';
+import { translateDatabaseError } from '../infrastructure/persistence/database-errors.js';
+import { countRows } from '../infrastructure/persistence/table-counts.js';
+
+export const PAGE_SIZE = 25;
+export const MAX_SEARCH_LENGTH = 200;
+/** How many users an "act as" select offers (the page's owner is always among them). */
+export const ACTOR_CHOICES = 100;
+
+export interface Page<T> {
+  items: T[];
+  /** How many rows match the filters, over all pages. */
+  total: number;
+  /** Pass back as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface UserRow extends UserView {
+  domainCount: number;
+  mailboxCount: number;
+  aliasCount: number;
+  emailCount: number;
+  storageBytes: number;
+}
+
+export interface DomainRow extends DomainView {
+  ownerEmail: string;
+  mailboxCount: number;
+  aliasCount: number;
+  storageBytes: number;
+}
+
+export interface MailboxRow extends MailboxView {
+  domainName: string;
+  ownerId: string;
+  ownerEmail: string;
+}
+
+export interface FolderRow extends FolderView {
+  emails: number;
+  unread: number;
+  bytes: number;
+}
+
+export interface MailboxDetail extends MailboxRow {
+  folderRows: FolderRow[];
+}
+
+export interface AliasRow extends AliasView {
+  domainName: string;
+  ownerId: string;
+  ownerEmail: string;
+}
+
+export interface EmailRow extends EmailSummary {
+  mailboxAddress: string;
+  folderPath: string;
+}
+
+export interface EmailDetail extends EmailView {
+  mailboxAddress: string;
+  folderPath: string;
+  ownerId: string;
+  /** Every folder of the mailbox, for "move to". */
+  folders: FolderView[];
+}
+
+export interface Totals {
+  users: number;
+  domains: number;
+  verifiedDomains: number;
+  mailboxes: number;
+  aliases: number;
+  folders: number;
+  emails: number;
+  storageBytes: number;
+}
+
+export interface Dashboard {
+  totals: Totals;
+  topUsers: UserRow[];
+  topDomains: DomainRow[];
+  fullestMailboxes: MailboxRow[];
+}
+
+export interface ActorChoice {
+  id: string;
+  email: string;
+}
+
+export interface ListInput {
+  q?: string | undefined;
+  after?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** Keyset cursors: the ordering key of the last row shown, as base64url JSON. */
+export function encodeCursor(values: string[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length: number): string[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    values = undefined;
+  }
+  if (!Array.isArray(values) || values.length !== length || !values.every((v) => typeof v === 'string')) {
+    throw new ValidationError('INVALID_CURSOR', 'that page link is not valid; start again from the first page');
+  }
+  return values as string[];
+}
+
+/** A `$ilike` pattern that matches `q` anywhere, with LIKE wildcards in `q` taken literally. */
+export function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The search as a pattern (at most MAX_SEARCH_LENGTH characters of it), or undefined for none. */
+function search(q: string | undefined): string | undefined {
+  const trimmed = q?.trim().slice(0, MAX_SEARCH_LENGTH);
+  return trimmed ? containsPattern(trimmed) : undefined;
+}
+
+function pageSize(limit: number | undefined): number {
+  return limit !== undefined && Number.isInteger(limit) && limit > 0 && limit <= 200 ? limit : PAGE_SIZE;
+}
+
+function paged<E, T>(
+  rows: E[],
+  limit: number,
+  total: number,
+  key: (row: E) => string[],
+  map: (rows: E[]) => T[],
+): Page<T> {
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return { items: map(shown), total, next: rows.length > limit && last ? encodeCursor(key(last)) : null };
+}
+
+const EMAIL_ORDER = [{ receivedAt: 'desc' }, { id: 'desc' }] as const;
+
+export class StudioQueries {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** One read-only snapshot; nothing can be written through `em`. */
+  private async read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork({ clear: true, useContext: false });
+    try {
+      return await em.transactional(work, { readOnly: true, isolationLevel: IsolationLevel.REPEATABLE_READ });
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  async dashboard(top = 8): Promise<Dashboard> {
+    return this.read(async (em) => {
+      const counts = await countRows(em);
+      const [storage] = await em
+        .createQueryBuilder(Mailbox, 'm')
+        .select([raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes')])
+        .execute<{ bytes: string }[]>('all', false);
+      const verifiedDomains = await em.count(Domain, { verified: true });
+
+      // everyone ranks, storage or not: users and domains without mailboxes count 0 bytes
+      const userStorage = await em
+        .createQueryBuilder(User, 'u')
+        .select([raw('u.id as id')])
+        .leftJoin('u.domains', 'd')
+        .leftJoin('d.mailboxes', 'm')
+        .groupBy(raw('u.id'))
+        .orderBy([{ [raw('coalesce(sum(m.used_bytes), 0)')]: 'desc' }, { [raw('u.email')]: 'asc' }])
+        .limit(top)
+        .execute<{ id: string }[]>('all', false);
+      const users = await em.find(User, { id: { $in: userStorage.map((r) => r.id) } });
+      const topUsers = (await userRows(em, users)).sort(
+        (a, b) => b.storageBytes - a.storageBytes || a.email.localeCompare(b.email),
+      );
+
+      const domainStorage = await em
+        .createQueryBuilder(Domain, 'd')
+        .select([raw('d.id as id')])
+        .leftJoin('d.mailboxes', 'm')
+        .groupBy(raw('d.id'))
+        .orderBy([{ [raw('coalesce(sum(m.used_bytes), 0)')]: 'desc' }, { [raw('d.name')]: 'asc' }])
+        .limit(top)
+        .execute<{ id: string }[]>('all', false);
+      const domains = await em.find(Domain, { id: { $in: domainStorage.map((r) => r.id) } }, { populate: ['owner'] });
+      const topDomains = (await domainRows(em, domains)).sort(
+        (a, b) => b.storageBytes - a.storageBytes || a.name.localeCompare(b.name),
+      );
+
+      const fullest = await em.find(
+        Mailbox,
+        { quotaBytes: { $gt: 0 } },
+        {
+          populate: ['domain', 'domain.owner'],
+          orderBy: [
+            { [raw((alias) => `${alias}.used_bytes::float8 / ${alias}.quota_bytes`)]: 'desc' },
+            { usedBytes: 'desc' },
+            { address: 'asc' },
+          ],
+          limit: top,
+        },
+      );
+      return {
+        totals: {
+          users: counts.user,
+          domains: counts.domain,
+          verifiedDomains,
+          mailboxes: counts.mailbox,
+          aliases: counts.alias,
+          folders: counts.folder,
+          emails: counts.email,
+          storageBytes: Number(storage?.bytes ?? 0),
+        },
+        topUsers,
+        topDomains,
+        fullestMailboxes: fullest.map(toMailboxRow),
+      };
+    });
+  }
+
+  async listUsers(input: ListInput & { status?: string | undefined }): Promise<Page<UserRow>> {
+    const limit = pageSize(input.limit);
+    const pattern = search(input.q);
+    const where: FilterQuery<User> = {
+      ...(pattern ? { $or: [{ email: { $ilike: pattern } }, { name: { $ilike: pattern } }] } : {}),
+      ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
+    };
+    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
+    return this.read(async (em) => {
+      const total = await em.count(User, where);
+      const rows = await em.find(User, after ? { $and: [where, { email: { $gt: after } }] } : where, {
+        orderBy: { email: 'asc' },
+        limit: limit + 1,
+      });
+      const page = paged(
+        rows,
+        limit,
+        total,
+        (u) => [u.email],
+        (u) => u,
+      );
+      return { ...page, items: await userRows(em, page.items) };
+    });
+  }
+
+  async getUser(id: string): Promise<UserRow> {
+    const userId = checkId(id, 'user');
+    return this.read(async (em) => {
+      const user = await em.findOne(User, { id: userId });
+      if (!user) throw new NotFoundError('user');
+      return (await userRows(em, [user]))[0]!;
+    });
+  }
+
+  async listDomains(
+    input: ListInput & { owner?: string | undefined; verified?: string | undefined; status?: string | undefined },
+  ): Promise<Page<DomainRow>> {
+    const limit = pageSize(input.limit);
+    const pattern = search(input.q);
+    const where: FilterQuery<Domain> = {
+      ...(pattern ? { name: { $ilike: pattern } } : {}),
+      ...(input.owner ? { owner: checkId(input.owner, 'user') } : {}),
+      ...(input.verified === 'yes' || input.verified === 'no' ? { verified: input.verified === 'yes' } : {}),
+      ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
+    };
+    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
+    return this.read(async (em) => {
+      const total = await em.count(Domain, where);
+      const rows = await em.find(Domain, after ? { $and: [where, { name: { $gt: after } }] } : where, {
+        orderBy: { name: 'asc' },
+        limit: limit + 1,
+        populate: ['owner'],
+      });
+      const page = paged(
+        rows,
+        limit,
+        total,
+        (d) => [d.name],
+        (d) => d,
+      );
+      return { ...page, items: await domainRows(em, page.items) };
+    });
+  }
+
+  async getDomain(id: string): Promise<DomainRow> {
+    const domainId = checkId(id, 'domain');
+    return this.read(async (em) => {
+      const domain = await em.findOne(Domain, { id: domainId }, { populate: ['owner'] });
+      if (!domain) throw new NotFoundError('domain');
+      return (await domainRows(em, [domain]))[0]!;
+    });
+  }
+
+  async listMailboxes(
+    input: ListInput & { domain?: string | undefined; status?: string | undefined },
+  ): Promise<Page<MailboxRow>> {
+    const limit = pageSize(input.limit);
+    const pattern = search(input.q);
+    const where: FilterQuery<Mailbox> = {
+      ...(pattern ? { address: { $ilike: pattern } } : {}),
+      ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
+      ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
+    };
+    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
+    return this.read(async (em) => {
+      const total = await em.count(Mailbox, where);
+      const rows = await em.find(Mailbox, after ? { $and: [where, { address: { $gt: after } }] } : where, {
+        orderBy: { address: 'asc' },
+        limit: limit + 1,
+        populate: ['domain', 'domain.owner'],
+      });
+      return paged(
+        rows,
+        limit,
+        total,
+        (m) => [m.address],
+        (ms) => ms.map(toMailboxRow),
+      );
+    });
+  }
+
+  async getMailbox(id: string): Promise<MailboxDetail> {
+    const mailboxId = checkId(id, 'mailbox');
+    return this.read(async (em) => {
+      const mailbox = await em.findOne(Mailbox, { id: mailboxId }, { populate: ['domain', 'domain.owner'] });
+      if (!mailbox) throw new NotFoundError('mailbox');
+      const folders = await em.find(Folder, { mailbox }, { orderBy: { role: 'asc', path: 'asc' } });
+      const totals = await em
+        .createQueryBuilder(Email, 'e')
+        .select([
+          raw('e.folder_id as folder_id'),
+          raw('count(*)::int as emails'),
+          raw('(count(*) filter (where not e.seen))::int as unread'),
+          raw('coalesce(sum(e.size_bytes), 0)::bigint as bytes'),
+        ])
+        .where({ mailbox })
+        .groupBy(raw('e.folder_id'))
+        .execute<{ folder_id: string; emails: number; unread: number; bytes: string }[]>('all', false);
+      const byFolder = new Map(totals.map((t) => [t.folder_id, t]));
+      const folderRows = sortFolders(folders).map((f) => {
+        const t = byFolder.get(f.id);
+        return { ...toFolderView(f), emails: t?.emails ?? 0, unread: t?.unread ?? 0, bytes: Number(t?.bytes ?? 0) };
+      });
+      return { ...toMailboxRow(mailbox), folderRows };
+    });
+  }
+
+  async listAliases(input: ListInput & { domain?: string | undefined }): Promise<Page<AliasRow>> {
+    const limit = pageSize(input.limit);
+    const pattern = search(input.q);
+    const where: FilterQuery<Alias> = {
+      ...(pattern ? { address: { $ilike: pattern } } : {}),
+      ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
+    };
+    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
+    return this.read(async (em) => {
+      const total = await em.count(Alias, where);
+      const rows = await em.find(Alias, after ? { $and: [where, { address: { $gt: after } }] } : where, {
+        orderBy: { address: 'asc' },
+        limit: limit + 1,
+        populate: ['domain', 'domain.owner'],
+      });
+      return paged(
+        rows,
+        limit,
+        total,
+        (a) => [a.address],
+        (as) =>
+          as.map((a) => ({
+            ...toAliasView(a),
+            domainName: a.domain.name,
+            ownerId: a.domain.owner.id,
+            ownerEmail: a.domain.owner.email,
+          })),
+      );
+    });
+  }
+
+  /** Email, newest first, optionally in one mailbox or folder; `q` searches subject and sender. */
+  async listEmail(
+    input: ListInput & {
+      mailbox?: string | undefined;
+      folder?: string | undefined;
+      unread?: boolean;
+      flagged?: boolean;
+    },
+  ): Promise<Page<EmailRow>> {
+    const limit = pageSize(input.limit);
+    const pattern = search(input.q);
+    const where: FilterQuery<Email> = {
+      ...(input.mailbox ? { mailbox: checkId(input.mailbox, 'mailbox') } : {}),
+      ...(input.folder ? { folder: checkId(input.folder, 'folder') } : {}),
+      ...(pattern ? { $or: [{ subject: { $ilike: pattern } }, { fromAddress: { $ilike: pattern } }] } : {}),
+      ...(input.unread ? { seen: false } : {}),
+      ...(input.flagged ? { flagged: true } : {}),
+    };
+    const cursor = input.after ? decodeCursor(input.after, 2) : undefined;
+    let keyset: FilterQuery<Email> | undefined;
+    if (cursor) {
+      const receivedAt = new Date(cursor[0]!);
+      if (Number.isNaN(receivedAt.getTime()))
+        throw new ValidationError('INVALID_CURSOR', 'that page link is not valid');
+      const id = checkId(cursor[1], 'cursor');
+      keyset = { $or: [{ receivedAt: { $lt: receivedAt } }, { receivedAt, id: { $lt: id } }] };
+    }
+    return this.read(async (em) => {
+      const total = await em.count(Email, where);
+      const rows = await em.find(Email, keyset ? { $and: [where, keyset] } : where, {
+        orderBy: [...EMAIL_ORDER],
+        limit: limit + 1,
+        populate: ['mailbox', 'folder'],
+      });
+      return paged(
+        rows,
+        limit,
+        total,
+        (e) => [e.receivedAt.toISOString(), e.id],
+        (es) => es.map((e) => ({ ...toEmailSummary(e), mailboxAddress: e.mailbox.address, folderPath: e.folder.path })),
+      );
+    });
+  }
+
+  /** One email with its body. Reading here changes nothing (no "seen" flag is set). */
+  async getEmail(mailboxId: string, emailId: string): Promise<EmailDetail> {
+    const mailbox = checkId(mailboxId, 'mailbox');
+    const id = checkId(emailId, 'email');
+    return this.read(async (em) => {
+      const email = await em.findOne(
+        Email,
+        { mailbox, id },
+        { populate: ['body', 'mailbox', 'folder', 'mailbox.domain'] },
+      );
+      if (!email) throw new NotFoundError('email');
+      const folders = await em.find(Folder, { mailbox }, { orderBy: { role: 'asc', path: 'asc' } });
+      return {
+        ...toEmailView(email),
+        mailboxAddress: email.mailbox.address,
+        folderPath: email.folder.path,
+        ownerId: email.mailbox.domain.owner.id,
+        folders: sortFolders(folders).map(toFolderView),
+      };
+    });
+  }
+
+  /** Users for an "act as" select: the first ones by email, plus the ones that must be offered. */
+  async actorChoices(include: string[] = []): Promise<ActorChoice[]> {
+    return this.read(async (em) => {
+      const first = await em.find(
+        User,
+        {},
+        { orderBy: { email: 'asc' }, limit: ACTOR_CHOICES, fields: ['id', 'email'] },
+      );
+      const missing = include.filter((id) => !first.some((u) => u.id === id));
+      const extra = missing.length ? await em.find(User, { id: { $in: missing } }, { fields: ['id', 'email'] }) : [];
+      return [...first, ...extra]
+        .map((u) => ({ id: u.id, email: u.email }))
+        .sort((a, b) => a.email.localeCompare(b.email));
+    });
+  }
+}
+
+/** Special-use folders first, in their usual order, then user folders by path. */
+function sortFolders(folders: Folder[]): Folder[] {
+  const rank = (f: Folder) =>
+    f.role === null ? 99 : ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'].indexOf(f.role);
+  return [...folders].sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
+}
+
+function toMailboxRow(mailbox: Mailbox): MailboxRow {
+  return {
+    ...toMailboxView(mailbox),
+    domainName: mailbox.domain.name,
+    ownerId: mailbox.domain.owner.id,
+    ownerEmail: mailbox.domain.owner.email,
+  };
+}
+
+type Grouped = Map<string, { n: number; bytes: number }>;
+
+function grouped(rows: { k: string; n: number; bytes?: string | null }[]): Grouped {
+  return new Map(rows.map((r) => [r.k, { n: r.n, bytes: Number(r.bytes ?? 0) }]));
+}
+
+/** Users with how much they own: four grouped queries for the whole page. */
+async function userRows(em: EntityManager, users: User[]): Promise<UserRow[]> {
+  if (users.length === 0) return [];
+  const ids = users.map((u) => u.id);
+  const domains = grouped(
+    await em
+      .createQueryBuilder(Domain, 'd')
+      .select([raw('d.owner_id as k'), raw('count(*)::int as n')])
+      .where({ owner: { $in: ids } })
+      .groupBy(raw('d.owner_id'))
+      .execute('all', false),
+  );
+  const mailboxes = grouped(
+    await em
+      .createQueryBuilder(Mailbox, 'm')
+      .select([
+        raw('d.owner_id as k'),
+        raw('count(*)::int as n'),
+        raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes'),
+      ])
+      .join('m.domain', 'd')
+      .where({ 'd.owner': { $in: ids } })
+      .groupBy(raw('d.owner_id'))
+      .execute('all', false),
+  );
+  const aliases = grouped(
+    await em
+      .createQueryBuilder(Alias, 'a')
+      .select([raw('d.owner_id as k'), raw('count(*)::int as n')])
+      .join('a.domain', 'd')
+      .where({ 'd.owner': { $in: ids } })
+      .groupBy(raw('d.owner_id'))
+      .execute('all', false),
+  );
+  const emails = grouped(
+    await em
+      .createQueryBuilder(Email, 'e')
+      .select([raw('e.user_id as k'), raw('count(*)::int as n')])
+      .where({ user: { $in: ids } })
+      .groupBy(raw('e.user_id'))
+      .execute('all', false),
+  );
+  return users.map((user) => ({
+    ...toUserView(user),
+    domainCount: domains.get(user.id)?.n ?? 0,
+    mailboxCount: mailboxes.get(user.id)?.n ?? 0,
+    aliasCount: aliases.get(user.id)?.n ?? 0,
+    emailCount: emails.get(user.id)?.n ?? 0,
+    storageBytes: mailboxes.get(user.id)?.bytes ?? 0,
+  }));
+}
+
+/** Domains (owner loaded) with their mailbox and alias counts and storage: two grouped queries. */
+async function domainRows(em: EntityManager, domains: Domain[]): Promise<DomainRow[]> {
+  if (domains.length === 0) return [];
+  const ids = domains.map((d) => d.id);
+  const mailboxes = grouped(
+    await em
+      .createQueryBuilder(Mailbox, 'm')
+      .select([
+        raw('m.domain_id as k'),
+        raw('count(*)::int as n'),
+        raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes'),
+      ])
+      .where({ domain: { $in: ids } })
+      .groupBy(raw('m.domain_id'))
+      .execute('all', false),
+  );
+  const aliases = grouped(
+    await em
+      .createQueryBuilder(Alias, 'a')
+      .select([raw('a.domain_id as k'), raw('count(*)::int as n')])
+      .where({ domain: { $in: ids } })
+      .groupBy(raw('a.domain_id'))
+      .execute('all', false),
+  );
+  return domains.map((domain) => ({
+    ...toDomainView(domain),
+    ownerEmail: domain.owner.email,
+    mailboxCount: mailboxes.get(domain.id)?.n ?? 0,
+    aliasCount: aliases.get(domain.id)?.n ?? 0,
+    storageBytes: mailboxes.get(domain.id)?.bytes ?? 0,
+  }));
+}

@@ -1,0 +1,125 @@
+/** Domains: the list, one domain's page, and the owner's actions on it, through the services. */
+import { Hono } from 'hono';
+import {
+  type Refusal,
+  type StudioContext,
+  type StudioEnv,
+  mebibytes,
+  pageContext,
+  param,
+  perform,
+  splitList,
+  unknownOperation,
+} from '../context.js';
+import { domainPage, domainsPage } from '../views/domains.js';
+
+async function renderDomain(c: StudioContext, id: string, refusal?: Refusal) {
+  const { queries } = c.var.studio;
+  const domain = await queries.getDomain(id);
+  const mailboxes = await queries.listMailboxes({ domain: domain.id });
+  const aliases = await queries.listAliases({ domain: domain.id });
+  const choices = await queries.actorChoices([domain.ownerId]);
+  return domainPage(pageContext(c), domain, mailboxes, aliases, choices, refusal);
+}
+
+const back = (c: StudioContext) => (refusal: Refusal) => renderDomain(c, c.req.param('id') ?? '', refusal);
+
+export const domainRoutes = new Hono<StudioEnv>()
+  .get('/', async (c) => {
+    const { queries } = c.var.studio;
+    const query = {
+      q: param(c, 'q'),
+      owner: param(c, 'owner'),
+      verified: param(c, 'verified'),
+      status: param(c, 'status'),
+      after: param(c, 'after'),
+    };
+    const owner = query.owner ? await queries.getUser(query.owner) : undefined;
+    return c.html(domainsPage(pageContext(c), await queries.listDomains(query), query, owner?.email));
+  })
+  .get('/:id', async (c) => c.html(await renderDomain(c, c.req.param('id'))))
+  .post('/:id', (c) =>
+    perform(
+      c,
+      'domain-op',
+      async (v) => {
+        const { domains } = c.var.studio.aether;
+        const [actor, id] = [v.actor ?? '', c.req.param('id')];
+        const domain =
+          v.op === 'verify'
+            ? await domains.verify(actor, id)
+            : v.op === 'suspend'
+              ? await domains.suspend(actor, id)
+              : v.op === 'activate'
+                ? await domains.activate(actor, id)
+                : unknownOperation(v.op);
+        const notice =
+          v.op === 'verify'
+            ? `${domain.displayName} is verified: it receives mail.`
+            : `${domain.displayName} is now ${domain.status}.`;
+        return { notice, location: `/domains/${domain.id}` };
+      },
+      back(c),
+    ),
+  )
+  .post('/:id/mailboxes', (c) =>
+    perform(
+      c,
+      'create-mailbox',
+      async (v) => {
+        const quotaBytes = mebibytes(v.quotaMiB);
+        const mailbox = await c.var.studio.aether.mailboxes.create(v.actor ?? '', {
+          address: v.address ?? '',
+          ...(quotaBytes === undefined ? {} : { quotaBytes }),
+        });
+        return { notice: `Created the mailbox ${mailbox.address}.`, location: `/mailboxes/${mailbox.id}` };
+      },
+      back(c),
+    ),
+  )
+  .post('/:id/aliases', (c) =>
+    perform(
+      c,
+      'add-alias',
+      async (v) => {
+        const alias = await c.var.studio.aether.aliases.add(v.actor ?? '', {
+          source: v.source ?? '',
+          destinations: splitList(v.destinations),
+        });
+        return {
+          notice: `${alias.address} now forwards to ${alias.destinations.join(', ')}.`,
+          location: `/domains/${c.req.param('id')}`,
+        };
+      },
+      back(c),
+    ),
+  )
+  .post('/:id/catch-all', (c) =>
+    perform(
+      c,
+      'add-catch-all',
+      async (v) => {
+        const domain = await c.var.studio.queries.getDomain(c.req.param('id'));
+        const alias = await c.var.studio.aether.aliases.addCatchAll(v.actor ?? '', {
+          domain: domain.name,
+          destinations: splitList(v.destinations),
+        });
+        return {
+          notice: `The catch-all of ${domain.displayName} forwards to ${alias.destinations.join(', ')}.`,
+          location: `/domains/${domain.id}`,
+        };
+      },
+      back(c),
+    ),
+  )
+  .post('/:id/aliases/:aliasId/delete', (c) =>
+    perform(
+      c,
+      `delete-alias-${c.req.param('aliasId')}`,
+      async (v) => {
+        await c.var.studio.aether.aliases.remove(v.actor ?? '', c.req.param('aliasId'));
+        return { notice: 'Alias removed.', location: `/domains/${c.req.param('id')}` };
+      },
+      back(c),
+    ),
+  );

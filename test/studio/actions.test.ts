@@ -1,0 +1,136 @@
+/** The studio's actions over plain HTTP: each goes through an application service, refusals change nothing. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningStudio, startStudio } from '../../src/studio/server.js';
+import { useTestDatabase } from '../support/test-database.js';
+import { type Session, signIn } from './client.js';
+import { PASSWORD, buildWorld } from './world.js';
+
+const db = useTestDatabase();
+let studio: RunningStudio;
+let world: Awaited<ReturnType<typeof buildWorld>>;
+let session: Session;
+let csrf: string;
+
+beforeAll(async () => {
+  world = await buildWorld(db);
+  studio = await startStudio({ aether: db.aether, port: 0 });
+  session = await signIn(studio);
+  csrf = await session.csrf();
+});
+afterAll(async () => {
+  await studio?.close();
+});
+
+const post = (path: string, fields: Record<string, string>) => session.post(path, { _csrf: csrf, ...fields });
+const statusOf = async (address: string) =>
+  (await db.sql<{ status: string }>('select status from address where address = $1', [address]))[0]!.status;
+const emailCount = async () => (await db.sql<{ n: number }>('select count(*)::int as n from email'))[0]!.n;
+
+async function refused(response: Response, code: string): Promise<string> {
+  expect(response.status).toBe(422);
+  const page = await response.text();
+  expect(page).toContain(`<code class="refusal-code">${code}</code>`);
+  return page;
+}
+
+describe('studio actions', () => {
+  it('suspends a mailbox for its owner, refuses delivery to it, and activates it again', async () => {
+    const path = `/mailboxes/${world.alice.id}`;
+    await refused(await post(path, { op: 'suspend', actor: world.bob.id }), 'NOT_OWNER');
+    expect(await statusOf('alice@ada.org')).toBe('active');
+
+    const ok = await post(path, { op: 'suspend', actor: world.ada.id });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe(path);
+    expect(await statusOf('alice@ada.org')).toBe('suspended');
+
+    const before = await emailCount();
+    const page = await refused(
+      await post(`${path}/deliver`, { from: 'x@example.net', to: 'alice@ada.org', subject: 'hi', body: 'hello' }),
+      'MAILBOX_SUSPENDED',
+    );
+    expect(page).toContain('alice@ada.org is suspended');
+    expect(await emailCount()).toBe(before);
+
+    expect((await post(path, { op: 'activate', actor: world.ada.id })).status).toBe(303);
+    expect(await statusOf('alice@ada.org')).toBe('active');
+  });
+
+  it('flags, moves and trashes email for the owner only', async () => {
+    const [email] = await db.sql<{ id: string }>(
+      `select e.id from email e where e.mailbox_id = $1 and e.subject = 'Compilers'`,
+      [world.alice.id],
+    );
+    const path = `/mailboxes/${world.alice.id}/email/${email!.id}`;
+    const row = async () =>
+      (
+        await db.sql<{ flagged: boolean; role: string }>(
+          'select e.flagged, f.role from email e join folder f on f.id = e.folder_id where e.id = $1',
+          [email!.id],
+        )
+      )[0];
+
+    await refused(await post(path, { op: 'flag', actor: world.bob.id }), 'NOT_OWNER');
+    expect(await row()).toEqual({ flagged: false, role: 'inbox' });
+    expect((await post(path, { op: 'flag', actor: world.ada.id })).status).toBe(303);
+    expect(await row()).toEqual({ flagged: true, role: 'inbox' });
+
+    const [archive] = await db.sql<{ id: string }>(`select id from folder where mailbox_id = $1 and role = 'archive'`, [
+      world.alice.id,
+    ]);
+    expect((await post(path, { op: 'move', folder: archive!.id, actor: world.ada.id })).status).toBe(303);
+    expect(await row()).toEqual({ flagged: true, role: 'archive' });
+
+    const trashed = await post(path, { op: 'trash', actor: world.ada.id });
+    expect(trashed.status).toBe(303);
+    expect(trashed.headers.get('location')).toBe(`/mailboxes/${world.alice.id}/folders/${archive!.id}`);
+    expect(await row()).toEqual({ flagged: true, role: 'trash' });
+  });
+
+  it('suspends a domain and removes an alias through their services', async () => {
+    const domainStatus = async () =>
+      (await db.sql<{ status: string }>('select status from domain where id = $1', [world.adaOrg.id]))[0]!.status;
+    expect((await post(`/domains/${world.adaOrg.id}`, { op: 'suspend', actor: world.ada.id })).status).toBe(303);
+    expect(await domainStatus()).toBe('suspended');
+    expect((await post(`/domains/${world.adaOrg.id}`, { op: 'activate', actor: world.ada.id })).status).toBe(303);
+    expect(await domainStatus()).toBe('active');
+
+    const [alias] = await db.sql<{ id: string }>(`select id from address where address = 'hello@ada.org'`);
+    await refused(
+      await post(`/domains/${world.adaOrg.id}/aliases/${alias!.id}/delete`, { actor: world.bob.id }),
+      'NOT_OWNER',
+    );
+    expect(
+      (await post(`/domains/${world.adaOrg.id}/aliases/${alias!.id}/delete`, { actor: world.ada.id })).status,
+    ).toBe(303);
+    expect(await db.sql(`select 1 from address where address = 'hello@ada.org'`)).toEqual([]);
+  });
+
+  it('shows refused input back, escaped, and never echoes a password', async () => {
+    const users = async () => (await db.sql<{ n: number }>('select count(*)::int as n from "user"'))[0]!.n;
+    const before = await users();
+    const short = await refused(
+      await post('/users', { email: 'dora@example.net', password: 'tiny-pw' }),
+      'INVALID_PASSWORD',
+    );
+    expect(short).toContain('value="dora@example.net"');
+    expect(short).not.toContain('tiny-pw');
+    const hostile = await refused(
+      await post('/users', { email: '"><script>x</script>@x.org', password: PASSWORD }),
+      'INVALID_EMAIL_ADDRESS',
+    );
+    expect(hostile).not.toMatch(/<script/i);
+    expect(hostile).toContain('&quot;&gt;&lt;script&gt;');
+    await refused(
+      await post(`/users/${world.ada.id}/domains`, { name: 'bob.test', actor: world.ada.id }),
+      'DOMAIN_TAKEN',
+    );
+    expect(await users()).toBe(before);
+  });
+
+  it('answers an unknown button with 400 and changes nothing', async () => {
+    const response = await post(`/mailboxes/${world.alice.id}`, { op: 'explode', actor: world.ada.id });
+    expect(response.status).toBe(400);
+    expect(await statusOf('alice@ada.org')).toBe('active');
+  });
+});

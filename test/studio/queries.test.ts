@@ -1,0 +1,134 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isDomainError } from '../../src/domain/errors.js';
+import { User } from '../../src/domain/user.js';
+import { StudioQueries, containsPattern, decodeCursor, encodeCursor } from '../../src/studio/queries.js';
+import { useTestDatabase } from '../support/test-database.js';
+import { buildWorld } from './world.js';
+
+const db = useTestDatabase();
+let world: Awaited<ReturnType<typeof buildWorld>>;
+let queries: StudioQueries;
+
+beforeAll(async () => {
+  world = await buildWorld(db);
+  queries = new StudioQueries(db.aether.orm);
+});
+
+describe('studio queries (read-only browsing)', () => {
+  it('pages users by email with a keyset cursor, counting what each owns', async () => {
+    const first = await queries.listUsers({ limit: 2 });
+    expect(first.total).toBe(3);
+    expect(first.items.map((u) => u.email)).toEqual(['ada@example.net', 'bob@example.net']);
+    expect(first.items[0]).toMatchObject({ domainCount: 1, mailboxCount: 2, aliasCount: 1, emailCount: 3 });
+    expect(first.items[0]!.storageBytes).toBeGreaterThan(1000);
+    expect(first.items[1]).toMatchObject({
+      domainCount: 1,
+      mailboxCount: 0,
+      aliasCount: 0,
+      emailCount: 0,
+      storageBytes: 0,
+    });
+    expect(first.next).not.toBeNull();
+    const second = await queries.listUsers({ limit: 2, after: first.next! });
+    expect(second.items.map((u) => u.email)).toEqual(['carol@example.com']);
+    expect(second.next).toBeNull();
+  });
+
+  it('searches with the user’s text as a parameter, LIKE wildcards taken literally', async () => {
+    expect((await queries.listUsers({ q: 'LOVELACE' })).items.map((u) => u.email)).toEqual(['ada@example.net']);
+    expect((await queries.listUsers({ q: '100%_' })).items.map((u) => u.email)).toEqual(['bob@example.net']);
+    expect((await queries.listUsers({ q: '%' })).items.map((u) => u.email)).toEqual(['bob@example.net']);
+    expect((await queries.listUsers({ q: '\'; drop table "user"; --' })).total).toBe(0);
+    expect(containsPattern('a_b%c\\')).toBe('%a\\_b\\%c\\\\%');
+    expect((await db.sql('select count(*)::int as n from "user"'))[0]).toEqual({ n: 3 });
+  });
+
+  it('lists domains, mailboxes and aliases with their relations and filters', async () => {
+    const domains = await queries.listDomains({});
+    expect(domains.items.map((d) => [d.name, d.ownerEmail, d.verified, d.mailboxCount, d.aliasCount])).toEqual([
+      ['ada.org', 'ada@example.net', true, 2, 1],
+      ['bob.test', 'bob@example.net', false, 0, 0],
+    ]);
+    expect((await queries.listDomains({ verified: 'no' })).items.map((d) => d.name)).toEqual(['bob.test']);
+    expect((await queries.listDomains({ owner: world.bob.id })).items.map((d) => d.name)).toEqual(['bob.test']);
+
+    const boxes = await queries.listMailboxes({ domain: world.adaOrg.id, limit: 1 });
+    expect(boxes.total).toBe(2);
+    expect(boxes.items.map((m) => [m.address, m.ownerEmail])).toEqual([['alice@ada.org', 'ada@example.net']]);
+    const rest = await queries.listMailboxes({ domain: world.adaOrg.id, limit: 1, after: boxes.next! });
+    expect(rest.items.map((m) => m.address)).toEqual(['info@ada.org']);
+
+    const aliases = await queries.listAliases({ q: 'hello' });
+    expect(aliases.items.map((a) => [a.address, a.destinations, a.domainName])).toEqual([
+      ['hello@ada.org', ['alice@ada.org'], 'ada.org'],
+    ]);
+  });
+
+  it('shows a mailbox with its folders and counts, and email newest first by keyset', async () => {
+    const box = await queries.getMailbox(world.alice.id);
+    const inbox = box.folderRows.find((f) => f.role === 'inbox')!;
+    expect(box.folderRows[0]!.role).toBe('inbox');
+    expect(inbox).toMatchObject({ emails: 2, unread: 2 });
+    expect(inbox.bytes).toBe(box.usedBytes);
+
+    const page1 = await queries.listEmail({ mailbox: world.alice.id, folder: inbox.id, limit: 1 });
+    expect(page1.total).toBe(2);
+    expect(page1.items.map((e) => e.subject)).toEqual(['Engines 50% off']);
+    const page2 = await queries.listEmail({ mailbox: world.alice.id, folder: inbox.id, limit: 1, after: page1.next! });
+    expect(page2.items.map((e) => e.subject)).toEqual(['Compilers']);
+    expect(page2.next).toBeNull();
+    expect((await queries.listEmail({ q: '50%' })).items.map((e) => e.mailboxAddress).sort()).toEqual([
+      'alice@ada.org',
+      'info@ada.org',
+    ]);
+    expect((await queries.listEmail({ q: 'GRACE@' })).total).toBe(1);
+
+    const detail = await queries.getEmail(world.alice.id, page2.items[0]!.id);
+    expect(detail.body).toBe('a'.repeat(1000));
+    expect(detail.flags.seen).toBe(false); // browsing marks nothing as read
+    const [row] = await db.sql<{ seen: boolean }>('select seen from email where id = $1', [detail.id]);
+    expect(row!.seen).toBe(false);
+  });
+
+  it('builds the dashboard figures from grouped queries', async () => {
+    const dash = await queries.dashboard();
+    expect(dash.totals).toMatchObject({
+      users: 3,
+      domains: 2,
+      verifiedDomains: 1,
+      mailboxes: 2,
+      aliases: 1,
+      folders: 12,
+      emails: 3,
+    });
+    const [sum] = await db.sql<{ bytes: string }>('select sum(used_bytes)::text as bytes from address');
+    expect(dash.totals.storageBytes).toBe(Number(sum!.bytes));
+    expect(dash.topUsers.map((u) => [u.email, u.domainCount])).toEqual([
+      ['ada@example.net', 1],
+      ['bob@example.net', 1],
+      ['carol@example.com', 0],
+    ]);
+    expect(dash.topDomains.map((d) => d.name)).toEqual(['ada.org', 'bob.test']);
+    expect((await queries.dashboard(1)).topUsers.map((u) => u.email)).toEqual(['ada@example.net']);
+    expect(dash.fullestMailboxes[0]!.address).toBe('alice@ada.org');
+  });
+
+  it('refuses bad ids and cursors with domain errors', async () => {
+    await expect(queries.getUser('nope')).rejects.toSatisfy((e) => isDomainError(e, 'NOT_FOUND'));
+    await expect(queries.listUsers({ after: 'garbage' })).rejects.toSatisfy((e) => isDomainError(e, 'INVALID_CURSOR'));
+    await expect(queries.listEmail({ after: encodeCursor(['not a date', 'x']) })).rejects.toSatisfy((e) =>
+      isDomainError(e, 'INVALID_CURSOR'),
+    );
+    expect(decodeCursor(encodeCursor(['a', 'b']), 2)).toEqual(['a', 'b']);
+  });
+
+  it('reads in a read-only transaction', async () => {
+    const read = (
+      queries as unknown as { read: (work: (em: EntityManager) => Promise<unknown>) => Promise<unknown> }
+    ).read.bind(queries);
+    const attempt = read((em) => em.nativeDelete(User, {}));
+    await expect(attempt).rejects.toThrow();
+    expect((await db.sql('select count(*)::int as n from "user"'))[0]).toEqual({ n: 3 });
+  });
+});

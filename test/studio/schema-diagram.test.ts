@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
+import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
+import { schemaModel, toMarkdown, toMermaid, toSvg } from '../../src/studio/schema-diagram.js';
+
+// the mappings alone: this ORM is never connected
+const offline = {
+  source: 'test',
+  host: '127.0.0.1',
+  port: 5432,
+  user: 'postgres',
+  password: '',
+  database: 'aether',
+  schema: 'public',
+  options: {},
+};
+const settings: DatabaseSettings = {
+  direct: offline,
+  application: offline,
+  replicas: [],
+  embedded: false,
+  poolMax: 1,
+  statementTimeoutMs: 1000,
+};
+const orm = new MikroORM(createOrmConfig(settings));
+const model = schemaModel(orm.getMetadata());
+
+afterAll(() => orm.close(true));
+
+describe('the schema diagram, from MikroORM metadata', () => {
+  it('has one box per table, with the entities mapped to it', () => {
+    expect(model.tables.map((t) => [t.name, t.entities])).toEqual([
+      ['address', ['Address', 'Alias', 'Mailbox']],
+      ['domain', ['Domain']],
+      ['email', ['Email']],
+      ['folder', ['Folder']],
+      ['user', ['User']],
+    ]);
+    const address = model.tables.find((t) => t.name === 'address')!;
+    expect(address.discriminator).toBe('kind');
+    expect(address.columns.find((c) => c.name === 'quota_bytes')).toMatchObject({ onlyFor: 'Mailbox', type: 'bigint' });
+    expect(address.columns.find((c) => c.name === 'destinations')).toMatchObject({ onlyFor: 'Alias', type: 'text[]' });
+    expect(address.columns.find((c) => c.name === 'address')).toMatchObject({ unique: true, type: 'varchar(255)' });
+    const email = model.tables.find((t) => t.name === 'email')!;
+    expect(email.columns.filter((c) => c.pk).map((c) => c.name)).toEqual(['mailbox_id', 'id']);
+    expect(model.tables.find((t) => t.name === 'user')!.columns.find((c) => c.name === 'status')!.values).toEqual([
+      'active',
+      'suspended',
+    ]);
+  });
+
+  it('has one line per foreign key, with the columns MikroORM maps', () => {
+    const fks = model.relations
+      .map((r) => `${r.from}.${r.columns.join(',')} -> ${r.to}.${r.toColumns.join(',')}`)
+      .sort();
+    expect(fks).toEqual([
+      'address.domain_id -> domain.id',
+      'domain.owner_id -> user.id',
+      'email.folder_id -> folder.id',
+      'email.mailbox_id -> address.id',
+      'email.user_id -> user.id',
+      'folder.mailbox_id -> address.id',
+    ]);
+    expect(model.relations.find((r) => r.from === 'domain')!.onDelete).toBe('cascade');
+  });
+
+  it('renders Mermaid erDiagram text and an SVG with a box per table', () => {
+    const mermaid = toMermaid(model);
+    expect(mermaid.startsWith('erDiagram\n')).toBe(true);
+    expect(mermaid).toContain('  user ||--o{ domain : "owner_id"');
+    expect(mermaid).toContain('    uuid mailbox_id PK, FK');
+    expect(mermaid).toContain('    varchar(254) email UK');
+    // every attribute line is `type name [keys] ["comment"]` with Mermaid-legal words
+    for (const line of mermaid.split('\n').filter((l) => l.startsWith('    '))) {
+      expect(line).toMatch(
+        /^ {4}[A-Za-z][A-Za-z0-9_\-[\]()]* [a-z_][a-z0-9_]*( (PK|FK|UK)(, (PK|FK|UK))*)?( "[^"]*")?$/,
+      );
+    }
+    const svg = toSvg(model, { standalone: true });
+    expect(svg.startsWith('<?xml')).toBe(true);
+    for (const t of model.tables) expect(svg).toContain(`id="erd-${t.name}"`);
+    expect(svg.match(/<path [^>]*marker-start="url\(#erd-many\)"/g)).toHaveLength(model.relations.length);
+    expect(svg).not.toMatch(/<script|<style|\sstyle=/i);
+  });
+
+  it('is what docs/schema.md and docs/schema.svg hold (regenerate with `npm run docs:schema`)', () => {
+    const docs = new URL('../../docs/', import.meta.url);
+    expect(readFileSync(new URL('schema.md', docs), 'utf8'), 'docs/schema.md is stale: run npm run docs:schema').toBe(
+      toMarkdown(model),
+    );
+    expect(readFileSync(new URL('schema.svg', docs), 'utf8'), 'docs/schema.svg is stale: run npm run docs:schema').toBe(
+      toSvg(model, { standalone: true }),
+    );
+  });
+});
