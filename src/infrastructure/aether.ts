@@ -58,6 +58,8 @@ export interface Aether extends Services {
   close(): Promise<void>;
 }
 
+const viaPooler = (s: DatabaseSettings) => s.application.host !== s.direct.host || s.application.port !== s.direct.port;
+
 export async function openAether(options: AetherOptions = {}): Promise<Aether> {
   const settings = options.settings ?? (await resolveDatabaseSettings());
   const config = createOrmConfig(settings, 'application', {
@@ -72,7 +74,11 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
     await orm.close(true).catch(() => {});
     throw new DatabaseUnavailableError(describeConnectionFailure(settings.application, error), { cause: error });
   }
-  const run = createUnitOfWork(orm, { hasReplicas: settings.replicas.length > 0 });
+  const run = createUnitOfWork(orm, {
+    hasReplicas: settings.replicas.length > 0,
+    // a pooler drops the statement timeout the driver sends at connect; set it per transaction instead
+    transactionSettings: viaPooler(settings) ? { statement_timeout: String(settings.statementTimeoutMs) } : {},
+  });
   const onPrimary: UnitOfWork = (work, unitOptions) => run(work, { ...unitOptions, primary: true });
   const hasher = options.passwordHasher ?? new Argon2PasswordHasher();
   const services = (runner: UnitOfWork): Services => {

@@ -26,7 +26,15 @@ describe('least privilege', () => {
   it('the application connects as a role that may only read and write rows', async () => {
     const [who] = await db.aether.unitOfWork((em) => em.execute<{ u: string }[]>('select current_user as u'));
     expect(who!.u).toBe(APPLICATION_ROLE.role);
-    for (const sql of ['drop table email', 'truncate email', 'alter table "user" add column x int', 'create table t (id int)', 'select * from mikro_orm_migrations']) {
+    const schema = db.settings.direct.schema;
+    const statements = [
+      `drop table "${schema}".email`,
+      `truncate "${schema}".email`,
+      `alter table "${schema}"."user" add column x int`,
+      `create table "${schema}".t (id int)`,
+      `select * from "${schema}".mikro_orm_migrations`,
+    ];
+    for (const sql of statements) {
       const error = await db.aether.unitOfWork((em) => em.execute(sql)).catch((e: unknown) => e);
       expect(error, sql).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
       expect(String((error as Error & { cause?: { code?: string } }).cause?.code), sql).toBe('42501');
@@ -36,7 +44,7 @@ describe('least privilege', () => {
 });
 
 describe('tenant isolation with row-level security', () => {
-  it('a confined unit of work sees only the acting user\'s rows, even without a filter', async () => {
+  it("a confined unit of work sees only the acting user's rows, even without a filter", async () => {
     const a = await tenantWithMail();
     const b = await tenantWithMail();
     const seen = await db.aether.unitOfWork(
@@ -59,17 +67,23 @@ describe('tenant isolation with row-level security', () => {
     expect(all).toBe(2);
   });
 
-  it('a confined unit of work cannot write into another tenant\'s rows', async () => {
+  it("a confined unit of work cannot write into another tenant's rows", async () => {
     const a = await tenantWithMail();
     const b = await tenantWithMail();
-    const [before] = await db.sql<{ n: number }>('select count(*)::int as n from email where mailbox_id = $1', [b.box.id]);
+    const [before] = await db.sql<{ n: number }>('select count(*)::int as n from email where mailbox_id = $1', [
+      b.box.id,
+    ]);
     const changed = await db.aether.unitOfWork(
       (em) => em.nativeUpdate(Email, { mailbox: b.box.id }, { subject: 'pwned' }),
       { actingUserId: a.owner.id },
     );
     expect(changed).toBe(0);
-    expect(await db.sql(`select count(*)::int as n from email where mailbox_id = $1 and subject = 'pwned'`, [b.box.id])).toEqual([{ n: 0 }]);
-    expect((await db.sql<{ n: number }>('select count(*)::int as n from email where mailbox_id = $1', [b.box.id]))[0]).toEqual(before);
+    expect(
+      await db.sql(`select count(*)::int as n from email where mailbox_id = $1 and subject = 'pwned'`, [b.box.id]),
+    ).toEqual([{ n: 0 }]);
+    expect(
+      (await db.sql<{ n: number }>('select count(*)::int as n from email where mailbox_id = $1', [b.box.id]))[0],
+    ).toEqual(before);
   });
 
   it('the services confine their read-only use cases', async () => {
@@ -77,7 +91,9 @@ describe('tenant isolation with row-level security', () => {
     const b = await tenantWithMail();
     const inbox = (await db.aether.mailboxes.get(b.owner.id, b.box.id)).folders!.find((f) => f.role === 'inbox')!;
     await expect(db.aether.mailboxes.get(a.owner.id, b.box.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(db.aether.mail.listFolderPage(a.owner.id, { mailboxId: b.box.id, folderId: inbox.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      db.aether.mail.listFolderPage(a.owner.id, { mailboxId: b.box.id, folderId: inbox.id }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(db.aether.domains.get(a.owner.id, b.domain.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await db.aether.domains.list(a.owner.id)).map((d) => d.id)).toEqual([a.domain.id]);
     const page = await db.aether.mail.listFolderPage(b.owner.id, { mailboxId: b.box.id, folderId: inbox.id });

@@ -21,6 +21,15 @@ export function createOrmConfig(
   overrides: { database?: string; debug?: boolean; logger?: (message: string) => void } = {},
 ): Options {
   const target: ConnectionTarget = role === 'application' ? settings.application : settings.direct;
+  const driverOptions = {
+    // also bounds the wait for a free pooled connection, so it allows for queueing under load
+    connectionTimeoutMillis: 30_000,
+    statement_timeout: settings.statementTimeoutMs,
+    application_name: role === 'application' ? 'aether' : 'aether-schema',
+    ...(target.options.sslmode && target.options.sslmode !== 'disable'
+      ? { ssl: { rejectUnauthorized: target.options.sslmode === 'verify-full' } }
+      : {}),
+  };
   return defineConfig({
     driver: ResilientPostgreSqlDriver,
     entities,
@@ -42,17 +51,13 @@ export function createOrmConfig(
             user: r.user,
             password: r.password,
             dbName: overrides.database ?? r.database,
+            // a replica that stops answering is given up quickly: the primary answers instead
+            driverOptions: { ...driverOptions, connectionTimeoutMillis: 5_000 },
           })),
         }
       : {}),
     pool: { min: 0, max: settings.poolMax, idleTimeoutMillis: 10_000 },
-    driverOptions: {
-      statement_timeout: settings.statementTimeoutMs,
-      application_name: role === 'application' ? 'aether' : 'aether-schema',
-      ...(target.options.sslmode && target.options.sslmode !== 'disable'
-        ? { ssl: { rejectUnauthorized: target.options.sslmode === 'verify-full' } }
-        : {}),
-    },
+    driverOptions,
     extensions: [LockingMigrator, SeedManager],
     migrations: {
       path: 'migrations',

@@ -89,7 +89,7 @@ export function translateDatabaseError(error: unknown): unknown {
     error instanceof ConnectionException ||
     UNAVAILABLE_CODES.has(code) ||
     (error instanceof Error &&
-      /Connection terminated|connection .*(closed|lost|error)|terminating connection|not queryable|Client was closed/i.test(
+      /Connection terminated|connection .*(closed|lost|error)|terminating connection|not queryable|Client was closed|timeout exceeded when trying to connect/i.test(
         error.message,
       ))
   ) {

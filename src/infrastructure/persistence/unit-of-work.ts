@@ -9,7 +9,10 @@ import { ACTING_USER_SETTING } from './mappings/tenant-policy.js';
  * writes). Read-only work runs without a transaction: one round trip less per query, and with
  * read replicas configured its reads go to a replica — or to the primary when no replica answers.
  */
-export function createUnitOfWork(orm: MikroORM, { hasReplicas = false } = {}): UnitOfWork {
+export function createUnitOfWork(
+  orm: MikroORM,
+  { hasReplicas = false, transactionSettings = {} as Record<string, string> } = {},
+): UnitOfWork {
   const fork = () => orm.em.fork({ clear: true, useContext: false });
   const translate = (error: unknown) => translateDatabaseError(error);
 
@@ -25,7 +28,11 @@ export function createUnitOfWork(orm: MikroORM, { hasReplicas = false } = {}): U
     }
     const em = fork();
     // transaction-local (set_config(…, true)), so it is safe behind a transaction-mode pooler
-    if (options.actingUserId) em.setSessionContext({ variables: { [ACTING_USER_SETTING]: options.actingUserId } });
+    const variables = {
+      ...transactionSettings,
+      ...(options.actingUserId ? { [ACTING_USER_SETTING]: options.actingUserId } : {}),
+    };
+    if (Object.keys(variables).length > 0) em.setSessionContext({ variables });
     try {
       return await em.transactional((tx) => work(tx));
     } catch (error) {

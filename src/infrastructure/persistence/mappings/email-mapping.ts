@@ -13,6 +13,8 @@ import { tenantPolicy } from './tenant-policy.js';
 export const EmailSchema = defineEntity({
   class: Email,
   tableName: 'email',
+  // hash-partitioned by mailbox: every query names its mailbox, so PostgreSQL reads one partition
+  partitionBy: { type: 'hash', expression: 'mailbox_id', partitions: 16 },
   properties: {
     mailbox: () => p.manyToOne(Mailbox).primary().deleteRule('cascade'),
     id: p.uuid().primary(),
