@@ -19,13 +19,13 @@ export class AliasService {
 
   /** `source` forwards to `destinations` (local mailboxes or external addresses). */
   async add(actorId: string, input: { source: string; destinations: string[] }): Promise<AliasView> {
-    const source = EmailAddress.parse(input.source);
-    return this.create(actorId, source.domain, source, input.destinations);
+    const source = EmailAddress.parse(input?.source);
+    return this.create(actorId, source.domain, source, input?.destinations);
   }
 
   /** The catch-all of a domain receives mail for every address on it that nothing else takes. */
   async addCatchAll(actorId: string, input: { domain: string; destinations: string[] }): Promise<AliasView> {
-    return this.create(actorId, DomainName.parse(input.domain), undefined, input.destinations);
+    return this.create(actorId, DomainName.parse(input?.domain), undefined, input?.destinations);
   }
 
   async changeDestinations(actorId: string, aliasId: string, destinations: string[]): Promise<AliasView> {
@@ -93,5 +93,5 @@ export class AliasService {
 
 function parseDestinations(destinations: string[]): EmailAddress[] {
   if (!Array.isArray(destinations)) return [];
-  return destinations.map((d) => EmailAddress.parse(d));
+  return Array.from(destinations, (d) => EmailAddress.parse(d));
 }

@@ -14,13 +14,13 @@ export class DomainService {
 
   /** Registers a domain for the actor; it receives mail once verified (see `verificationRecord`). */
   async add(actorId: string, input: { name: string; limits?: Partial<DomainLimits> }): Promise<DomainView> {
-    const name = DomainName.parse(input.name);
+    const name = DomainName.parse(input?.name);
     return this.run(async (em) => {
       const owner = await loadActor(em, actorId);
       const domain = new Domain({
         name,
         owner,
-        ...(input.limits ? { limits: input.limits } : {}),
+        ...(input?.limits ? { limits: input?.limits } : {}),
       });
       em.persist(domain);
       return toDomainView(domain);

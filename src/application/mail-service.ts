@@ -41,8 +41,8 @@ export class MailService {
    * refuses the delivery and stores nothing.
    */
   async deliverInbound(input: { recipients: string[]; message: MessageInput }): Promise<DeliveryReport> {
-    const message = parseMessage(input.message);
-    const recipients = parseRecipients(input.recipients);
+    const message = parseMessage(input?.message);
+    const recipients = parseRecipients(input?.recipients);
     return this.run(async (em) => {
       const router = new RecipientRouter(em);
       const targets = new Map<string, Mailbox>();
@@ -103,6 +103,8 @@ export class MailService {
     mailboxId: string,
     input: Omit<MessageInput, 'from'>,
   ): Promise<DeliveryReport & { sentId: string }> {
+    if (typeof input !== 'object' || input === null)
+      throw new ValidationError('INVALID_MESSAGE', 'a message must be an object');
     return this.run(async (em) => {
       const sender = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
       const message = parseMessage({ ...input, from: sender.address });
@@ -146,13 +148,13 @@ export class MailService {
       cursor?: string | null;
     },
   ): Promise<FolderPage> {
-    const limit = input.limit ?? 50;
+    const limit = input?.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
       throw new ValidationError('INVALID_CURSOR', `a page holds 1–${MAX_PAGE_SIZE} messages`);
     }
-    const mailboxId = checkId(input.mailboxId, 'mailbox');
-    const folderId = checkId(input.folderId, 'folder');
-    const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+    const mailboxId = checkId(input?.mailboxId, 'mailbox');
+    const folderId = checkId(input?.folderId, 'folder');
+    const after = input?.cursor ? decodeCursor(input?.cursor) : undefined;
     return this.run(async (em) => {
       const actor = await loadActor(em, actorId);
       // ownership is part of the filter (email.user is the domain owner): one query per page
@@ -261,7 +263,7 @@ function parseRecipients(recipients: string[]): string[] {
   if (!Array.isArray(recipients) || recipients.length === 0) {
     throw new ValidationError('INVALID_EMAIL_ADDRESS', 'a delivery needs at least one recipient');
   }
-  return [...new Set(recipients.map((r) => EmailAddress.parse(r).value))];
+  return [...new Set(Array.from(recipients, (r) => EmailAddress.parse(r).value))];
 }
 
 /** Locks mailbox rows in id order (so concurrent deliveries cannot deadlock) and reloads them. */
@@ -310,7 +312,9 @@ function encodeCursor(email: Email): string {
 function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   const [at, id] = Buffer.from(String(cursor), 'base64url').toString('utf8').split('|');
   const receivedAt = new Date(at ?? '');
-  if (!id || Number.isNaN(receivedAt.getTime()))
+  // only what encodeCursor makes: a timestamp PostgreSQL can hold (years 1 to 9999)
+  const year = receivedAt.getUTCFullYear();
+  if (!id || Number.isNaN(receivedAt.getTime()) || year < 1 || year > 9999)
     throw new ValidationError('INVALID_CURSOR', 'that page cursor is not valid');
   return { receivedAt, id: checkId(id, 'cursor') };
 }

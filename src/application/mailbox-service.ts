@@ -21,7 +21,7 @@ export class MailboxService {
    * are counted, so concurrent creations cannot overrun the domain's limit.
    */
   async create(actorId: string, input: { address: string; quotaBytes?: number }): Promise<MailboxView> {
-    const address = EmailAddress.parse(input.address);
+    const address = EmailAddress.parse(input?.address);
     return this.run(async (em) => {
       const actor = await loadActor(em, actorId);
       const found = await em.findOne(Domain, { name: address.domain.ascii });
@@ -34,7 +34,7 @@ export class MailboxService {
       const mailbox = new Mailbox({
         address,
         domain,
-        ...(input.quotaBytes === undefined ? {} : { quotaBytes: input.quotaBytes }),
+        ...(input?.quotaBytes === undefined ? {} : { quotaBytes: input?.quotaBytes }),
       });
       em.persist(mailbox);
       return toMailboxView(mailbox);

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { EmailAddress } from '../domain/email-address.js';
-import { AccessDeniedError, ConflictError, DomainError } from '../domain/errors.js';
+import { AccessDeniedError, ConflictError, DomainError, ValidationError } from '../domain/errors.js';
 import { assertAcceptablePassword, type PasswordHasher } from '../domain/password-hasher.js';
 import { User } from '../domain/user.js';
 import { findUserWithHash, loadUser } from './loading.js';
@@ -17,12 +17,12 @@ export class UserService {
   ) {}
 
   async register(input: { email: string; password: string; name?: string | null }): Promise<UserView> {
-    const email = EmailAddress.parse(input.email);
-    assertAcceptablePassword(input.password);
-    User.checkName(input.name ?? null);
-    const passwordHash = await this.hasher.hash(input.password);
+    const email = EmailAddress.parse(input?.email);
+    assertAcceptablePassword(input?.password);
+    User.checkName(input?.name ?? null);
+    const passwordHash = await this.hasher.hash(input?.password);
     return this.run(async (em) => {
-      const user = new User({ email, passwordHash, name: input.name ?? null });
+      const user = new User({ email, passwordHash, name: input?.name ?? null });
       em.persist(user);
       return toUserView(user);
     });
@@ -35,11 +35,11 @@ export class UserService {
   async authenticate(input: { email: string; password: string }): Promise<UserView> {
     let email: EmailAddress | undefined;
     try {
-      email = EmailAddress.parse(input.email);
+      email = EmailAddress.parse(input?.email);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
     }
-    const password = typeof input.password === 'string' ? input.password : '';
+    const password = typeof input?.password === 'string' ? input?.password : '';
     const found = email ? await this.run((em) => findUserWithHash(em, { email: email.value })) : null;
     if (!found) {
       await this.hasher.verifyAgainstDummy(password);
@@ -52,10 +52,10 @@ export class UserService {
   }
 
   async changePassword(userId: string, input: { current: string; next: string }): Promise<void> {
-    assertAcceptablePassword(input.next);
+    assertAcceptablePassword(input?.next);
     const user = await this.run((em) => loadUser(em, userId, 'user', true));
-    if (!(await this.hasher.verify(user.passwordHash, input.current))) throw invalidCredentials();
-    await this.replaceHash(user, await this.hasher.hash(input.next));
+    if (!(await this.hasher.verify(user.passwordHash, input?.current))) throw invalidCredentials();
+    await this.replaceHash(user, await this.hasher.hash(input?.next));
   }
 
   async get(userId: string, options: { withDomains?: boolean } = {}): Promise<UserView> {
@@ -104,6 +104,9 @@ export class UserService {
    * mailboxes loaded. A fixed number of queries, however many users match.
    */
   async findOwnersByDomainSuffix(suffix: string): Promise<UserView[]> {
+    if (typeof suffix !== 'string') throw new ValidationError('INVALID_DOMAIN_NAME', 'a domain suffix must be text');
+    // stored names are ASCII: text PostgreSQL cannot take (NUL, lone surrogates) ends none of them
+    if (suffix.includes('\0') || !suffix.isWellFormed()) return [];
     const pattern = `%${suffix
       .trim()
       .toLowerCase()

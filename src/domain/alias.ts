@@ -20,7 +20,10 @@ export class Alias extends Address {
   constructor(props: { source?: EmailAddress; domain: Domain; destinations: EmailAddress[]; now?: Date }) {
     const { source, domain } = props;
     if (source && !source.belongsTo(domain.domainName)) {
-      throw new ValidationError('ADDRESS_OUTSIDE_DOMAIN', `${source.unicode} is not an address on ${domain.displayName}`);
+      throw new ValidationError(
+        'ADDRESS_OUTSIDE_DOMAIN',
+        `${source.unicode} is not an address on ${domain.displayName}`,
+      );
     }
     super(source ? source.value : `@${domain.name}`, domain, props.now ?? new Date());
     this.destinations = Alias.checkDestinations(this.address, props.destinations);
@@ -52,7 +55,10 @@ export class Alias extends Address {
     let frontier = this.destinations;
     for (let depth = 0; frontier.length > 0; depth++) {
       if (depth >= MAX_ALIAS_DEPTH) {
-        throw new RuleViolationError('ALIAS_LOOP', `${this.address} forwards through more than ${MAX_ALIAS_DEPTH} aliases`);
+        throw new RuleViolationError(
+          'ALIAS_LOOP',
+          `${this.address} forwards through more than ${MAX_ALIAS_DEPTH} aliases`,
+        );
       }
       const following: string[] = [];
       for (const address of frontier) {

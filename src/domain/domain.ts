@@ -73,7 +73,8 @@ export class Domain {
     if (maxQuotaBytes > 0 && (defaultQuotaBytes === 0 || defaultQuotaBytes > maxQuotaBytes)) {
       throw new ValidationError('INVALID_QUOTA', 'the default mailbox quota must not exceed the maximum quota');
     }
-    return { ...limits, maxQuotaBytes, defaultQuotaBytes };
+    // only the four limits: the caller's object may carry any other key (verified, name, owner …)
+    return { maxMailboxes: limits.maxMailboxes, maxAliases: limits.maxAliases, defaultQuotaBytes, maxQuotaBytes };
   }
 
   get domainName(): DomainName {
@@ -148,20 +149,29 @@ export class Domain {
   quotaFor(requested?: number): number {
     const quota = requested === undefined ? this.defaultQuotaBytes : parseQuotaBytes(requested);
     if (this.maxQuotaBytes > 0 && (quota === 0 || quota > this.maxQuotaBytes)) {
-      throw new ValidationError('INVALID_QUOTA', `${this.displayName} allows mailbox quotas of at most ${this.maxQuotaBytes} bytes`);
+      throw new ValidationError(
+        'INVALID_QUOTA',
+        `${this.displayName} allows mailbox quotas of at most ${this.maxQuotaBytes} bytes`,
+      );
     }
     return quota;
   }
 
   assertCanAddMailbox(existing: number): void {
     if (this.maxMailboxes > 0 && existing >= this.maxMailboxes) {
-      throw new RuleViolationError('MAILBOX_LIMIT_REACHED', `${this.displayName} allows at most ${this.maxMailboxes} mailboxes`);
+      throw new RuleViolationError(
+        'MAILBOX_LIMIT_REACHED',
+        `${this.displayName} allows at most ${this.maxMailboxes} mailboxes`,
+      );
     }
   }
 
   assertCanAddAlias(existing: number): void {
     if (this.maxAliases > 0 && existing >= this.maxAliases) {
-      throw new RuleViolationError('ALIAS_LIMIT_REACHED', `${this.displayName} allows at most ${this.maxAliases} aliases`);
+      throw new RuleViolationError(
+        'ALIAS_LIMIT_REACHED',
+        `${this.displayName} allows at most ${this.maxAliases} aliases`,
+      );
     }
   }
 }

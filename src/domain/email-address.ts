@@ -19,7 +19,8 @@ const DOT_ATOM = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*$`, 'u');
 
 /**
  * A mailbox address `local@domain`. The platform treats addresses case-insensitively, so the
- * local part is stored NFC-normalised and lower-cased, the domain in its ASCII (punycode) form.
+ * local part is stored NFKC-normalised (compatibility forms folded) and lower-cased, in NFC, the
+ * domain in its ASCII (punycode) form.
  */
 export class EmailAddress {
   private constructor(
@@ -53,8 +54,13 @@ export class EmailAddress {
           'with single dots between them (not at the start or end)',
       );
     }
-    // Lower-casing can change the length (and, rarely, the normal form), so measure afterwards.
-    const localPart = rawLocal.normalize('NFC').toLowerCase().normalize('NFC');
+    // NFKC, as IDNA does for the domain: full-width letters, ligatures and other compatibility forms
+    // (ｂｏｘ, ﬁ, ſ) are the address of the plain letters they stand for, not a look-alike of it.
+    // That and lower-casing can change the length and the characters, so check and measure afterwards.
+    const localPart = rawLocal.normalize('NFKC').toLowerCase().normalize('NFC');
+    if (!DOT_ATOM.test(localPart)) {
+      throw invalid(input, 'the part before "@" holds a character that stands for punctuation or symbols');
+    }
     if (utf8Length(localPart) > MAX_LOCAL_PART_OCTETS) {
       throw invalid(input, `the part before "@" is longer than ${MAX_LOCAL_PART_OCTETS} octets`);
     }

@@ -37,7 +37,14 @@ export class Email {
   readonly createdAt: Date;
 
   /** @internal use Mailbox.receive / Mailbox.store */
-  constructor(props: { mailbox: Mailbox; folder: Folder; user: User; message: Message; flags?: Partial<EmailFlags>; now: Date }) {
+  constructor(props: {
+    mailbox: Mailbox;
+    folder: Folder;
+    user: User;
+    message: Message;
+    flags?: Partial<EmailFlags>;
+    now: Date;
+  }) {
     const { message } = props;
     this.mailbox = props.mailbox;
     this.folder = props.folder;
@@ -59,6 +66,9 @@ export class Email {
   }
 
   setFlags(flags: Partial<EmailFlags>): void {
+    if (typeof flags !== 'object' || flags === null) {
+      throw new ValidationError('INVALID_MESSAGE', 'flags must be an object of true/false values');
+    }
     const next = { ...this.flags };
     for (const key of Object.keys(next) as (keyof EmailFlags)[]) {
       const value = flags[key];

@@ -33,6 +33,7 @@ export class Folder {
 
   /** A user folder path: `/`-separated names of printable text; `INBOX` is reserved. */
   static checkPath(path: string): string {
+    if (typeof path !== 'string') throw new ValidationError('INVALID_FOLDER_PATH', 'a folder path must be text');
     const trimmed = path.trim();
     const segments = trimmed.split('/');
     const ok =

@@ -56,7 +56,10 @@ export class Mailbox extends Address {
   changeQuota(quotaBytes: number): void {
     const quota = this.domain.quotaFor(parseQuotaBytes(quotaBytes));
     if (quota !== 0 && quota < this.usedBytes) {
-      throw new RuleViolationError('QUOTA_EXCEEDED', `${this.address} already uses ${this.usedBytes} bytes, more than ${quota}`);
+      throw new RuleViolationError(
+        'QUOTA_EXCEEDED',
+        `${this.address} already uses ${this.usedBytes} bytes, more than ${quota}`,
+      );
     }
     update(this, { quotaBytes: quota });
   }
@@ -130,10 +133,12 @@ export class Mailbox extends Address {
   }
 
   private assertOwnFolder(folder: Folder): void {
-    if (folder.mailbox.id !== this.id) throw new ValidationError('INVALID_FOLDER_PATH', 'that folder belongs to another mailbox');
+    if (folder.mailbox.id !== this.id)
+      throw new ValidationError('INVALID_FOLDER_PATH', 'that folder belongs to another mailbox');
   }
 
   private assertOwnEmail(email: Email): void {
-    if (email.mailbox.id !== this.id) throw new ValidationError('INVALID_MESSAGE', 'that email belongs to another mailbox');
+    if (email.mailbox.id !== this.id)
+      throw new ValidationError('INVALID_MESSAGE', 'that email belongs to another mailbox');
   }
 }

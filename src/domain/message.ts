@@ -58,15 +58,19 @@ function checkAddress(value: unknown, what: string): string {
 function checkAddresses(values: unknown, what: string): string[] {
   if (values === undefined) return [];
   if (!Array.isArray(values)) invalid(`${what} must be a list of addresses`);
-  if (values.length > MESSAGE_LIMITS.recipients) invalid(`${what} lists more than ${MESSAGE_LIMITS.recipients} addresses`);
-  return values.map((v) => checkAddress(v, what));
+  if (values.length > MESSAGE_LIMITS.recipients)
+    invalid(`${what} lists more than ${MESSAGE_LIMITS.recipients} addresses`);
+  // Array.from visits the holes of a sparse array (as undefined) where map would skip them
+  return Array.from(values, (v) => checkAddress(v, what));
 }
 
 export function parseMessage(input: MessageInput): Message {
+  if (typeof input !== 'object' || input === null) invalid('a message must be an object');
   const from = checkAddress(input.from, 'from');
   const to = checkAddresses(input.to, 'to');
   const cc = checkAddresses(input.cc, 'cc');
-  if (to.length + cc.length > MESSAGE_LIMITS.recipients) invalid(`a message has at most ${MESSAGE_LIMITS.recipients} recipients`);
+  if (to.length + cc.length > MESSAGE_LIMITS.recipients)
+    invalid(`a message has at most ${MESSAGE_LIMITS.recipients} recipients`);
   const subject = checkText(input.subject ?? '', 'subject', MESSAGE_LIMITS.subjectBytes, true);
   const body = checkText(input.body ?? '', 'body', MESSAGE_LIMITS.bodyBytes, false);
   const messageId = checkText(

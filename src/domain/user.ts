@@ -31,6 +31,7 @@ export class User {
 
   static checkName(name: string | null): string | null {
     if (name === null) return null;
+    if (typeof name !== 'string') throw new ValidationError('INVALID_NAME', 'a name must be text or null');
     const trimmed = name.trim();
     if (trimmed === '') return null;
     if (trimmed.length > MAX_USER_NAME_LENGTH || !trimmed.isWellFormed() || /\p{Cc}/u.test(trimmed)) {

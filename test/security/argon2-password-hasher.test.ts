@@ -145,7 +145,8 @@ describe('assertAcceptablePassword', () => {
       fc.property(
         fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary-ascii', minLength: 9, maxLength: 12 })),
         (plain) => {
-          const ok = plain.isWellFormed() && !plain.includes('\0') && [...plain].length >= 10 && [...plain].length <= 1024;
+          const ok =
+            plain.isWellFormed() && !plain.includes('\0') && [...plain].length >= 10 && [...plain].length <= 1024;
           expect(refusal(plain) === undefined).toBe(ok);
         },
       ),

@@ -31,6 +31,9 @@ const UNIQUE: Record<string, [ErrorCode, string]> = {
 const CHECKS: Record<string, [ErrorCode, string]> = {
   address_quota: ['QUOTA_EXCEEDED', 'the mailbox quota would be exceeded'],
   address_in_domain: ['ADDRESS_OUTSIDE_DOMAIN', 'an address must be on its own domain'],
+  user_email_normalised: ['INVALID_EMAIL_ADDRESS', 'the database refused the address as not normalised'],
+  address_normalised: ['INVALID_EMAIL_ADDRESS', 'the database refused the address as not normalised'],
+  domain_name_normalised: ['INVALID_DOMAIN_NAME', 'the database refused the domain name as not normalised'],
 };
 
 /** Connection-level failures: the server went away, refused us, or is shutting down. */
