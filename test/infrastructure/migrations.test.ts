@@ -42,7 +42,7 @@ async function structure() {
     ),
     db.sql(`select tablename, indexname, indexdef from pg_indexes where schemaname = $1 order by 1, 2`, [schema]),
     db.sql(
-      `select tgname, pg_get_triggerdef(t.oid) as def from pg_trigger t join pg_class c on c.oid = t.tgrelid where c.relnamespace = $1::regnamespace and not tgisinternal order by 1`,
+      `select tgname, pg_get_triggerdef(t.oid) as def from pg_trigger t join pg_class c on c.oid = t.tgrelid where c.relnamespace = $1::regnamespace and not tgisinternal order by 1, 2`,
       [schema],
     ),
   ]);

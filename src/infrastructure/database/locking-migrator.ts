@@ -3,10 +3,14 @@
  * a PostgreSQL advisory lock (per database and schema) on a connection of their own for as long
  * as they run. A second `migration:up` waits, then finds nothing pending. A failing migration is
  * named in the error; it ran in its own transaction, so nothing of it stays.
+ *
+ * It also keeps table partitioning in the schema snapshot, which MikroORM 7.2 leaves out of it
+ * (so `migration:check` would otherwise report a partitioned table as drift for ever).
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
+import type { DatabaseSchema, PostgreSqlConnection, SqlSchemaGenerator } from '@mikro-orm/postgresql';
 
 const LOCK_NAMESPACE = 'aether-migrations';
 
@@ -64,4 +68,38 @@ export class LockingMigrator extends Migrator {
       this.off(before, track).off(after, done);
     }
   }
+
+  protected override async storeCurrentSchema(schema?: DatabaseSchema): Promise<void> {
+    await super.storeCurrentSchema(schema);
+    const source = schema ?? this.config.getExtension<SqlSchemaGenerator>('@mikro-orm/schema-generator')!.getTargetSchema();
+    const path = await this.snapshotPath();
+    const data = JSON.parse(await readFile(path, 'utf8')) as { tables: SnapshotTable[] };
+    for (const table of data.tables) {
+      const partitioning = source.getTables().find((t) => t.name === table.name && t.schema === table.schema)?.getPartitioning();
+      if (partitioning) table.partitioning = partitioning;
+    }
+    await writeFile(path, JSON.stringify(data, null, 2));
+  }
+
+  protected override async getSchemaFromSnapshot(): Promise<DatabaseSchema | undefined> {
+    const schema = await super.getSchemaFromSnapshot();
+    if (!schema) return schema;
+    const data = JSON.parse(await readFile(await this.snapshotPath(), 'utf8')) as { tables: SnapshotTable[] };
+    for (const table of schema.getTables()) {
+      const stored = data.tables.find((t) => t.name === table.name && t.schema === table.schema);
+      if (stored?.partitioning) table.setPartitioning(stored.partitioning as never);
+    }
+    return schema;
+  }
+
+  private snapshotPath(): Promise<string> {
+    // private in MikroORM's typings, but the one place that knows where the snapshot lives
+    return (this as unknown as { getSnapshotPath(): Promise<string> }).getSnapshotPath();
+  }
+}
+
+interface SnapshotTable {
+  name: string;
+  schema?: string;
+  partitioning?: unknown;
 }

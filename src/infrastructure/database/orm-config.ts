@@ -63,6 +63,9 @@ export function createOrmConfig(
       path: 'migrations',
       pathTs: 'migrations',
       snapshotName: '.snapshot',
+      // the snapshot describes the entities as of the last migration:create; applying migrations
+      // must not rewrite it from introspection (which, for one, loses table partitioning)
+      snapshotOnMigrate: false,
       transactional: true,
       allOrNothing: false,
       emit: 'ts',
