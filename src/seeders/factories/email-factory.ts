@@ -1,0 +1,57 @@
+import type { Faker } from '@faker-js/faker';
+import type { EntityManager } from '@mikro-orm/core';
+import { Email, type EmailFlags } from '../../domain/email.js';
+import type { Folder } from '../../domain/folder.js';
+import type { Mailbox } from '../../domain/mailbox.js';
+import { type MessageInput, parseMessage } from '../../domain/message.js';
+import { ConstructorFactory } from './constructor-factory.js';
+
+export interface EmailInput {
+  mailbox: Mailbox;
+  /**
+   * INBOX (the default) receives the message as inbound mail, which needs a verified, active
+   * domain; any other folder stores it there (sent copies, drafts, imports).
+   */
+  folder?: Folder;
+  /** Parts of the message to fix; the rest is fake. */
+  message?: Partial<MessageInput>;
+  flags?: Partial<EmailFlags>;
+  receivedAt?: Date;
+}
+
+/**
+ * Email, made the only way the domain allows: `mailbox.receive()` or `mailbox.store()`, which
+ * check the mailbox, the folder and the quota, and add the size to the mailbox's `usedBytes`.
+ */
+export class EmailFactory extends ConstructorFactory<Email, EmailInput> {
+  readonly model = Email;
+
+  constructor(
+    em: EntityManager,
+    private readonly faker: Faker,
+  ) {
+    super(em);
+  }
+
+  protected build(input: EmailInput): Email {
+    const { mailbox } = input;
+    const folder = input.folder ?? mailbox.folder('inbox');
+    const inbound = folder.role === 'inbox';
+    const stranger = () => this.faker.internet.exampleEmail().toLowerCase();
+    const from = input.message?.from ?? (inbound ? stranger() : mailbox.address);
+    const message = parseMessage({
+      from,
+      to: input.message?.to ?? [inbound ? mailbox.address : stranger()],
+      ...(input.message?.cc ? { cc: input.message.cc } : {}),
+      subject: input.message?.subject ?? this.faker.hacker.phrase(),
+      body: input.message?.body ?? this.faker.lorem.paragraphs({ min: 1, max: 4 }, '\n\n'),
+      // a Message-ID from the seeded faker, so the same world comes out every time
+      messageId: input.message?.messageId ?? `<${this.faker.string.alphanumeric(20)}@${from.split('@')[1]}>`,
+    });
+    const at = input.receivedAt ?? this.faker.date.recent({ days: 30 });
+    if (!inbound) return mailbox.store(message, folder, input.flags ?? {}, at);
+    const email = mailbox.receive(message, folder, at);
+    if (input.flags) email.setFlags(input.flags);
+    return email;
+  }
+}
