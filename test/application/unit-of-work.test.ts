@@ -30,7 +30,7 @@ describe('the unit of work', () => {
     const statements = db.queries.map((q) => q.replace(/\s+\[took.*$/, ''));
     const update = statements.find((q) => q.startsWith('update'))!;
     expect(update).toMatch(
-      /^update "user" set "name" = \?, "updated_at" = \?, "version" = \? where "id" = \? and "version" = \?/,
+      /^update (?:"\w+"\.)?"user" set "name" = \?, "updated_at" = \?, "version" = \? where "id" = \? and "version" = \?/,
     );
     expect(update).not.toContain('email');
     expect(update).not.toContain('password_hash');
