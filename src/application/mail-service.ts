@@ -83,7 +83,7 @@ export class MailService {
     const address = EmailAddress.parse(mailboxAddress).value;
     const parsed = messages.map(parseMessage);
     return this.run(async (em) => {
-      const found = await em.findOne(Mailbox, { address });
+      const found = await em.findOne(Mailbox, { address }, { populate: ['domain'] });
       if (!found) throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox ${address}`);
       const [mailbox] = await lockMailboxes(em, [found.id]);
       const inbox = (await inboxesOf(em, [mailbox!])).get(found.id)!;
@@ -155,32 +155,29 @@ export class MailService {
     const mailboxId = checkId(input?.mailboxId, 'mailbox');
     const folderId = checkId(input?.folderId, 'folder');
     const after = input?.cursor ? decodeCursor(input?.cursor) : undefined;
+    const actingUserId = checkId(actorId, 'acting user');
     return this.run(async (em) => {
-      const actor = await loadActor(em, actorId);
-      // ownership is part of the filter (email.user is the domain owner): one query per page
-      const items = await em.find(
-        Email,
-        {
-          mailbox: mailboxId,
-          folder: folderId,
-          user: actor,
-          ...(after
-            ? {
-                $or: [
-                  { receivedAt: { $lt: after.receivedAt } },
-                  { receivedAt: after.receivedAt, id: { $lt: after.id } },
-                ],
-              }
-            : {}),
-        },
-        { orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], limit: limit + 1 },
-      );
-      if (items.length === 0) await assertFolderVisible(em, actor.id, mailboxId, folderId);
-      const page = items.slice(0, limit);
-      const last = page.at(-1);
+      // ownership and the actor's being active are part of the filter (email.user is the domain
+      // owner): one query per page, and only an empty page needs to find out why. A page is read,
+      // never changed: rows are mapped straight to summaries, not hydrated into managed entities
+      // (a third of the time for a page of 50).
+      const qb = em
+        .createQueryBuilder(Email, 'e')
+        .select(PAGE_FIELDS)
+        .where({ mailbox: mailboxId, folder: folderId, user: { id: actingUserId, status: 'active' } });
+      // the keyset as one row comparison: PostgreSQL seeks to it in email_folder_page_index, where
+      // the equivalent `a < x or (a = x and b < y)` reads and discards every newer row first
+      if (after) qb.andWhere('(e.received_at, e.id) < (?, ?)', [after.receivedAt, after.id]);
+      const rows = await qb
+        .orderBy([{ receivedAt: 'desc' }, { id: 'desc' }])
+        .limit(limit + 1)
+        .execute<PageRow[]>('all');
+      if (rows.length === 0) await assertFolderVisible(em, (await loadActor(em, actorId)).id, mailboxId, folderId);
+      const items = rows.slice(0, limit).map(toPageSummary);
+      const last = items.at(-1);
       return {
-        items: page.map(toEmailSummary),
-        nextCursor: items.length > limit && last ? encodeCursor(last) : null,
+        items,
+        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
       };
     }, this.reads(actorId));
   }
@@ -266,7 +263,11 @@ function parseRecipients(recipients: string[]): string[] {
   return [...new Set(Array.from(recipients, (r) => EmailAddress.parse(r).value))];
 }
 
-/** Locks mailbox rows in id order (so concurrent deliveries cannot deadlock) and reloads them. */
+/**
+ * Locks mailbox rows in id order (so concurrent deliveries cannot deadlock) and reloads them. Their
+ * domains were loaded by whoever found the mailboxes (in this unit of work): the domain row is not
+ * locked either way, so reading it once more here would add a query and no guarantee.
+ */
 async function lockMailboxes(em: EntityManager, ids: string[]): Promise<Mailbox[]> {
   if (ids.length === 0) return [];
   return em.find(
@@ -276,9 +277,6 @@ async function lockMailboxes(em: EntityManager, ids: string[]): Promise<Mailbox[
       lockMode: LockMode.PESSIMISTIC_WRITE,
       refresh: true,
       orderBy: { id: 'asc' },
-      populate: ['domain'],
-      populateWhere: 'all',
-      strategy: 'select-in',
     },
   );
 }
@@ -305,7 +303,58 @@ async function assertFolderVisible(
   if (!folder) throw new NotFoundError('folder');
 }
 
-function encodeCursor(email: Email): string {
+/** What a folder page reads of an email (never the body). */
+const PAGE_FIELDS = [
+  'mailbox',
+  'id',
+  'folder',
+  'messageId',
+  'subject',
+  'fromAddress',
+  'toAddresses',
+  'ccAddresses',
+  'sizeBytes',
+  'seen',
+  'flagged',
+  'answered',
+  'draft',
+  'receivedAt',
+] as const;
+
+interface PageRow {
+  mailbox: string;
+  id: string;
+  folder: string;
+  messageId: string;
+  subject: string;
+  fromAddress: string;
+  toAddresses: string[];
+  ccAddresses: string[];
+  sizeBytes: number;
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  draft: boolean;
+  receivedAt: Date | string;
+}
+
+function toPageSummary(r: PageRow): EmailSummary {
+  return {
+    id: r.id,
+    mailboxId: r.mailbox,
+    folderId: r.folder,
+    messageId: r.messageId,
+    subject: r.subject,
+    from: r.fromAddress,
+    to: [...r.toAddresses],
+    cc: [...r.ccAddresses],
+    sizeBytes: r.sizeBytes,
+    flags: { seen: r.seen, flagged: r.flagged, answered: r.answered, draft: r.draft },
+    receivedAt: r.receivedAt instanceof Date ? r.receivedAt : new Date(r.receivedAt),
+  };
+}
+
+function encodeCursor(email: { receivedAt: Date; id: string }): string {
   return Buffer.from(`${email.receivedAt.toISOString()}|${email.id}`).toString('base64url');
 }
 

@@ -1,0 +1,342 @@
+/**
+ * The hand-written baseline: plain `pg`, parameterized (unprepared) queries, the same reads, checks
+ * and writes as the application, multi-row INSERT for batches, FOR UPDATE where the application
+ * locks, and the same indexes (it runs on the same migrated schema).
+ */
+import type pg from 'pg';
+import { v7 } from 'uuid';
+import type { MessageInput } from '../src/domain/message.js';
+import { copyArray, copyIn, copyText } from './copy.js';
+
+const EMAIL_COLUMNS = [
+  'mailbox_id',
+  'id',
+  'folder_id',
+  'user_id',
+  'message_id',
+  'subject',
+  'from_address',
+  'to_addresses',
+  'cc_addresses',
+  'body',
+  'size_bytes',
+  'seen',
+  'flagged',
+  'answered',
+  'draft',
+  'received_at',
+  'created_at',
+] as const;
+const INSERT_EMAIL = `insert into email (${EMAIL_COLUMNS.join(', ')}) values `;
+/** Rows per INSERT statement (17 parameters each, far below PostgreSQL's 65,535). */
+export const INSERT_CHUNK = 1_000;
+
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+export const messageSize = (m: MessageInput): number =>
+  bytes(m.from) +
+  [...m.to, ...(m.cc ?? [])].reduce((n, a) => n + bytes(a), 0) +
+  bytes(m.subject) +
+  bytes(m.messageId ?? '') +
+  bytes(m.body);
+
+export interface EmailRow {
+  mailboxId: string;
+  id: string;
+  folderId: string;
+  userId: string;
+  message: MessageInput;
+  sizeBytes: number;
+  seen: boolean;
+  receivedAt: Date;
+}
+
+/** One multi-row INSERT per chunk of rows. */
+export async function insertEmails(client: pg.PoolClient, rows: EmailRow[], chunk = INSERT_CHUNK): Promise<void> {
+  for (let start = 0; start < rows.length; start += chunk) {
+    const part = rows.slice(start, start + chunk);
+    const values: unknown[] = [];
+    const tuples = part.map((r, i) => {
+      const m = r.message;
+      values.push(
+        r.mailboxId,
+        r.id,
+        r.folderId,
+        r.userId,
+        m.messageId,
+        m.subject,
+        m.from,
+        m.to,
+        m.cc ?? [],
+        m.body,
+        r.sizeBytes,
+        r.seen,
+        false,
+        false,
+        false,
+        r.receivedAt,
+        r.receivedAt,
+      );
+      const b = i * EMAIL_COLUMNS.length;
+      return `(${EMAIL_COLUMNS.map((_, c) => `$${b + c + 1}`).join(', ')})`;
+    });
+    const result = await client.query(INSERT_EMAIL + tuples.join(', '), values);
+    if (result.rowCount !== part.length) throw new Error(`inserted ${result.rowCount} of ${part.length} rows`);
+  }
+}
+
+/** The same rows by COPY … FROM STDIN (text format): the floor for bulk writes. */
+export async function copyEmails(client: pg.PoolClient, rows: EmailRow[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  let lines: string[] = [];
+  for (const r of rows) {
+    const m = r.message;
+    const at = r.receivedAt.toISOString();
+    lines.push(
+      [
+        r.mailboxId,
+        r.id,
+        r.folderId,
+        r.userId,
+        copyText(m.messageId ?? ''),
+        copyText(m.subject),
+        copyText(m.from),
+        copyArray(m.to),
+        copyArray(m.cc ?? []),
+        copyText(m.body),
+        String(r.sizeBytes),
+        r.seen ? 't' : 'f',
+        'f',
+        'f',
+        'f',
+        at,
+        at,
+      ].join('\t'),
+    );
+    if (lines.length === 500) {
+      chunks.push(Buffer.from(`${lines.join('\n')}\n`));
+      lines = [];
+    }
+  }
+  if (lines.length > 0) chunks.push(Buffer.from(`${lines.join('\n')}\n`));
+  const n = await copyIn(client, `copy email (${EMAIL_COLUMNS.join(', ')}) from stdin`, chunks);
+  if (n !== rows.length) throw new Error(`copied ${n} of ${rows.length} rows`);
+}
+
+interface LockedMailbox {
+  id: string;
+  quota_bytes: string;
+  used_bytes: string;
+  status: string;
+  domain_verified: boolean;
+  domain_status: string;
+  owner_id: string;
+  inbox_id: string;
+}
+
+/** The mailbox row locked (FOR UPDATE of the address only), with its domain's state and its INBOX. */
+const LOCK_MAILBOX = `select a.id, a.quota_bytes, a.used_bytes, a.status, d.verified as domain_verified,
+  d.status as domain_status, d.owner_id, f.id as inbox_id
+  from address a join domain d on d.id = a.domain_id join folder f on f.mailbox_id = a.id and f.role = 'inbox'
+  where a.%WHERE% and a.kind = 'mailbox' for update of a`;
+
+function checkReceives(m: LockedMailbox | undefined, bytesNeeded: number[]): void {
+  if (!m) throw new Error('no such mailbox');
+  if (!m.domain_verified || m.domain_status !== 'active') throw new Error('domain does not receive mail');
+  if (m.status !== 'active') throw new Error('mailbox suspended');
+  const quota = Number(m.quota_bytes);
+  let used = Number(m.used_bytes);
+  for (const n of bytesNeeded) {
+    if (quota > 0 && used + n > quota) throw new Error('quota exceeded');
+    used += n;
+  }
+}
+
+async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Bulk delivery: lock the mailbox, check, insert every message (multi-row INSERT or COPY), raise used_bytes. */
+export async function deliverMany(
+  pool: pg.Pool,
+  address: string,
+  messages: MessageInput[],
+  mode: 'insert' | 'copy' = 'insert',
+): Promise<{ mailboxId: string; emailIds: string[] }> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'address = $1'), [address]);
+    const m = rows[0];
+    const sizes = messages.map(messageSize);
+    checkReceives(m, sizes);
+    const now = new Date();
+    const emailRows: EmailRow[] = messages.map((message, i) => ({
+      mailboxId: m!.id,
+      id: v7(),
+      folderId: m!.inbox_id,
+      userId: m!.owner_id,
+      message,
+      sizeBytes: sizes[i]!,
+      seen: false,
+      receivedAt: now,
+    }));
+    if (mode === 'copy') await copyEmails(client, emailRows);
+    else await insertEmails(client, emailRows);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    await client.query('update address set used_bytes = used_bytes + $1, version = version + 1 where id = $2', [
+      total,
+      m!.id,
+    ]);
+    return { mailboxId: m!.id, emailIds: emailRows.map((r) => r.id) };
+  });
+}
+
+/**
+ * One inbound message, one transaction: resolve the recipient (exact address or the domain's
+ * catch-all, with its domain), lock the mailbox with its INBOX, check, insert, raise used_bytes.
+ */
+export async function deliverInbound(
+  pool: pg.Pool,
+  recipient: string,
+  message: MessageInput,
+): Promise<{ mailboxId: string; emailId: string }> {
+  return inTransaction(pool, async (client) => {
+    const catchAll = `@${recipient.slice(recipient.lastIndexOf('@') + 1)}`;
+    const resolved = await client.query<{
+      id: string;
+      kind: string;
+      address: string;
+      verified: boolean;
+      status: string;
+    }>(
+      `select a.id, a.kind, a.address, d.verified, d.status from address a join domain d on d.id = a.domain_id
+       where a.address in ($1, $2)`,
+      [recipient, catchAll],
+    );
+    const entry =
+      resolved.rows.find((r) => r.address === recipient) ?? resolved.rows.find((r) => r.address === catchAll);
+    if (!entry || entry.kind !== 'mailbox') throw new Error(`no mailbox ${recipient} (aliases are not exercised)`);
+    if (!entry.verified || entry.status !== 'active') throw new Error('domain does not receive mail');
+    const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'id = $1'), [entry.id]);
+    const size = messageSize(message);
+    checkReceives(rows[0], [size]);
+    const m = rows[0]!;
+    const now = new Date();
+    const id = v7();
+    await insertEmails(client, [
+      {
+        mailboxId: m.id,
+        id,
+        folderId: m.inbox_id,
+        userId: m.owner_id,
+        message,
+        sizeBytes: size,
+        seen: false,
+        receivedAt: now,
+      },
+    ]);
+    await client.query('update address set used_bytes = used_bytes + $1, version = version + 1 where id = $2', [
+      size,
+      m.id,
+    ]);
+    return { mailboxId: m.id, emailId: id };
+  });
+}
+
+export interface PageRow {
+  id: string;
+  received_at: Date;
+}
+
+/** A folder page, newest first, by one keyset query (the same columns the application reads: no body). */
+export async function listFolderPage(
+  pool: pg.Pool,
+  actorId: string,
+  mailboxId: string,
+  folderId: string,
+  limit: number,
+  after?: { receivedAt: Date; id: string },
+): Promise<{ items: PageRow[]; next: { receivedAt: Date; id: string } | null }> {
+  const params: unknown[] = [mailboxId, folderId, actorId, limit + 1];
+  const keyset = after ? 'and (received_at, id) < ($5, $6)' : '';
+  if (after) params.push(after.receivedAt, after.id);
+  const { rows } = await pool.query<PageRow>(
+    `select mailbox_id, id, folder_id, user_id, message_id, subject, from_address, to_addresses, cc_addresses,
+       size_bytes, seen, flagged, answered, draft, received_at, created_at
+     from email where mailbox_id = $1 and folder_id = $2 and user_id = $3 ${keyset}
+     order by received_at desc, id desc limit $4`,
+    params,
+  );
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last ? { receivedAt: last.received_at, id: last.id } : null };
+}
+
+export interface OwnerRow {
+  id: string;
+  email: string;
+  domains: { id: string; name: string; mailboxes: { id: string; address: string }[] }[];
+}
+
+/** Users owning a domain ending in the suffix, with all their domains and those domains' mailboxes: one query of joins. */
+export async function findOwnersByDomainSuffix(pool: pg.Pool, pattern: string): Promise<OwnerRow[]> {
+  const { rows } = await pool.query(
+    `select u.id as u_id, u.email as u_email, u.name as u_name, u.status as u_status, u.created_at as u_created_at,
+       u.updated_at as u_updated_at, u.version as u_version,
+       d.id as d_id, d.name as d_name, d.owner_id as d_owner_id, d.verification_token as d_token, d.verified as d_verified,
+       d.verified_at as d_verified_at, d.status as d_status, d.max_mailboxes as d_max_mailboxes, d.max_aliases as d_max_aliases,
+       d.default_quota_bytes as d_default_quota, d.max_quota_bytes as d_max_quota, d.created_at as d_created_at, d.version as d_version,
+       a.id as a_id, a.address as a_address, a.domain_id as a_domain_id, a.quota_bytes as a_quota, a.used_bytes as a_used,
+       a.status as a_status, a.created_at as a_created_at, a.version as a_version
+     from "user" u
+     join domain d on d.owner_id = u.id
+     left join address a on a.domain_id = d.id and a.kind = 'mailbox'
+     where u.id in (select owner_id from domain where name like $1)
+     order by u.email, d.id, a.id`,
+    [pattern],
+  );
+  const users: OwnerRow[] = [];
+  let user: OwnerRow | undefined;
+  let domain: OwnerRow['domains'][number] | undefined;
+  for (const r of rows) {
+    if (user?.id !== r.u_id) users.push((user = { id: r.u_id, email: r.u_email, domains: [] }));
+    if (domain?.id !== r.d_id) user!.domains.push((domain = { id: r.d_id, name: r.d_name, mailboxes: [] }));
+    if (r.a_id) domain!.mailboxes.push({ id: r.a_id, address: r.a_address });
+  }
+  return users;
+}
+
+/** Email count per user over all email: one grouped query. */
+export async function emailCountsPerUser(pool: pg.Pool): Promise<{ user_id: string; email: string; emails: number }[]> {
+  const { rows } = await pool.query(
+    `select u.id as user_id, u.email, count(*)::int as emails from email e join "user" u on u.id = e.user_id
+     group by u.id, u.email order by u.email`,
+  );
+  return rows;
+}
+
+/** Load a user by address, rename, save with the optimistic version check, in one transaction. */
+export async function renameUser(pool: pg.Pool, email: string, name: string): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ id: string; version: number }>(
+      `select id, email, name, status, created_at, updated_at, version from "user" where email = $1`,
+      [email],
+    );
+    const user = rows[0];
+    if (!user) throw new Error(`no user ${email}`);
+    const updated = await client.query(
+      `update "user" set name = $1, updated_at = $2, version = version + 1 where id = $3 and version = $4`,
+      [name, new Date(), user.id, user.version],
+    );
+    if (updated.rowCount !== 1) throw new Error('concurrent update');
+  });
+}

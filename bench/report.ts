@@ -1,0 +1,104 @@
+/** The benchmark's outputs: the table it prints, `results/latest.json` and the `results/ratios.svg` chart. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { BenchmarkResult } from './benchmark.js';
+
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const x = (v: number) => `${v.toFixed(2)}×`;
+
+/** A Markdown table (it reads as well in a terminal as pasted into the README). */
+export function formatTable(r: BenchmarkResult): string {
+  const lines = [
+    '| workload | ours median (p95) | baseline median (p95) | ours ÷ baseline | target | met | SQL statements ours / baseline |',
+    '|---|---:|---:|---:|---|---|---:|',
+  ];
+  for (const w of r.workloads) {
+    lines.push(
+      `| ${w.name} | ${ms(w.ours.median)} ms (${ms(w.ours.p95)}) | ${ms(w.baseline.median)} ms (${ms(w.baseline.p95)}) | ` +
+        `${x(w.ratio)} | ${w.target.label} | ${w.met ? 'yes' : '**no**'} | ${w.statements.ours} / ${w.statements.baseline} |`,
+    );
+    if (w.floor) {
+      lines.push(
+        `| ↳ bulk delivery floor: ${w.floor.label} | | ${ms(w.floor.median)} ms (${ms(w.floor.p95)}) | ${x(w.ours.median / w.floor.median)} of ${w.floor.label} | (reference) | | |`,
+      );
+    }
+  }
+  const v = r.volume;
+  lines.push(
+    `| volume import (${v.emails.toLocaleString('en')} emails) | ${Math.round(v.ours.emailsPerSecond).toLocaleString('en')} emails/s, peak RSS ${v.ours.peakRssMiB.toFixed(0)} MiB | ` +
+      `${Math.round(v.baseline.emailsPerSecond).toLocaleString('en')} emails/s | ${x(v.throughputRatio)} throughput | ≥ 0.5× throughput, RSS ≤ 300 MB | ${v.met ? 'yes' : '**no**'} | |`,
+  );
+  const c = r.coldStart;
+  const extra = [
+    '',
+    `Cold start (child process, median of ${c.runs}): process start ${ms(c.processStartMs)} ms, import ${ms(c.importMs)} ms, ` +
+      `ORM init + connect ${ms(c.initMs)} ms, first query ${ms(c.firstQueryMs)} ms, total ${ms(c.totalMs)} ms.`,
+    `Fixture: ${r.fixture.users} users, ${r.fixture.domains} domains, ${r.fixture.mailboxes} mailboxes, ${r.fixture.emails} emails ` +
+      `of ${r.fixture.bodyBytes} B (hot mailbox ${r.fixture.hot}), seeded in ${r.fixture.seedSeconds.toFixed(1)} s.`,
+    `Machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}.`,
+    `Wall time ${r.wallSeconds.toFixed(0)} s. Every iteration's result was checked: ${r.allAssertionsPassed ? 'all passed' : 'FAILURES'}.`,
+  ];
+  extra.push(
+    `Volume import: ${v.emails.toLocaleString('en')} emails; ours = the volume seeder in a child process (${v.ours.nodeFlags}), ` +
+      `${v.ours.emailSeconds.toFixed(1)} s for the email (directory ${v.ours.directorySeconds.toFixed(1)} s, untimed); ` +
+      `baseline = the same rows by multi-row INSERT on 2 connections, ${v.baseline.emailSeconds.toFixed(1)} s.`,
+  );
+  for (const w of r.workloads) for (const n of w.notes) extra.push(`${w.name}: ${n}`);
+  return [...lines, ...extra].join('\n');
+}
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** A horizontal bar chart of ours ÷ baseline per workload, each with its target marked. */
+export function ratiosSvg(r: BenchmarkResult): string {
+  const rows = [
+    ...r.workloads.map((w) => ({ label: w.name, ratio: w.ratio, target: w.target.maxRatio, met: w.met })),
+    {
+      label: 'volume import (time)',
+      ratio: 1 / r.volume.throughputRatio,
+      target: 1 / r.volume.targets.minThroughputRatio,
+      met: r.volume.met,
+    },
+  ];
+  const labelW = 200;
+  const chartW = 520;
+  const rowH = 30;
+  const top = 50;
+  const height = top + rows.length * rowH + 50;
+  const max = Math.max(2.5, ...rows.map((row) => Math.max(row.ratio, row.target))) * 1.1;
+  const sx = (v: number) => labelW + (v / max) * chartW;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 90}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">Ours ÷ hand-written SQL (median time; lower is better)</text>`,
+    `<text x="10" y="40" fill="#555">bar: measured ratio · red tick: target · grey line: parity (1×)${r.smoke ? ' · SMOKE RUN, timings mean nothing' : ''}</text>`,
+  ];
+  for (let tick = 0; tick <= max; tick += 0.5) {
+    parts.push(
+      `<line x1="${sx(tick)}" y1="${top}" x2="${sx(tick)}" y2="${top + rows.length * rowH}" stroke="${tick === 1 ? '#888' : '#eee'}"/>`,
+      `<text x="${sx(tick)}" y="${top + rows.length * rowH + 15}" text-anchor="middle" fill="#555">${tick}×</text>`,
+    );
+  }
+  rows.forEach((row, i) => {
+    const y = top + i * rowH;
+    parts.push(
+      `<text x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${esc(row.label)}</text>`,
+      `<rect x="${labelW}" y="${y + 6}" width="${Math.max(1, sx(row.ratio) - labelW)}" height="${rowH - 12}" fill="${row.met ? '#4a90d9' : '#e8a33d'}"/>`,
+      `<line x1="${sx(row.target)}" y1="${y + 2}" x2="${sx(row.target)}" y2="${y + rowH - 2}" stroke="#d0021b" stroke-width="3"/>`,
+      `<text x="${sx(Math.max(row.ratio, row.target)) + 6}" y="${y + rowH / 2 + 4}">${row.ratio.toFixed(2)}× (≤ ${row.target.toFixed(1)}×)</text>`,
+    );
+  });
+  parts.push(
+    `<text x="10" y="${height - 10}" fill="#555">${esc(`${r.machine.cpus} CPUs, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}, ${r.startedAt}`)}</text>`,
+    '</svg>',
+  );
+  return `${parts.join('\n')}\n`;
+}
+
+export async function writeResults(r: BenchmarkResult, dir: URL): Promise<{ json: string; svg: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = new URL('latest.json', dir);
+  const svg = new URL('ratios.svg', dir);
+  await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
+  await writeFile(svg, ratiosSvg(r));
+  return { json: json.pathname, svg: svg.pathname };
+}

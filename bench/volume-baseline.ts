@@ -1,0 +1,88 @@
+/**
+ * The volume import's hand-written baseline: the same email rows the volume seeder writes (same
+ * mailboxes, sizes, flags and times), by multi-row INSERT in transactions of 5,000 rows on two
+ * connections side by side (as the seeder's two lanes), each raising the mailboxes' used bytes.
+ */
+import type pg from 'pg';
+import { v7 } from 'uuid';
+import { mailboxOfEmail, volumeMailboxAddress, type VolumeSize } from '../src/seeders/support/volume-layout.js';
+import { type EmailRow, insertEmails, messageSize } from './baseline.js';
+
+const BATCH = 5_000;
+const LANES = 2;
+
+export async function importVolumeBaseline(pool: pg.Pool, size: VolumeSize, bodyBytes: number): Promise<void> {
+  const mailboxes = new Map(
+    (
+      await pool.query<{ address: string; id: string; inbox: string; owner: string }>(
+        `select a.address, a.id, f.id as inbox, d.owner_id as owner from address a
+         join folder f on f.mailbox_id = a.id and f.role = 'inbox' join domain d on d.id = a.domain_id
+         where a.kind = 'mailbox'`,
+      )
+    ).rows.map((r) => [r.address, r]),
+  );
+  const byNumber = Array.from({ length: size.mailboxes }, (_, k) => mailboxes.get(volumeMailboxAddress(k, size))!);
+  const senders = Array.from({ length: 53 }, (_, i) => `sender${i}@example.com`);
+  const subjects = Array.from({ length: 101 }, (_, i) => `Volume subject number ${i} about the quarterly numbers`);
+  const bodies = Array.from({ length: 17 }, (_, i) => `${i} `.padEnd(bodyBytes, 'lorem ipsum dolor sit amet '));
+  const newest = Date.now();
+
+  const writeBatch = async (start: number, end: number) => {
+    const rows: EmailRow[] = [];
+    const used = new Map<string, number>();
+    for (let n = start; n < end; n++) {
+      const mailbox = byNumber[mailboxOfEmail(n, size)]!;
+      const message = {
+        from: senders[n % senders.length]!,
+        to: [mailbox.address],
+        cc: [],
+        subject: subjects[n % subjects.length]!,
+        body: bodies[n % bodies.length]!,
+        messageId: `<${n}@volume.example>`,
+      };
+      const sizeBytes = messageSize(message);
+      used.set(mailbox.id, (used.get(mailbox.id) ?? 0) + sizeBytes);
+      rows.push({
+        mailboxId: mailbox.id,
+        id: v7(),
+        folderId: mailbox.inbox,
+        userId: mailbox.owner,
+        message,
+        sizeBytes,
+        seen: n % 3 !== 0,
+        receivedAt: new Date(newest - (size.emails - 1 - n) * 1000),
+      });
+    }
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await insertEmails(client, rows);
+      await client.query(
+        `update address a set used_bytes = a.used_bytes + v.bytes, version = a.version + 1
+         from (select unnest($1::uuid[]) as id, unnest($2::bigint[]) as bytes) v where a.id = v.id`,
+        [[...used.keys()], [...used.values()]],
+      );
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  // lanes split at mailbox boundaries, so no mailbox is in two transactions at once
+  const starts = new Set<number>();
+  for (let lane = 0; lane < LANES; lane++) {
+    let s = Math.floor((lane * size.emails) / LANES);
+    while (s > 0 && mailboxOfEmail(s - 1, size) === mailboxOfEmail(s, size)) s--;
+    starts.add(s);
+  }
+  const sorted = [...starts].sort((a, b) => a - b);
+  await Promise.all(
+    sorted.map(async (first, i) => {
+      const last = sorted[i + 1] ?? size.emails;
+      for (let s = first; s < last; s += BATCH) await writeBatch(s, Math.min(s + BATCH, last));
+    }),
+  );
+}
