@@ -14,6 +14,7 @@ import { createOrmConfig } from '../infrastructure/database/orm-config.js';
 import {
   seedVolume,
   VOLUME_DEFAULTS,
+  VOLUME_NODE_FLAGS,
   type VolumeOptions,
   type VolumeProgress,
   volumeOptionsFromEnv,
@@ -107,15 +108,10 @@ function progressReporter(): { report: (p: VolumeProgress) => void; stop: () => 
   };
 }
 
-/**
- * Live memory stays flat (one batch per lane, about 50 MB), but at this allocation rate V8 would
- * let its heap grow to several times that before collecting (~500 MB for a million emails).
- * Capped, it collects sooner and the process stays well under 300 MB, at the same speed. Node
- * takes heap sizes only at start-up, so without them we run ourselves again with them.
- */
-const HEAP_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=16'];
+// the heap sizes this work needs (see VOLUME_NODE_FLAGS); Node takes them only at start-up, so
+// without them we run ourselves again with them
 if (!process.execArgv.some((arg) => arg.startsWith('--max-old-space-size'))) {
-  const child = spawnSync(process.execPath, [...process.execArgv, ...HEAP_FLAGS, ...process.argv.slice(1)], {
+  const child = spawnSync(process.execPath, [...process.execArgv, ...VOLUME_NODE_FLAGS, ...process.argv.slice(1)], {
     stdio: 'inherit',
   });
   process.exit(child.status ?? 1);
@@ -132,7 +128,6 @@ const settings = await openSchemaSettings();
 const config = createOrmConfig(settings, 'schema');
 const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
 const progress = progressReporter();
-let failed = false;
 try {
   await orm.migrator.up();
   console.error(`Seeding volume data into ${describeTarget(settings.direct)}`);
@@ -151,9 +146,7 @@ try {
 } catch (error) {
   progress.stop();
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-  failed = true;
+  process.exitCode = 1;
 } finally {
   await orm.close(true);
 }
-// an explicit exit: a `process.exitCode` set here is lost to the old signal-exit that proper-lockfile loads
-if (failed) process.exit(1);
