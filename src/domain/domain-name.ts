@@ -81,8 +81,13 @@ export class DomainName {
         throw invalid(input, 'a label may hold only a-z, 0-9 and "-", and may not start or end with "-"');
       }
     }
-    if (ALL_DIGITS.test(labels[labels.length - 1] ?? '')) {
+    const top = labels[labels.length - 1] ?? '';
+    if (ALL_DIGITS.test(top)) {
       throw invalid(input, 'the top-level label is all digits (IP addresses are not domain names)');
+    }
+    // no top-level domain has a single character
+    if (top.length < 2) {
+      throw invalid(input, 'the top-level label needs at least two characters');
     }
 
     // Check every xn-- label really is valid punycode of a valid IDN: Node passes undecodable
