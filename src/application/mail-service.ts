@@ -5,7 +5,7 @@ import { Email, type EmailFlags } from '../domain/email.js';
 import { NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { type MessageInput, parseMessage } from '../domain/message.js';
+import { type Message, type MessageInput, parseMessage } from '../domain/message.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -44,28 +44,11 @@ export class MailService {
     const message = parseMessage(input?.message);
     const recipients = parseRecipients(input?.recipients);
     return this.run(async (em) => {
-      const router = new RecipientRouter(em);
-      const targets = new Map<string, Mailbox>();
-      const forwarded = new Set<string>();
-      for (const recipient of recipients) {
-        const resolution = await router.resolve(recipient);
-        if (!resolution)
-          throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
-        for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
-        for (const address of resolution.external) forwarded.add(address);
-      }
-      const mailboxes = await lockMailboxes(em, [...targets.keys()]);
-      const inboxes = await inboxesOf(em, mailboxes);
-      const delivered = mailboxes.map((mailbox) => {
-        const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
-        em.persist(email);
-        return {
-          mailboxId: mailbox.id,
-          address: mailbox.address,
-          emailId: email.id,
-        };
+      const { targets, forwarded } = await resolveRecipients(em, recipients, (recipient) => {
+        throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
       });
-      return { delivered, forwarded: [...forwarded] };
+      const mailboxes = await lockMailboxes(em, [...targets.keys()]);
+      return { delivered: await receiveInInboxes(em, mailboxes, message), forwarded };
     });
   }
 
@@ -108,33 +91,18 @@ export class MailService {
     return this.run(async (em) => {
       const sender = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
       const message = parseMessage({ ...input, from: sender.address });
-      const router = new RecipientRouter(em);
-      const targets = new Map<string, Mailbox>();
-      const forwarded = new Set<string>();
-      for (const recipient of [...message.to, ...message.cc]) {
-        const resolution = await router.resolve(recipient);
-        if (!resolution) forwarded.add(recipient);
-        else {
-          for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
-          for (const address of resolution.external) forwarded.add(address);
-        }
-      }
+      // addresses no mailbox or alias here takes go to the outbound relay
+      const outbound: string[] = [];
+      const { targets, forwarded } = await resolveRecipients(em, [...message.to, ...message.cc], (r) =>
+        outbound.push(r),
+      );
       const mailboxes = await lockMailboxes(em, [...new Set([sender.id, ...targets.keys()])]);
       await em.populate(sender, ['folders']);
       const sent = sender.store(message, sender.folder('sent'), { seen: true });
       em.persist(sent);
       const recipients = mailboxes.filter((m) => targets.has(m.id));
-      const inboxes = await inboxesOf(em, recipients);
-      const delivered = recipients.map((mailbox) => {
-        const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
-        em.persist(email);
-        return {
-          mailboxId: mailbox.id,
-          address: mailbox.address,
-          emailId: email.id,
-        };
-      });
-      return { sentId: sent.id, delivered, forwarded: [...forwarded] };
+      const delivered = await receiveInInboxes(em, recipients, message);
+      return { sentId: sent.id, delivered, forwarded: [...new Set([...outbound, ...forwarded])] };
     });
   }
 
@@ -261,6 +229,37 @@ function parseRecipients(recipients: string[]): string[] {
     throw new ValidationError('INVALID_EMAIL_ADDRESS', 'a delivery needs at least one recipient');
   }
   return [...new Set(Array.from(recipients, (r) => EmailAddress.parse(r).value))];
+}
+
+/** Resolves recipients to local mailboxes (each once) and external forwards; `unknown` handles the rest. */
+async function resolveRecipients(
+  em: EntityManager,
+  recipients: string[],
+  unknown: (recipient: string) => void,
+): Promise<{ targets: Map<string, Mailbox>; forwarded: string[] }> {
+  const router = new RecipientRouter(em);
+  const targets = new Map<string, Mailbox>();
+  const forwarded = new Set<string>();
+  for (const recipient of recipients) {
+    const resolution = await router.resolve(recipient);
+    if (!resolution) {
+      unknown(recipient);
+      continue;
+    }
+    for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
+    for (const address of resolution.external) forwarded.add(address);
+  }
+  return { targets, forwarded: [...forwarded] };
+}
+
+/** One copy of the message into the INBOX of each (locked) mailbox. */
+async function receiveInInboxes(em: EntityManager, mailboxes: Mailbox[], message: Message) {
+  const inboxes = await inboxesOf(em, mailboxes);
+  return mailboxes.map((mailbox) => {
+    const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
+    em.persist(email);
+    return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
+  });
 }
 
 /**
