@@ -26,6 +26,8 @@ export function useEmptyDatabase(): EmptyDatabase {
     const t = settings.direct;
     state.url = `postgresql://${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}@${t.host}:${t.port}/${name}${t.schema === 'public' ? '' : `?schema=${t.schema}`}`;
     state.pool = new pg.Pool({ ...toPgConfig(settings.direct), max: 2, options: `-c search_path=${t.schema}` });
+    // dropping the database at the end terminates these connections server-side; that is expected
+    state.pool.on('error', () => {});
     state.sql = async (text, params = []) => (await state.pool!.query(text, params)).rows;
   });
   afterAll(async () => {
