@@ -12,7 +12,7 @@ import { type Aether, openAether } from '../src/infrastructure/aether.js';
 import { type DatabaseSettings, resolveDatabaseSettings } from '../src/infrastructure/database/database-settings.js';
 import { User } from '../src/domain/user.js';
 import type { MessageInput } from '../src/domain/message.js';
-import { seedVolume, VOLUME_DEFAULTS, type VolumeOptions } from '../src/seeders/VolumeSeeder.js';
+import { seedVolume, VOLUME_DEFAULTS, VOLUME_NODE_FLAGS, type VolumeOptions } from '../src/seeders/VolumeSeeder.js';
 import { volumeMailboxAddress, volumeUserEmail, type VolumeSize } from '../src/seeders/support/volume-layout.js';
 import * as sql from './baseline.js';
 import { baselinePool, createMigratedDatabase, dropDatabase } from './database.js';
@@ -649,7 +649,7 @@ function child(script: string, env: Record<string, string>, nodeArgs: string[] =
  * old space collects again and again (measured: 817 emails/s at 282 MB peak RSS; with it, 3,871
  * emails/s at 241 MB; without any flag, 2,795 emails/s at 329 MB).
  */
-export const SEEDER_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=32'];
+export const SEEDER_NODE_FLAGS = VOLUME_NODE_FLAGS;
 
 async function volumeImport(
   server: DatabaseSettings,

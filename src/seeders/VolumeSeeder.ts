@@ -116,11 +116,13 @@ function checkSize(options: VolumeOptions): VolumeSize {
   const { users, domains, mailboxes, emails, hotMailboxEmails: hot = 0, bodyBytes = 0, batchSize = 1 } = options;
   const counts = { users, domains, mailboxes, emails, hotMailboxEmails: hot, bodyBytes };
   for (const [name, value] of Object.entries(counts)) {
-    if (!Number.isSafeInteger(value) || value < 0)
+    if (!Number.isSafeInteger(value) || value < 0) {
       throw new Error(`${name} must be a whole number from 0 upwards (got ${value})`);
+    }
   }
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
     throw new Error(`batchSize must be a whole number from 1 upwards (got ${batchSize})`);
+  }
   if (domains > 0 && users === 0) throw new Error('domains need at least one user to own them');
   if (mailboxes > 0 && domains === 0) throw new Error('mailboxes need at least one domain');
   if (emails > 0 && mailboxes === 0) throw new Error('emails need at least one mailbox');
@@ -237,15 +239,16 @@ async function seedEmails(
 
   let failed = false;
   const fillLane = async ([first, last]: [number, number]) => {
-    // a failed lane stops the others at their next batch; nothing is left running behind
-    for (let start = first; start < last && !failed; start += batchSize) {
-      const end = Math.min(start + batchSize, last);
-      await writeBatch(start, end).catch((error: unknown) => {
-        failed = true;
-        throw error;
-      });
-      done += end - start;
-      options.onProgress?.({ phase: 'emails', done, total: size.emails });
+    try {
+      for (let start = first; start < last && !failed; start += batchSize) {
+        const end = Math.min(start + batchSize, last);
+        await writeBatch(start, end);
+        done += end - start;
+        options.onProgress?.({ phase: 'emails', done, total: size.emails });
+      }
+    } catch (error) {
+      failed = true; // the other lanes stop at their next batch: nothing is left running behind
+      throw error;
     }
   };
   const outcomes = await Promise.allSettled(lanes(size, LANES).map(fillLane));

@@ -11,6 +11,8 @@ import {
 import { useTestDatabase } from '../support/test-database.js';
 
 const db = useTestDatabase();
+// a database of its own for the failure case
+const failing = useTestDatabase();
 
 const size = { users: 20, domains: 30, mailboxes: 50, emails: 5_000, hotMailboxEmails: 1_000 };
 
@@ -85,6 +87,26 @@ describe('seedVolume', () => {
       'the database already holds volume data (owner0@volume.example); run `npm run db:reset`',
     );
     expect(await db.sql('select count(*)::int as n from email')).toEqual([before]);
+  });
+
+  it('stops every lane at the first failure and leaves only whole, consistent batches', async () => {
+    let reports = 0;
+    const stopping = seedVolume(failing.aether.orm.em, {
+      ...size,
+      batchSize: 500,
+      onProgress: (p) => {
+        if (p.phase === 'emails' && ++reports === 3) throw new Error('stop here');
+      },
+    });
+    await expect(stopping).rejects.toThrow('stop here');
+    const [row] = await failing.sql<{ emails: number; inconsistent: number }>(`
+      select (select count(*)::int from email) as emails,
+             (select count(*)::int from address a where a.kind = 'mailbox'
+                and a.used_bytes <> (select coalesce(sum(size_bytes), 0) from email e where e.mailbox_id = a.id)) as inconsistent`);
+    // three batches committed and reported, and at most the other lane's batch in flight then
+    expect(row!.emails).toBeGreaterThanOrEqual(3 * 500 - 500);
+    expect(row!.emails).toBeLessThanOrEqual(4 * 500);
+    expect(row!.inconsistent).toBe(0);
   });
 
   it('refuses sizes that cannot be laid out', async () => {
