@@ -7,6 +7,9 @@
 import type { EntityMetadata, EntityProperty, MetadataStorage } from '@mikro-orm/core';
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { DatabaseSettings } from '../infrastructure/database/database-settings.js';
+import { createOrmConfig } from '../infrastructure/database/orm-config.js';
 
 /** hono's escaping template, named for what it writes here (and so formatters leave the SVG alone). */
 const svg = html;
@@ -387,4 +390,27 @@ ${toMermaid(model)}\`\`\`
 
 ${tables}
 `;
+}
+
+/** An ORM that only discovers the mappings and is never connected: enough to draw the diagram. */
+export function offlineOrm(): MikroORM {
+  const offline = {
+    source: 'schema diagram (offline)',
+    host: '127.0.0.1',
+    port: 5432,
+    user: 'postgres',
+    password: '',
+    database: 'aether',
+    schema: 'public',
+    options: {},
+  };
+  const settings: DatabaseSettings = {
+    direct: offline,
+    application: offline,
+    replicas: [],
+    embedded: false,
+    poolMax: 1,
+    statementTimeoutMs: 1000,
+  };
+  return new MikroORM(createOrmConfig(settings));
 }

@@ -1,30 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
-import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
-import { schemaModel, toMarkdown, toMermaid, toSvg } from '../../src/studio/schema-diagram.js';
+import { offlineOrm, schemaModel, toMarkdown, toMermaid, toSvg } from '../../src/studio/schema-diagram.js';
 
-// the mappings alone: this ORM is never connected
-const offline = {
-  source: 'test',
-  host: '127.0.0.1',
-  port: 5432,
-  user: 'postgres',
-  password: '',
-  database: 'aether',
-  schema: 'public',
-  options: {},
-};
-const settings: DatabaseSettings = {
-  direct: offline,
-  application: offline,
-  replicas: [],
-  embedded: false,
-  poolMax: 1,
-  statementTimeoutMs: 1000,
-};
-const orm = new MikroORM(createOrmConfig(settings));
+const orm = offlineOrm();
 const model = schemaModel(orm.getMetadata());
 
 afterAll(() => orm.close(true));
