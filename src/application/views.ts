@@ -3,7 +3,7 @@
  * work, and a password hash is never part of a view.
  */
 import type { Alias } from '../domain/alias.js';
-import type { Domain } from '../domain/domain.js';
+import { Domain } from '../domain/domain.js';
 import type { Email } from '../domain/email.js';
 import type { Folder } from '../domain/folder.js';
 import type { Mailbox } from '../domain/mailbox.js';
@@ -78,11 +78,45 @@ export interface EmailView extends EmailSummary {
   body: string;
 }
 
-const loaded = <T extends object>(items: { isInitialized(): boolean; getItems(): T[] }) =>
-  items.isInitialized() ? items.getItems() : undefined;
+/**
+ * What the user, domain and mailbox views are made of: a managed entity, or the same columns read
+ * straight from a row by a query that builds views without hydrating entities.
+ */
+export type UserFields = Pick<User, 'id' | 'email' | 'name' | 'status' | 'createdAt' | 'updatedAt'>;
+export type DomainFields = Pick<
+  Domain,
+  | 'id'
+  | 'name'
+  | 'verificationToken'
+  | 'verified'
+  | 'verifiedAt'
+  | 'status'
+  | 'maxMailboxes'
+  | 'maxAliases'
+  | 'defaultQuotaBytes'
+  | 'maxQuotaBytes'
+  | 'createdAt'
+> & { owner: { id: string } };
+export type MailboxFields = Pick<Mailbox, 'id' | 'address' | 'quotaBytes' | 'usedBytes' | 'status' | 'createdAt'> & {
+  domain: { id: string };
+};
 
+/** A user, with its domains when they are loaded. */
 export function toUserView(user: User): UserView {
-  const domains = loaded(user.domains);
+  return userView(user, loadedViews(user.domains, toDomainView));
+}
+
+/** A domain, with its mailboxes when they are loaded. */
+export function toDomainView(domain: Domain): DomainView {
+  return domainView(domain, loadedViews(domain.mailboxes, toMailboxView));
+}
+
+/** A mailbox, with its folders when they are loaded. */
+export function toMailboxView(mailbox: Mailbox): MailboxView {
+  return mailboxView(mailbox, loadedViews(mailbox.folders, toFolderView));
+}
+
+export function userView(user: UserFields, domains?: DomainView[]): UserView {
   return {
     id: user.id,
     email: user.email,
@@ -90,29 +124,32 @@ export function toUserView(user: User): UserView {
     status: user.status,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
-    ...(domains ? { domains: domains.map(toDomainView) } : {}),
+    ...(domains ? { domains } : {}),
   };
 }
 
-export function toDomainView(domain: Domain): DomainView {
-  const mailboxes = loaded(domain.mailboxes);
+export function domainView(domain: DomainFields, mailboxes?: MailboxView[]): DomainView {
   return {
     id: domain.id,
     name: domain.name,
-    displayName: domain.displayName,
+    displayName: Domain.displayNameOf(domain.name),
     ownerId: domain.owner.id,
     verified: domain.verified,
     verifiedAt: domain.verifiedAt,
     status: domain.status,
-    limits: domain.limits,
-    verificationRecord: domain.verificationRecord,
+    limits: {
+      maxMailboxes: domain.maxMailboxes,
+      maxAliases: domain.maxAliases,
+      defaultQuotaBytes: domain.defaultQuotaBytes,
+      maxQuotaBytes: domain.maxQuotaBytes,
+    },
+    verificationRecord: Domain.verificationRecordOf(domain.name, domain.verificationToken),
     createdAt: domain.createdAt,
-    ...(mailboxes ? { mailboxes: mailboxes.map(toMailboxView) } : {}),
+    ...(mailboxes ? { mailboxes } : {}),
   };
 }
 
-export function toMailboxView(mailbox: Mailbox): MailboxView {
-  const folders = loaded(mailbox.folders);
+export function mailboxView(mailbox: MailboxFields, folders?: FolderView[]): MailboxView {
   return {
     id: mailbox.id,
     address: mailbox.address,
@@ -121,8 +158,15 @@ export function toMailboxView(mailbox: Mailbox): MailboxView {
     usedBytes: mailbox.usedBytes,
     status: mailbox.status,
     createdAt: mailbox.createdAt,
-    ...(folders ? { folders: folders.map(toFolderView) } : {}),
+    ...(folders ? { folders } : {}),
   };
+}
+
+function loadedViews<T extends object, V>(
+  items: { isInitialized(): boolean; getItems(): T[] },
+  view: (item: T) => V,
+): V[] | undefined {
+  return items.isInitialized() ? items.getItems().map(view) : undefined;
 }
 
 export function toAliasView(alias: Alias): AliasView {

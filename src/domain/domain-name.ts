@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { ValidationError } from './errors.js';
 
@@ -50,6 +51,16 @@ export class DomainName {
 
   static parse(input: string): DomainName {
     if (typeof input !== 'string') throw invalid('', `expected a string, got ${typeof input}`);
+    // names are parsed again and again (every delivery, every view of a domain): the answer for an
+    // input never changes, and the checks below are the costly part
+    const known = PARSED.get(input);
+    if (known) return known;
+    const parsed = DomainName.check(input);
+    PARSED.set(input, parsed);
+    return parsed;
+  }
+
+  private static check(input: string): DomainName {
     if (input.length > MAX_INPUT_LENGTH) {
       throw invalid(input, `it is longer than ${MAX_DOMAIN_LENGTH} octets`);
     }
@@ -129,6 +140,9 @@ export class DomainName {
     return this.ascii;
   }
 }
+
+/** Recently parsed names by input; refusals are not kept (they are rare and carry their input). */
+const PARSED = new LRUCache<string, DomainName>({ max: 10_000 });
 
 function invalid(input: string, reason: string): ValidationError {
   return new ValidationError('INVALID_DOMAIN_NAME', `${preview(input)} is not a valid domain name: ${reason}`);

@@ -77,13 +77,23 @@ export class Domain {
     return { maxMailboxes: limits.maxMailboxes, maxAliases: limits.maxAliases, defaultQuotaBytes, maxQuotaBytes };
   }
 
+  /** The name as people read it (Unicode for internationalised names), from the stored ASCII form. */
+  static displayNameOf(name: string): string {
+    return DomainName.parse(name).unicode;
+  }
+
+  /** The TXT record that proves control of the domain `name` holding `token`. */
+  static verificationRecordOf(name: string, token: string): { type: 'TXT'; name: string; value: string } {
+    return { type: 'TXT', name, value: `${VERIFICATION_PREFIX}${token}` };
+  }
+
   get domainName(): DomainName {
     return DomainName.parse(this.name);
   }
 
   /** The name as people read it (Unicode for internationalised names). */
   get displayName(): string {
-    return this.domainName.unicode;
+    return Domain.displayNameOf(this.name);
   }
 
   get limits(): DomainLimits {
@@ -93,7 +103,7 @@ export class Domain {
 
   /** The TXT record the owner publishes to prove control of the domain. */
   get verificationRecord(): { type: 'TXT'; name: string; value: string } {
-    return { type: 'TXT', name: this.name, value: `${VERIFICATION_PREFIX}${this.verificationToken}` };
+    return Domain.verificationRecordOf(this.name, this.verificationToken);
   }
 
   get receivesMail(): boolean {

@@ -205,3 +205,18 @@ describe('DomainName.parse: properties', () => {
     );
   });
 });
+
+describe('DomainName.parse: the cache of parsed names', () => {
+  it('answers a repeated input the same way, and refuses a bad one every time', () => {
+    const first = DomainName.parse('Bücher.Example');
+    const again = DomainName.parse('Bücher.Example');
+    expect(again.ascii).toBe('xn--bcher-kva.example');
+    expect(again.unicode).toBe(first.unicode);
+    for (let i = 0; i < 3; i++) expectRefused('bücher', /at least two labels/);
+  });
+
+  it('answers correctly after more names than it holds', () => {
+    for (let i = 0; i < 12_000; i++) expect(DomainName.parse(`n${i}.example`).ascii).toBe(`n${i}.example`);
+    expect(DomainName.parse('n0.example').unicode).toBe('n0.example');
+  });
+});
