@@ -1,7 +1,9 @@
 /**
  * The benchmark: the data layer (application services on MikroORM) side by side with a
  * hand-written `pg` baseline, on a database of its own filled by the volume seeder.
- * `runBenchmark()` is what `npm run bench` and the smoke test call.
+ * `runBenchmark()` is what `npm run bench` and the smoke test call. Each workload is defined once,
+ * as a function of the database it runs on (`defineWorkloads`), and measured by one routine
+ * (`interleave`), so bench/partitioning.ts runs the same workloads on two databases.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -98,7 +100,7 @@ export interface BenchmarkResult {
   allAssertionsPassed: boolean;
 }
 
-interface Sizes {
+export interface Sizes {
   fixture: VolumeSize;
   bulk: number;
   bulkRuns: [warm: number, measured: number];
@@ -143,9 +145,57 @@ interface Side<T> {
   run: (i: number) => Promise<T>;
   verify: (result: T, i: number) => Promise<void> | void;
 }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each workload's result type is its own
+export type AnySide = Side<any>;
+
+/** Counts the SQL statements sent while `work` runs. */
+export type StatementCounter = (work: () => Promise<unknown>) => Promise<number>;
+
+export type Query = <R extends pg.QueryResultRow = Record<string, unknown>>(
+  text: string,
+  params?: unknown[],
+) => Promise<R[]>;
+
+/** One database the workloads run on: the application on it, and a plain pool for the baseline and the checks. */
+export interface BenchDatabase {
+  settings: DatabaseSettings;
+  aether: Aether;
+  pool: pg.Pool;
+  q: Query;
+  /** Counts what the pool sends (the baseline's statements). */
+  countStatements: StatementCounter;
+  close(): Promise<void>;
+}
+
+/** A workload's sides bound to one database, with the state their checks keep about it. */
+export interface BoundWorkload {
+  description: string;
+  /** Ours through `a`: the database's own instance, or one on the same database that logs its statements. */
+  ours: (a: Aether) => AnySide;
+  baseline: AnySide;
+  /** A faster-than-baseline reference (COPY for bulk delivery), if any. */
+  floor?: AnySide & { label: string };
+}
+
+export interface Workload {
+  name: string;
+  unit?: string;
+  runs: [warm: number, measured: number];
+  target: Target;
+  notes?: string[];
+  /** Reads what the checks need from `db` and binds the sides to it. */
+  on: (db: BenchDatabase) => Promise<BoundWorkload>;
+  /** Extra checks on our statement counts, through the statement-logging instance. */
+  countCheck?: (counted: Aether, count: StatementCounter) => Promise<string>;
+}
+
+/** The sizes of a run: the smoke or the full ones, with the volume import's size if given. */
+function benchmarkSizes(smoke: boolean, volumeEmails?: number): Sizes {
+  return { ...(smoke ? SMOKE : FULL), ...(volumeEmails === undefined ? {} : { volumeEmails }) };
+}
 
 /** A pg pool that counts the statements it sends while `counting` is on. */
-function countingPool(pool: pg.Pool): { pool: pg.Pool; count: <T>(work: () => Promise<T>) => Promise<number> } {
+function countingPool(pool: pg.Pool): { pool: pg.Pool; count: StatementCounter } {
   let counting = false;
   let n = 0;
   pool.on('connect', (client) => {
@@ -170,22 +220,396 @@ function countingPool(pool: pg.Pool): { pool: pg.Pool; count: <T>(work: () => Pr
   };
 }
 
-export async function runBenchmark(options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
-  const started = performance.now();
-  const startedAt = new Date().toISOString();
+export async function openBenchDatabase(settings: DatabaseSettings): Promise<BenchDatabase> {
+  const aether = await openAether({ settings, debug: false });
+  const { pool, count } = countingPool(baselinePool(settings.direct));
+  const q: Query = async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
+    (await pool.query<R>(text, params)).rows;
+  return {
+    settings,
+    aether,
+    pool,
+    q,
+    countStatements: count,
+    close: async () => {
+      await aether.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Fills the database with the fixture through the volume seeder, then `vacuum analyze`; returns the seconds taken. */
+export async function seedFixture(db: BenchDatabase, size: VolumeSize, log: (line: string) => void): Promise<number> {
+  log(
+    `[bench] seeding the fixture: ${size.users} users, ${size.domains} domains, ${size.mailboxes} mailboxes, ${size.emails} emails (hot ${size.hot})`,
+  );
+  const t = performance.now();
+  await seedVolume(db.aether.orm.em, {
+    users: size.users,
+    domains: size.domains,
+    mailboxes: size.mailboxes,
+    emails: size.emails,
+    hotMailboxEmails: size.hot,
+    bodyBytes: VOLUME_DEFAULTS.bodyBytes,
+  });
+  await db.q('vacuum analyze');
+  const seedSeconds = (performance.now() - t) / 1000;
+  log(`[bench] fixture seeded in ${seedSeconds.toFixed(1)} s`);
+  return seedSeconds;
+}
+
+export async function machineInfo(db: BenchDatabase): Promise<BenchmarkResult['machine']> {
+  const [row] = await db.q<{ v: string }>("select current_setting('server_version') as v");
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    postgres: String(row!.v),
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/**
+ * Runs the sides interleaved, alternating which goes first each round: the warm-up rounds, then
+ * the measured ones. Every result is verified; iterations are numbered 0, 1, … across the sides.
+ */
+export async function interleave<K extends string>(
+  sides: [K, AnySide][],
+  [warm, measured]: [number, number],
+): Promise<{ samples: Record<K, number[]>; checked: Record<K, number>; iterations: number }> {
+  const samples = Object.fromEntries(sides.map(([key]) => [key, []])) as unknown as Record<K, number[]>;
+  const checked = Object.fromEntries(sides.map(([key]) => [key, 0])) as Record<K, number>;
+  let i = 0;
+  for (let round = 0; round < warm + measured; round++) {
+    const order = round % 2 === 0 ? sides : [...sides].reverse();
+    for (const [key, side] of order) {
+      const n = i++;
+      const t0 = performance.now();
+      const result = await side.run(n);
+      const ms = performance.now() - t0;
+      await side.verify(result, n);
+      checked[key]++;
+      if (round >= warm) samples[key].push(ms);
+    }
+  }
+  return { samples, checked, iterations: i };
+}
+
+/** Runs iteration `i` of `side` under `count`, verifies it and returns its statement count. */
+async function statementsOf(side: AnySide, i: number, count: StatementCounter): Promise<number> {
+  let result: unknown;
+  const n = await count(async () => {
+    result = await side.run(i);
+  });
+  await side.verify(result, i);
+  return n;
+}
+
+/** Every workload, each a function of the database it runs on. */
+export function defineWorkloads(sizes: Sizes): Workload[] {
+  const size = sizes.fixture;
+  const bodyBytes = VOLUME_DEFAULTS.bodyBytes;
+
+  // ---- inbox page: first page and a deep page, by keyset --------------------------------------------
+  const pageSize = 50;
+  const depth = Math.min(25_000, Math.floor(size.hot / 2));
+  const inboxPage = (deep: boolean): Workload => ({
+    name: deep ? 'inbox page (deep)' : 'inbox page (first)',
+    runs: sizes.page,
+    target: { maxRatio: 1.3, statistic: 'median', label: '≤ 1.3×' },
+    on: async ({ q, pool }) => {
+      const [hot] = await q<{ id: string; inbox: string; owner: string }>(
+        `select a.id, f.id as inbox, d.owner_id as owner from address a join folder f on f.mailbox_id = a.id and f.role = 'inbox'
+         join domain d on d.id = a.domain_id where a.address = $1`,
+        [volumeMailboxAddress(0, size)],
+      );
+      assert.ok(hot, 'the hot mailbox exists');
+      const reference = async (offset: number) =>
+        (
+          await q<{ id: string; received_at: Date }>(
+            `select id, received_at from email where mailbox_id = $1 and folder_id = $2
+             order by received_at desc, id desc offset $3 limit $4`,
+            [hot.id, hot.inbox, offset, pageSize + 1],
+          )
+        ).map((r) => ({ id: r.id, receivedAt: r.received_at }));
+      const expected = (await reference(deep ? depth : 0)).slice(0, pageSize).map((r) => r.id);
+      assert.equal(expected.length, pageSize);
+      const cursorRow = deep ? (await reference(depth - 1))[0]! : undefined; // the last row of the page before
+      const cursor =
+        cursorRow && Buffer.from(`${cursorRow.receivedAt.toISOString()}|${cursorRow.id}`).toString('base64url');
+      const ids = (items: { id: string }[]) => items.map((e) => e.id);
+      return {
+        description: `newest ${pageSize} of the hot mailbox (${size.hot} emails)${deep ? `, after ${depth} (keyset cursor)` : ''}`,
+        ours: (a) => ({
+          run: () =>
+            a.mail.listFolderPage(hot.owner, {
+              mailboxId: hot.id,
+              folderId: hot.inbox,
+              limit: pageSize,
+              ...(cursor ? { cursor } : {}),
+            }),
+          verify: (page) => {
+            assert.deepEqual(ids(page.items), expected);
+            assert.ok(page.nextCursor);
+          },
+        }),
+        baseline: {
+          run: () => sql.listFolderPage(pool, hot.owner, hot.id, hot.inbox, pageSize, cursorRow),
+          verify: (page) => {
+            assert.deepEqual(ids(page.items), expected);
+            assert.ok(page.next);
+          },
+        },
+      };
+    },
+  });
+
+  // ---- owners by domain suffix --------------------------------------------------------------------------
+  const suffix = '7.example';
+  const ownerShape = (users: { id: string; domains?: { id: string; mailboxes?: { id: string }[] }[] }[]) => ({
+    users: users.map((u) => u.id).sort(),
+    domains: users.flatMap((u) => (u.domains ?? []).map((d) => d.id)).sort(),
+    mailboxes: users.flatMap((u) => (u.domains ?? []).flatMap((d) => (d.mailboxes ?? []).map((m) => m.id))).sort(),
+  });
+  const owners: Workload = {
+    name: 'owners by domain suffix',
+    runs: sizes.owners,
+    target: { maxRatio: 1.5, statistic: 'median', label: '≤ 1.5×' },
+    on: async ({ pool }) => {
+      const ownersExpected = ownerShape(await sql.findOwnersByDomainSuffix(pool, `%${suffix}`));
+      assert.ok(ownersExpected.users.length > 0 && ownersExpected.mailboxes.length > 0);
+      return {
+        description: `users owning a domain ending in "${suffix}" (${ownersExpected.users.length} users, ${ownersExpected.domains.length} domains, ${ownersExpected.mailboxes.length} mailboxes)`,
+        ours: (a) => ({
+          run: () => a.users.findOwnersByDomainSuffix(suffix),
+          verify: (users) => {
+            assert.deepEqual(ownerShape(users), ownersExpected);
+            assert.deepEqual(
+              users.map((u: { email: string }) => u.email),
+              [...users.map((u: { email: string }) => u.email)].sort(),
+            );
+          },
+        }),
+        baseline: {
+          run: () => sql.findOwnersByDomainSuffix(pool, `%${suffix}`),
+          verify: (users) => assert.deepEqual(ownerShape(users), ownersExpected),
+        },
+      };
+    },
+    countCheck: async (counted, count) => {
+      // the statement count must not depend on how many users match
+      const counts: Record<string, number> = {};
+      for (const s of ['17.example', suffix, '.example']) {
+        let users: unknown[] = [];
+        const n = await count(async () => {
+          users = await counted.users.findOwnersByDomainSuffix(s);
+        });
+        counts[`${s} (${users.length} users)`] = n;
+      }
+      const distinct = new Set(Object.values(counts));
+      assert.equal(distinct.size, 1, `statement counts differ by the number of users: ${JSON.stringify(counts)}`);
+      return `statements independent of the number of users: ${Object.entries(counts)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}`;
+    },
+  };
+
+  // ---- email counts per user ----------------------------------------------------------------------------
+  const countsPerUser: Workload = {
+    name: 'counts per user',
+    runs: sizes.counts,
+    target: { maxRatio: 1.2, statistic: 'median', label: '≤ 1.2×, one query' },
+    on: async ({ q, pool }) => {
+      const [{ total }] = (await q<{ total: number }>('select count(*)::int as total from email')) as [
+        { total: number },
+      ];
+      const [{ owners }] = (await q<{ owners: number }>(
+        'select count(distinct user_id)::int as owners from email',
+      )) as [{ owners: number }];
+      const checkCounts = (rows: { emails: number }[]) => {
+        assert.equal(rows.length, owners);
+        assert.equal(
+          rows.reduce((n, r) => n + r.emails, 0),
+          total,
+        );
+      };
+      return {
+        description: `email count per user over all ${total} emails`,
+        ours: (a) => ({ run: () => a.statistics.emailCountsPerUser(), verify: checkCounts }),
+        baseline: { run: () => sql.emailCountsPerUser(pool), verify: checkCounts },
+      };
+    },
+    countCheck: async (counted, count) => {
+      const n = await count(() => counted.statistics.emailCountsPerUser());
+      assert.equal(n, 1, 'counts per user is one query');
+      return 'one query';
+    },
+  };
+
+  // ---- load, change, save --------------------------------------------------------------------------------
+  const renameTarget = (i: number) => ({ email: volumeUserEmail(i % size.users), name: `Bench ${i}` });
+  const loadChangeSave: Workload = {
+    name: 'load-change-save',
+    runs: sizes.lcs,
+    target: { maxRatio: 1.5, statistic: 'median', label: '≤ 1.5×' },
+    on: async ({ q, pool }) => {
+      const checkName = async (i: number) => {
+        const { email, name } = renameTarget(i);
+        const [row] = await q<{ name: string }>('select name from "user" where email = $1', [email]);
+        assert.equal(row?.name, name);
+      };
+      return {
+        description: 'load a user by address, rename, flush (optimistic version check), one unit of work',
+        ours: (a) => ({
+          run: (i) =>
+            a.unitOfWork(async (em) => {
+              const { email, name } = renameTarget(i);
+              const user = await em.findOneOrFail(User, { email });
+              user.rename(name);
+            }),
+          verify: (_r, i) => checkName(i),
+        }),
+        baseline: {
+          run: (i) => sql.renameUser(pool, renameTarget(i).email, renameTarget(i).name),
+          verify: (_r, i) => checkName(i),
+        },
+      };
+    },
+  };
+
+  // ---- single delivery ------------------------------------------------------------------------------------
+  const body = 'x'.repeat(bodyBytes - 40) + '\n'.padStart(40, 'y');
+  const recipientOf = (i: number) => volumeMailboxAddress(2 + (i % (size.mailboxes - 2)), size);
+  const inbound = (i: number): MessageInput => ({
+    from: `sender${i % 97}@inbound.example`,
+    to: [recipientOf(i)],
+    subject: `Single delivery ${i}`,
+    body,
+    messageId: `<single-${i}@inbound.example>`,
+  });
+  const mailboxIdsOf = async (q: Query) => {
+    const rows = await q<{ id: string; address: string }>(`select id, address from address where kind = 'mailbox'`);
+    const ids = new Map(rows.map((r) => [r.address, r.id]));
+    assert.equal(ids.size, size.mailboxes);
+    return ids;
+  };
+  const singleDelivery: Workload = {
+    name: 'single delivery',
+    runs: sizes.single,
+    target: { maxRatio: 1.5, statistic: 'median', label: 'p50 ≤ 1.5×' },
+    on: async ({ q, pool }) => {
+      const mailboxIds = await mailboxIdsOf(q);
+      const emailExists = async (mailboxId: string, emailId: string, i: number) => {
+        assert.equal(mailboxId, mailboxIds.get(recipientOf(i)));
+        const rows = await q('select 1 from email where mailbox_id = $1 and id = $2', [mailboxId, emailId]);
+        assert.equal(rows.length, 1);
+      };
+      return {
+        description: 'one inbound message per unit of work: resolve, domain verified, quota, insert, used bytes',
+        ours: (a) => ({
+          run: (i) => a.mail.deliverInbound({ recipients: [recipientOf(i)], message: inbound(i) }),
+          verify: async (report, i) => {
+            assert.equal(report.delivered.length, 1);
+            await emailExists(report.delivered[0]!.mailboxId, report.delivered[0]!.emailId, i);
+          },
+        }),
+        baseline: {
+          run: (i) => sql.deliverInbound(pool, recipientOf(i), inbound(i)),
+          verify: (r, i) => emailExists(r.mailboxId, r.emailId, i),
+        },
+      };
+    },
+  };
+
+  // ---- bulk delivery -------------------------------------------------------------------------------------
+  const bulkAddress = volumeMailboxAddress(1, size);
+  const bulkMessages = (i: number): MessageInput[] =>
+    Array.from({ length: sizes.bulk }, (_, k) => ({
+      from: `sender${k % 53}@bulk.example`,
+      to: [bulkAddress],
+      subject: `Bulk ${i}/${k}`,
+      body,
+      messageId: `<bulk-${i}-${k}@bulk.example>`,
+    }));
+  // each side builds its batch inside the timed part, alike (a few ms of several seconds)
+  const messagesFor = bulkMessages;
+  const bulkDelivery: Workload = {
+    name: 'bulk delivery',
+    unit: 'ms per batch',
+    runs: sizes.bulkRuns,
+    target: { maxRatio: 2.0, statistic: 'median', label: '≤ 2.0× multi-row INSERT' },
+    notes: [`baseline: multi-row INSERT of ${sql.INSERT_CHUNK} rows per statement; floor: COPY FROM STDIN`],
+    on: async ({ q, pool }) => {
+      const bulkMailbox = (await mailboxIdsOf(q)).get(bulkAddress)!;
+      const [{ n: initialCount }] = (await q<{ n: number }>(
+        'select count(*)::int as n from email where mailbox_id = $1',
+        [bulkMailbox],
+      )) as [{ n: number }];
+      let expectedCount = initialCount;
+      const verifyBulk = async (r: { mailboxId: string; emailIds: string[] }) => {
+        expectedCount += sizes.bulk;
+        assert.equal(r.mailboxId, bulkMailbox);
+        assert.equal(new Set(r.emailIds).size, sizes.bulk);
+        // quota kept exact: used bytes are the sum of the stored email
+        const [row] = await q<{ used: string; sum: string; n: number; mine: number }>(
+          `select a.used_bytes as used, (select coalesce(sum(size_bytes), 0) from email where mailbox_id = a.id) as sum,
+             (select count(*)::int from email where mailbox_id = a.id) as n,
+             (select count(*)::int from email where mailbox_id = a.id and id = any($2::uuid[])) as mine
+           from address a where a.id = $1`,
+          [bulkMailbox, r.emailIds],
+        );
+        assert.equal(row?.used, row?.sum);
+        assert.equal(row?.n, expectedCount);
+        assert.equal(row?.mine, sizes.bulk);
+      };
+      return {
+        description: `${sizes.bulk} emails into one mailbox, one unit of work, quota kept exact`,
+        ours: (a) => ({
+          run: (i) => {
+            const messages = messagesFor(i);
+            return a.mail.deliverMany(bulkAddress, messages);
+          },
+          verify: verifyBulk,
+        }),
+        baseline: { run: (i) => sql.deliverMany(pool, bulkAddress, messagesFor(i), 'insert'), verify: verifyBulk },
+        floor: {
+          label: 'COPY',
+          run: (i) => sql.deliverMany(pool, bulkAddress, messagesFor(i), 'copy'),
+          verify: verifyBulk,
+        },
+      };
+    },
+  };
+
+  return [inboxPage(false), inboxPage(true), owners, countsPerUser, loadChangeSave, singleDelivery, bulkDelivery];
+}
+
+export type BenchRun = Awaited<ReturnType<typeof startRun>>;
+
+/** What every run starts from: its options resolved, the clock started. */
+export async function startRun(options: BenchmarkOptions, defaultDatabase: string) {
   const smoke = options.smoke ?? false;
-  const sizes = { ...(smoke ? SMOKE : FULL) };
-  if (options.volumeEmails !== undefined) sizes.volumeEmails = options.volumeEmails;
-  const log = options.log ?? ((line: string) => console.error(line));
-  const server = options.settings ?? (await resolveDatabaseSettings());
-  const dbName = options.database ?? (smoke ? 'aether_bench_smoke' : 'aether_bench');
+  return {
+    started: performance.now(),
+    startedAt: new Date().toISOString(),
+    smoke,
+    sizes: benchmarkSizes(smoke, options.volumeEmails),
+    log: options.log ?? ((line: string) => console.error(line)),
+    server: options.settings ?? (await resolveDatabaseSettings()),
+    database: options.database ?? (smoke ? `${defaultDatabase}_smoke` : defaultDatabase),
+  };
+}
+
+export async function runBenchmark(options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
+  const run = await startRun(options, 'aether_bench');
+  const { started, startedAt, smoke, sizes, log, server, database: dbName } = run;
   const size = sizes.fixture;
   const bodyBytes = VOLUME_DEFAULTS.bodyBytes;
 
   log(`[bench] ${smoke ? 'smoke' : 'full'} run: database ${dbName} (dropped, recreated, migrated)`);
   const settings = await createMigratedDatabase(server, dbName);
-  const target = settings.direct;
-  const aether = await openAether({ settings, debug: false });
+  const db = await openBenchDatabase(settings);
   const statements: string[] = [];
   const counted = await openAether({
     settings: { ...settings, poolMax: 2 },
@@ -194,100 +618,49 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       if (line.startsWith('[query]')) statements.push(line);
     },
   });
-  const { pool, count: countBaseline } = countingPool(baselinePool(target));
-  const q = async <R extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []) =>
-    (await pool.query<R>(text, params)).rows;
+  const countOurs: StatementCounter = async (work) => {
+    statements.length = 0;
+    await work();
+    return statements.length;
+  };
 
   try {
-    // ---- fixture ------------------------------------------------------------------------------------
-    log(
-      `[bench] seeding the fixture: ${size.users} users, ${size.domains} domains, ${size.mailboxes} mailboxes, ${size.emails} emails (hot ${size.hot})`,
-    );
-    let t = performance.now();
-    await seedVolume(aether.orm.em, {
-      users: size.users,
-      domains: size.domains,
-      mailboxes: size.mailboxes,
-      emails: size.emails,
-      hotMailboxEmails: size.hot,
-      bodyBytes,
-    });
-    await q('vacuum analyze');
-    const seedSeconds = (performance.now() - t) / 1000;
-    log(`[bench] fixture seeded in ${seedSeconds.toFixed(1)} s`);
-
-    const postgres = String((await q<{ v: string }>("select current_setting('server_version') as v"))[0]!.v);
+    const seedSeconds = await seedFixture(db, size, log);
+    const machine = await machineInfo(db);
     const workloads: WorkloadResult[] = [];
 
-    /** Runs both sides interleaved (alternating which goes first), warm-ups then measured iterations. */
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each workload's result type is its own
-    type AnySide = Side<any>;
-    async function compare(spec: {
-      name: string;
-      description: string;
-      unit?: string;
-      runs: [number, number];
-      target: Target;
-      ours: (a: Aether) => AnySide;
-      baseline: AnySide;
-      floor?: AnySide & { label: string };
-      notes?: string[];
-      /** Extra checks on the statement counts (our statements per operation). */
-      countCheck?: () => Promise<string | undefined>;
-    }): Promise<WorkloadResult> {
-      const [warm, measured] = spec.runs;
-      const ours = spec.ours(aether);
-      const samples = { ours: [] as number[], baseline: [] as number[], floor: [] as number[] };
-      const checked = { ours: 0, baseline: 0, floor: 0 };
-      const sides: [keyof typeof samples, Side<unknown>][] = [
-        ['ours', ours as Side<unknown>],
-        ['baseline', spec.baseline as Side<unknown>],
-        ...(spec.floor ? [['floor', spec.floor as Side<unknown>] as [keyof typeof samples, Side<unknown>]] : []),
-      ];
-      let i = 0;
-      for (let round = 0; round < warm + measured; round++) {
-        const order = round % 2 === 0 ? sides : [...sides].reverse();
-        for (const [key, side] of order) {
-          const n = i++;
-          const t0 = performance.now();
-          const result = await side.run(n);
-          const ms = performance.now() - t0;
-          await side.verify(result, n);
-          checked[key]++;
-          if (round >= warm) samples[key].push(ms);
-        }
-      }
-      // statements of one operation: ours through the logging instance, the baseline through its pool
-      statements.length = 0;
-      const countedSide = spec.ours(counted);
-      const n = i++;
-      const r = await countedSide.run(n);
-      const oursStatements = statements.length;
-      await countedSide.verify(r, n);
-      const m = i++;
-      let br: unknown;
-      const baselineStatements = await countBaseline(async () => {
-        br = await spec.baseline.run(m);
-      });
-      await spec.baseline.verify(br, m);
+    // each workload: ours and the baseline (and the floor) interleaved, then the statements of one operation
+    for (const spec of defineWorkloads(sizes)) {
+      const bound = await spec.on(db);
+      const { samples, checked, iterations } = await interleave(
+        [
+          ['ours', bound.ours(db.aether)],
+          ['baseline', bound.baseline],
+          ...(bound.floor ? [['floor', bound.floor] as ['floor', AnySide]] : []),
+        ],
+        spec.runs,
+      );
+      // ours through the logging instance, the baseline through its pool
+      const oursStatements = await statementsOf(bound.ours(counted), iterations, countOurs);
+      const baselineStatements = await statementsOf(bound.baseline, iterations + 1, db.countStatements);
       const notes = [...(spec.notes ?? [])];
-      const extra = await spec.countCheck?.();
+      const extra = await spec.countCheck?.(counted, countOurs);
       if (extra) notes.push(extra);
       const oursStats = summarize(samples.ours);
       const baseStats = summarize(samples.baseline);
       const ratio = oursStats.median / baseStats.median;
       const result: WorkloadResult = {
         name: spec.name,
-        description: spec.description,
+        description: bound.description,
         unit: spec.unit ?? 'ms per operation',
         ours: oursStats,
         baseline: baseStats,
-        ...(spec.floor ? { floor: { ...summarize(samples.floor), label: spec.floor.label } } : {}),
+        ...(bound.floor ? { floor: { ...summarize(samples.floor), label: bound.floor.label } } : {}),
         ratio,
         target: spec.target,
         met: ratio <= spec.target.maxRatio,
         statements: { ours: oursStatements, baseline: baselineStatements },
-        checked: { ours: checked.ours, baseline: checked.baseline, ...(spec.floor ? { floor: checked.floor } : {}) },
+        checked: { ours: checked.ours, baseline: checked.baseline, ...(bound.floor ? { floor: checked.floor } : {}) },
         assertionsPassed: true,
         notes,
       };
@@ -297,274 +670,10 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
           `ratio ${ratio.toFixed(2)} (target ≤ ${spec.target.maxRatio}) ${result.met ? 'met' : 'MISSED'}; ` +
           `statements ${oursStatements} vs ${baselineStatements}`,
       );
-      return result;
     }
-
-    // ---- what the fixture holds ------------------------------------------------------------------------
-    const hotAddress = volumeMailboxAddress(0, size);
-    const [hot] = await q<{ id: string; inbox: string; owner: string }>(
-      `select a.id, f.id as inbox, d.owner_id as owner from address a join folder f on f.mailbox_id = a.id and f.role = 'inbox'
-       join domain d on d.id = a.domain_id where a.address = $1`,
-      [hotAddress],
-    );
-    assert.ok(hot, 'the hot mailbox exists');
-    const mailboxIds = new Map(
-      (await q<{ id: string; address: string }>(`select id, address from address where kind = 'mailbox'`)).map((r) => [
-        r.address,
-        r.id,
-      ]),
-    );
-    assert.equal(mailboxIds.size, size.mailboxes);
-
-    // ---- inbox page: first page and a deep page, by keyset --------------------------------------------
-    const pageSize = 50;
-    const depth = Math.min(25_000, Math.floor(size.hot / 2));
-    const reference = async (offset: number) =>
-      (
-        await q<{ id: string; received_at: Date }>(
-          `select id, received_at from email where mailbox_id = $1 and folder_id = $2
-           order by received_at desc, id desc offset $3 limit $4`,
-          [hot.id, hot.inbox, offset, pageSize + 1],
-        )
-      ).map((r) => ({ id: r.id, receivedAt: r.received_at }));
-    const firstExpected = (await reference(0)).slice(0, pageSize).map((r) => r.id);
-    const deepRows = await reference(depth);
-    const cursorRow = (await reference(depth - 1))[0]!; // the last row of the page before
-    const deepExpected = deepRows.slice(0, pageSize).map((r) => r.id);
-    const cursor = Buffer.from(`${cursorRow.receivedAt.toISOString()}|${cursorRow.id}`).toString('base64url');
-    assert.equal(firstExpected.length, pageSize);
-    assert.equal(deepExpected.length, pageSize);
-    for (const deep of [false, true]) {
-      const expected = deep ? deepExpected : firstExpected;
-      await compare({
-        name: deep ? 'inbox page (deep)' : 'inbox page (first)',
-        description: `newest ${pageSize} of the hot mailbox (${size.hot} emails)${deep ? `, after ${depth} (keyset cursor)` : ''}`,
-        runs: sizes.page,
-        target: { maxRatio: 1.3, statistic: 'median', label: '≤ 1.3×' },
-        ours: (a) => ({
-          run: () =>
-            a.mail.listFolderPage(hot.owner, {
-              mailboxId: hot.id,
-              folderId: hot.inbox,
-              limit: pageSize,
-              ...(deep ? { cursor } : {}),
-            }),
-          verify: (page) => {
-            assert.deepEqual(
-              page.items.map((e: { id: string }) => e.id),
-              expected,
-            );
-            assert.ok(page.nextCursor);
-          },
-        }),
-        baseline: {
-          run: () => sql.listFolderPage(pool, hot.owner, hot.id, hot.inbox, pageSize, deep ? cursorRow : undefined),
-          verify: (page) => {
-            assert.deepEqual(
-              page.items.map((e: { id: string }) => e.id),
-              expected,
-            );
-            assert.ok(page.next);
-          },
-        },
-      });
-    }
-
-    // ---- owners by domain suffix --------------------------------------------------------------------------
-    const suffix = '7.example';
-    const expectedOwners = await sql.findOwnersByDomainSuffix(pool, `%${suffix}`);
-    const ownerShape = (users: { id: string; domains?: { id: string; mailboxes?: { id: string }[] }[] }[]) => ({
-      users: users.map((u) => u.id).sort(),
-      domains: users.flatMap((u) => (u.domains ?? []).map((d) => d.id)).sort(),
-      mailboxes: users.flatMap((u) => (u.domains ?? []).flatMap((d) => (d.mailboxes ?? []).map((m) => m.id))).sort(),
-    });
-    const ownersExpected = ownerShape(expectedOwners);
-    assert.ok(ownersExpected.users.length > 0 && ownersExpected.mailboxes.length > 0);
-    await compare({
-      name: 'owners by domain suffix',
-      description: `users owning a domain ending in "${suffix}" (${ownersExpected.users.length} users, ${ownersExpected.domains.length} domains, ${ownersExpected.mailboxes.length} mailboxes)`,
-      runs: sizes.owners,
-      target: { maxRatio: 1.5, statistic: 'median', label: '≤ 1.5×' },
-      ours: (a) => ({
-        run: () => a.users.findOwnersByDomainSuffix(suffix),
-        verify: (users) => {
-          assert.deepEqual(ownerShape(users), ownersExpected);
-          assert.deepEqual(
-            users.map((u: { email: string }) => u.email),
-            [...users.map((u: { email: string }) => u.email)].sort(),
-          );
-        },
-      }),
-      baseline: {
-        run: () => sql.findOwnersByDomainSuffix(pool, `%${suffix}`),
-        verify: (users) => assert.deepEqual(ownerShape(users), ownersExpected),
-      },
-      countCheck: async () => {
-        // the statement count must not depend on how many users match
-        const counts: Record<string, number> = {};
-        for (const s of ['17.example', suffix, '.example']) {
-          statements.length = 0;
-          const users = await counted.users.findOwnersByDomainSuffix(s);
-          counts[`${s} (${users.length} users)`] = statements.length;
-        }
-        const distinct = new Set(Object.values(counts));
-        assert.equal(distinct.size, 1, `statement counts differ by the number of users: ${JSON.stringify(counts)}`);
-        return `statements independent of the number of users: ${Object.entries(counts)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join(', ')}`;
-      },
-    });
-
-    // ---- email counts per user ----------------------------------------------------------------------------
-    const [{ total }] = (await q<{ total: number }>('select count(*)::int as total from email')) as [{ total: number }];
-    const [{ owners }] = (await q<{ owners: number }>('select count(distinct user_id)::int as owners from email')) as [
-      { owners: number },
-    ];
-    const checkCounts = (rows: { emails: number }[]) => {
-      assert.equal(rows.length, owners);
-      assert.equal(
-        rows.reduce((n, r) => n + r.emails, 0),
-        total,
-      );
-    };
-    await compare({
-      name: 'counts per user',
-      description: `email count per user over all ${total} emails`,
-      runs: sizes.counts,
-      target: { maxRatio: 1.2, statistic: 'median', label: '≤ 1.2×, one query' },
-      ours: (a) => ({ run: () => a.statistics.emailCountsPerUser(), verify: checkCounts }),
-      baseline: { run: () => sql.emailCountsPerUser(pool), verify: checkCounts },
-      countCheck: async () => {
-        statements.length = 0;
-        await counted.statistics.emailCountsPerUser();
-        assert.equal(statements.length, 1, 'counts per user is one query');
-        return 'one query';
-      },
-    });
-
-    // ---- load, change, save --------------------------------------------------------------------------------
-    const renameTarget = (i: number) => ({ email: volumeUserEmail(i % size.users), name: `Bench ${i}` });
-    const checkName = async (i: number) => {
-      const { email, name } = renameTarget(i);
-      const [row] = await q<{ name: string }>('select name from "user" where email = $1', [email]);
-      assert.equal(row?.name, name);
-    };
-    await compare({
-      name: 'load-change-save',
-      description: 'load a user by address, rename, flush (optimistic version check), one unit of work',
-      runs: sizes.lcs,
-      target: { maxRatio: 1.5, statistic: 'median', label: '≤ 1.5×' },
-      ours: (a) => ({
-        run: (i) =>
-          a.unitOfWork(async (em) => {
-            const { email, name } = renameTarget(i);
-            const user = await em.findOneOrFail(User, { email });
-            user.rename(name);
-          }),
-        verify: (_r, i) => checkName(i),
-      }),
-      baseline: {
-        run: (i) => sql.renameUser(pool, renameTarget(i).email, renameTarget(i).name),
-        verify: (_r, i) => checkName(i),
-      },
-    });
-
-    // ---- single delivery ------------------------------------------------------------------------------------
-    const body = 'x'.repeat(bodyBytes - 40) + '\n'.padStart(40, 'y');
-    const recipientOf = (i: number) => volumeMailboxAddress(2 + (i % (size.mailboxes - 2)), size);
-    const inbound = (i: number): MessageInput => ({
-      from: `sender${i % 97}@inbound.example`,
-      to: [recipientOf(i)],
-      subject: `Single delivery ${i}`,
-      body,
-      messageId: `<single-${i}@inbound.example>`,
-    });
-    const emailExists = async (mailboxId: string, emailId: string, i: number) => {
-      assert.equal(mailboxId, mailboxIds.get(recipientOf(i)));
-      const rows = await q('select 1 from email where mailbox_id = $1 and id = $2', [mailboxId, emailId]);
-      assert.equal(rows.length, 1);
-    };
-    await compare({
-      name: 'single delivery',
-      description: 'one inbound message per unit of work: resolve, domain verified, quota, insert, used bytes',
-      runs: sizes.single,
-      target: { maxRatio: 1.5, statistic: 'median', label: 'p50 ≤ 1.5×' },
-      ours: (a) => ({
-        run: (i) => a.mail.deliverInbound({ recipients: [recipientOf(i)], message: inbound(i) }),
-        verify: async (report, i) => {
-          assert.equal(report.delivered.length, 1);
-          await emailExists(report.delivered[0]!.mailboxId, report.delivered[0]!.emailId, i);
-        },
-      }),
-      baseline: {
-        run: (i) => sql.deliverInbound(pool, recipientOf(i), inbound(i)),
-        verify: (r, i) => emailExists(r.mailboxId, r.emailId, i),
-      },
-    });
-
-    // ---- bulk delivery -------------------------------------------------------------------------------------
-    const bulkAddress = volumeMailboxAddress(1, size);
-    const bulkMailbox = mailboxIds.get(bulkAddress)!;
-    const [{ n: initialCount }] = (await q<{ n: number }>(
-      'select count(*)::int as n from email where mailbox_id = $1',
-      [bulkMailbox],
-    )) as [{ n: number }];
-    let expectedCount = initialCount;
-    const bulkMessages = (i: number): MessageInput[] =>
-      Array.from({ length: sizes.bulk }, (_, k) => ({
-        from: `sender${k % 53}@bulk.example`,
-        to: [bulkAddress],
-        subject: `Bulk ${i}/${k}`,
-        body,
-        messageId: `<bulk-${i}-${k}@bulk.example>`,
-      }));
-    const verifyBulk = async (r: { mailboxId: string; emailIds: string[] }) => {
-      expectedCount += sizes.bulk;
-      assert.equal(r.mailboxId, bulkMailbox);
-      assert.equal(new Set(r.emailIds).size, sizes.bulk);
-      // quota kept exact: used bytes are the sum of the stored email
-      const [row] = await q<{ used: string; sum: string; n: number; mine: number }>(
-        `select a.used_bytes as used, (select coalesce(sum(size_bytes), 0) from email where mailbox_id = a.id) as sum,
-           (select count(*)::int from email where mailbox_id = a.id) as n,
-           (select count(*)::int from email where mailbox_id = a.id and id = any($2::uuid[])) as mine
-         from address a where a.id = $1`,
-        [bulkMailbox, r.emailIds],
-      );
-      assert.equal(row?.used, row?.sum);
-      assert.equal(row?.n, expectedCount);
-      assert.equal(row?.mine, sizes.bulk);
-    };
-    // messages are built outside the timed part, for every side alike
-    const prepared = new Map<number, MessageInput[]>();
-    const messagesFor = (i: number) => {
-      const m = prepared.get(i) ?? bulkMessages(i);
-      prepared.delete(i);
-      return m;
-    };
-    await compare({
-      name: 'bulk delivery',
-      description: `${sizes.bulk} emails into one mailbox, one unit of work, quota kept exact`,
-      unit: 'ms per batch',
-      runs: sizes.bulkRuns,
-      target: { maxRatio: 2.0, statistic: 'median', label: '≤ 2.0× multi-row INSERT' },
-      ours: (a) => ({
-        run: (i) => {
-          const messages = messagesFor(i);
-          return a.mail.deliverMany(bulkAddress, messages);
-        },
-        verify: verifyBulk,
-      }),
-      baseline: { run: (i) => sql.deliverMany(pool, bulkAddress, messagesFor(i), 'insert'), verify: verifyBulk },
-      floor: {
-        label: 'COPY',
-        run: (i) => sql.deliverMany(pool, bulkAddress, messagesFor(i), 'copy'),
-        verify: verifyBulk,
-      },
-      notes: [`baseline: multi-row INSERT of ${sql.INSERT_CHUNK} rows per statement; floor: COPY FROM STDIN`],
-    });
 
     // ---- volume import ---------------------------------------------------------------------------------------
-    const volume = await volumeImport(server, dbName, smoke, sizes.volumeEmails, bodyBytes, log);
+    const volume = await volumeImport(run);
 
     // ---- cold start ------------------------------------------------------------------------------------------
     const coldRuns: ColdStartResult[] = [];
@@ -593,14 +702,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       smoke,
       startedAt,
       wallSeconds: (performance.now() - started) / 1000,
-      machine: {
-        cpus: os.availableParallelism(),
-        cpuModel: os.cpus()[0]?.model ?? 'unknown',
-        memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-        node: process.version,
-        postgres,
-        platform: `${os.platform()} ${os.release()}`,
-      },
+      machine,
       fixture: { ...size, bodyBytes, seedSeconds },
       workloads,
       volume,
@@ -610,9 +712,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     };
     return result;
   } finally {
-    await aether.close();
+    await db.close();
     await counted.close();
-    await pool.end();
     await dropDatabase(server.direct, dbName).catch(() => {});
   }
 }
@@ -651,23 +752,65 @@ function child(script: string, env: Record<string, string>, nodeArgs: string[] =
  */
 export const SEEDER_NODE_FLAGS = VOLUME_NODE_FLAGS;
 
-async function volumeImport(
-  server: DatabaseSettings,
-  dbName: string,
-  smoke: boolean,
-  emails: number,
-  bodyBytes: number,
-  log: (line: string) => void,
-): Promise<VolumeImportResult> {
+/** The volume seeder's options for an import of `emails` into the fixture's directory (users, domains, mailboxes). */
+export function volumeImportOptions(smoke: boolean, emails: number): VolumeOptions {
   const directory = smoke ? SMOKE.fixture : FULL.fixture;
-  const volumeOptions: VolumeOptions = {
+  return {
     users: directory.users,
     domains: directory.domains,
     mailboxes: directory.mailboxes,
     emails,
     hotMailboxEmails: Math.min(directory.hot, emails),
-    bodyBytes,
+    bodyBytes: VOLUME_DEFAULTS.bodyBytes,
   };
+}
+
+/** Checks a volume import: every email is there, and the mailboxes' used bytes add up to it. */
+async function checkVolume(pool: pg.Pool, emails: number): Promise<void> {
+  const [row] = (
+    await pool.query<{ n: number; used: string; sum: string }>(
+      `select (select count(*)::int from email) as n, (select sum(used_bytes) from address where kind = 'mailbox') as used,
+         (select sum(size_bytes) from email) as sum`,
+    )
+  ).rows;
+  assert.equal(row?.n, emails);
+  assert.equal(row?.used, row?.sum);
+}
+
+export interface SeederRun {
+  emailSeconds: number;
+  directorySeconds: number;
+  peakRssMiB: number;
+}
+
+/** The volume seeder alone in a child process (so its peak RSS is its own), on an empty database; checks what it wrote. */
+export async function seedInChild(settings: DatabaseSettings, volumeOptions: VolumeOptions): Promise<SeederRun> {
+  const seeded = await child(
+    'volume-child.ts',
+    {
+      BENCH_SETTINGS: JSON.stringify(settings),
+      BENCH_VOLUME: JSON.stringify(volumeOptions),
+    },
+    SEEDER_NODE_FLAGS,
+  );
+  const pool = baselinePool(settings.direct, 2);
+  try {
+    await checkVolume(pool, volumeOptions.emails);
+  } finally {
+    await pool.end();
+  }
+  return {
+    emailSeconds: seeded.emailMs! / 1000,
+    directorySeconds: seeded.directoryMs! / 1000,
+    peakRssMiB: seeded.maxRssMiB!,
+  };
+}
+
+async function volumeImport(run: BenchRun): Promise<VolumeImportResult> {
+  const { server, database: dbName, smoke, log } = run;
+  const emails = run.sizes.volumeEmails;
+  const volumeOptions = volumeImportOptions(smoke, emails);
+  const directory = smoke ? SMOKE.fixture : FULL.fixture;
   const layout: VolumeSize = { ...directory, emails, hot: volumeOptions.hotMailboxEmails! };
   const oursDb = `${dbName}_volume`;
   const sqlDb = `${dbName}_volume_sql`;
@@ -676,33 +819,15 @@ async function volumeImport(
   log(
     `[bench] volume import: ${emails} emails through the volume seeder (child process, ${SEEDER_NODE_FLAGS.join(' ')})`,
   );
-  const oursSettings = await createMigratedDatabase(server, oursDb);
-  const seeded = await child(
-    'volume-child.ts',
-    {
-      BENCH_SETTINGS: JSON.stringify(oursSettings),
-      BENCH_VOLUME: JSON.stringify(volumeOptions),
-    },
-    SEEDER_NODE_FLAGS,
-  );
-  const oursCheck = baselinePool(oursSettings.direct, 2);
-  let oursRows: { n: number; used: string; sum: string };
+  let seeded: SeederRun;
   try {
-    oursRows = (
-      await oursCheck.query(
-        `select (select count(*)::int from email) as n, (select sum(used_bytes) from address where kind = 'mailbox') as used,
-           (select sum(size_bytes) from email) as sum`,
-      )
-    ).rows[0];
+    seeded = await seedInChild(await createMigratedDatabase(server, oursDb), volumeOptions);
   } finally {
-    await oursCheck.end();
+    await dropDatabase(server.direct, oursDb);
   }
-  assert.equal(oursRows.n, emails);
-  assert.equal(oursRows.used, oursRows.sum);
-  await dropDatabase(server.direct, oursDb);
-  const oursSeconds = seeded.emailMs! / 1000;
+  const oursSeconds = seeded.emailSeconds;
   log(
-    `[bench] volume (ours): ${Math.round(emails / oursSeconds)} emails/s, peak RSS ${seeded.maxRssMiB!.toFixed(0)} MiB`,
+    `[bench] volume (ours): ${Math.round(emails / oursSeconds)} emails/s, peak RSS ${seeded.peakRssMiB.toFixed(0)} MiB`,
   );
 
   // baseline: the same directory (by the seeder, untimed), then the same email rows by multi-row INSERT
@@ -717,16 +842,9 @@ async function volumeImport(
       await orm.close();
     }
     const t = performance.now();
-    await importVolumeBaseline(pool, layout, bodyBytes);
+    await importVolumeBaseline(pool, layout, VOLUME_DEFAULTS.bodyBytes);
     baselineSeconds = (performance.now() - t) / 1000;
-    const [row] = (
-      await pool.query(
-        `select (select count(*)::int from email) as n, (select sum(used_bytes) from address where kind = 'mailbox') as used,
-           (select sum(size_bytes) from email) as sum`,
-      )
-    ).rows;
-    assert.equal(row.n, emails);
-    assert.equal(row.used, row.sum);
+    await checkVolume(pool, emails);
   } finally {
     await pool.end();
     await dropDatabase(server.direct, sqlDb);
@@ -739,14 +857,14 @@ async function volumeImport(
     ours: {
       emailSeconds: oursSeconds,
       emailsPerSecond: emails / oursSeconds,
-      directorySeconds: seeded.directoryMs! / 1000,
-      peakRssMiB: seeded.maxRssMiB!,
+      directorySeconds: seeded.directorySeconds,
+      peakRssMiB: seeded.peakRssMiB,
       nodeFlags: SEEDER_NODE_FLAGS.join(' '),
     },
     baseline: { emailSeconds: baselineSeconds, emailsPerSecond: emails / baselineSeconds },
     throughputRatio,
     targets,
-    met: throughputRatio >= targets.minThroughputRatio && seeded.maxRssMiB! <= targets.maxPeakRssMiB,
+    met: throughputRatio >= targets.minThroughputRatio && seeded.peakRssMiB <= targets.maxPeakRssMiB,
     assertionsPassed: true,
   };
 }

@@ -16,6 +16,21 @@ async function admin<T>(target: ConnectionTarget, work: (c: pg.Client) => Promis
   }
 }
 
+/** Runs `work` with the ORM opened for schema work on `name`, the migrator quiet. */
+async function withSchemaOrm<T>(
+  settings: DatabaseSettings,
+  name: string,
+  work: (orm: MikroORM) => Promise<T>,
+): Promise<T> {
+  const config = createOrmConfig(settings, 'schema', { database: name });
+  const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
+  try {
+    return await work(orm);
+  } finally {
+    await orm.close(true);
+  }
+}
+
 export async function dropDatabase(target: ConnectionTarget, name: string): Promise<void> {
   await admin(target, (c) => c.query(`drop database if exists ${c.escapeIdentifier(name)} with (force)`));
 }
@@ -30,14 +45,28 @@ export function settingsFor(settings: DatabaseSettings, database: string): Datab
 export async function createMigratedDatabase(settings: DatabaseSettings, name: string): Promise<DatabaseSettings> {
   await dropDatabase(settings.direct, name);
   await admin(settings.direct, (c) => c.query(`create database ${c.escapeIdentifier(name)}`));
-  const config = createOrmConfig(settings, 'schema', { database: name });
-  const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
-  try {
-    await orm.migrator.up();
-  } finally {
-    await orm.close(true);
-  }
+  await withSchemaOrm(settings, name, (orm) => orm.migrator.up());
   return settingsFor(settings, name);
+}
+
+/** Drops `name` if it exists and creates it as a copy of `template`, which must have no connections open. */
+export async function copyDatabase(
+  settings: DatabaseSettings,
+  template: string,
+  name: string,
+): Promise<DatabaseSettings> {
+  await dropDatabase(settings.direct, name);
+  await admin(settings.direct, (c) =>
+    c.query(`create database ${c.escapeIdentifier(name)} template ${c.escapeIdentifier(template)}`),
+  );
+  return settingsFor(settings, name);
+}
+
+/** Reverts one applied migration, and only that one, through the project's migrator. */
+export async function revertMigration(settings: DatabaseSettings, migration: string): Promise<void> {
+  const database = settings.direct.database;
+  const reverted = await withSchemaOrm(settings, database, (orm) => orm.migrator.down({ migrations: [migration] }));
+  if (reverted.length !== 1) throw new Error(`${migration} is not applied in ${database}, so it cannot be reverted`);
 }
 
 /** A plain `pg` pool on the database, the schema on its search path: what the baseline uses. */

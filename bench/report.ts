@@ -1,9 +1,32 @@
-/** The benchmark's outputs: the table it prints, `results/latest.json` and the `results/ratios.svg` chart. */
+/**
+ * The benchmark's outputs: the table it prints, `results/latest.json` and the `results/ratios.svg`
+ * chart; for the partitioning comparison, its table and `results/partitioning.json`.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { BenchmarkResult } from './benchmark.js';
+import type { BenchmarkResult, WorkloadResult } from './benchmark.js';
+import type { EmailTable, PartitioningResult } from './partitioning.js';
+import type { Stats } from './stats.js';
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const x = (v: number) => `${v.toFixed(2)}×`;
+
+/** A workload's row up to "met": its name, the two sides' medians (p95), their ratio and the target. */
+function comparisonRow(w: Pick<WorkloadResult, 'name' | 'ratio' | 'target' | 'met'>, a: Stats, b: Stats): string {
+  return (
+    `| ${w.name} | ${ms(a.median)} ms (${ms(a.p95)}) | ${ms(b.median)} ms (${ms(b.p95)}) | ` +
+    `${x(w.ratio)} | ${w.target.label} | ${w.met ? 'yes' : '**no**'} |`
+  );
+}
+
+/** The fixture, the machine and the wall time of a run. */
+function runLines(r: BenchmarkResult | PartitioningResult): string[] {
+  return [
+    `Fixture: ${r.fixture.users} users, ${r.fixture.domains} domains, ${r.fixture.mailboxes} mailboxes, ${r.fixture.emails} emails ` +
+      `of ${r.fixture.bodyBytes} B (hot mailbox ${r.fixture.hot}), seeded in ${r.fixture.seedSeconds.toFixed(1)} s.`,
+    `Machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}.`,
+    `Wall time ${r.wallSeconds.toFixed(0)} s. Every iteration's result was checked: ${r.allAssertionsPassed ? 'all passed' : 'FAILURES'}.`,
+  ];
+}
 
 /** A Markdown table (it reads as well in a terminal as pasted into the README). */
 export function formatTable(r: BenchmarkResult): string {
@@ -12,10 +35,7 @@ export function formatTable(r: BenchmarkResult): string {
     '|---|---:|---:|---:|---|---|---:|',
   ];
   for (const w of r.workloads) {
-    lines.push(
-      `| ${w.name} | ${ms(w.ours.median)} ms (${ms(w.ours.p95)}) | ${ms(w.baseline.median)} ms (${ms(w.baseline.p95)}) | ` +
-        `${x(w.ratio)} | ${w.target.label} | ${w.met ? 'yes' : '**no**'} | ${w.statements.ours} / ${w.statements.baseline} |`,
-    );
+    lines.push(`${comparisonRow(w, w.ours, w.baseline)} ${w.statements.ours} / ${w.statements.baseline} |`);
     if (w.floor) {
       lines.push(
         `| ↳ bulk delivery floor: ${w.floor.label} | | ${ms(w.floor.median)} ms (${ms(w.floor.p95)}) | ${x(w.ours.median / w.floor.median)} of ${w.floor.label} | (reference) | | |`,
@@ -32,10 +52,7 @@ export function formatTable(r: BenchmarkResult): string {
     '',
     `Cold start (child process, median of ${c.runs}): process start ${ms(c.processStartMs)} ms, import ${ms(c.importMs)} ms, ` +
       `ORM init + connect ${ms(c.initMs)} ms, first query ${ms(c.firstQueryMs)} ms, total ${ms(c.totalMs)} ms.`,
-    `Fixture: ${r.fixture.users} users, ${r.fixture.domains} domains, ${r.fixture.mailboxes} mailboxes, ${r.fixture.emails} emails ` +
-      `of ${r.fixture.bodyBytes} B (hot mailbox ${r.fixture.hot}), seeded in ${r.fixture.seedSeconds.toFixed(1)} s.`,
-    `Machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}.`,
-    `Wall time ${r.wallSeconds.toFixed(0)} s. Every iteration's result was checked: ${r.allAssertionsPassed ? 'all passed' : 'FAILURES'}.`,
+    ...runLines(r),
   ];
   extra.push(
     `Volume import: ${v.emails.toLocaleString('en')} emails; ours = the volume seeder in a child process (${v.ours.nodeFlags}), ` +
@@ -44,6 +61,32 @@ export function formatTable(r: BenchmarkResult): string {
   );
   for (const w of r.workloads) for (const n of w.notes) extra.push(`${w.name}: ${n}`);
   return [...lines, ...extra].join('\n');
+}
+
+/** The partitioning comparison as a Markdown table: partitioned against unpartitioned `email`, ours on both. */
+export function formatPartitioningTable(r: PartitioningResult): string {
+  const lines = [
+    '| workload | partitioned median (p95) | unpartitioned median (p95) | partitioned ÷ unpartitioned | target | met |',
+    '|---|---:|---:|---:|---|---|',
+  ];
+  for (const w of r.workloads) lines.push(comparisonRow(w, w.partitioned, w.unpartitioned));
+  const v = r.volume;
+  const rate = (s: { emailsPerSecond: number; peakRssMiB: number }) =>
+    `${Math.round(s.emailsPerSecond).toLocaleString('en')} emails/s, peak RSS ${s.peakRssMiB.toFixed(0)} MiB`;
+  lines.push(
+    `| volume import (${v.emails.toLocaleString('en')} emails) | ${rate(v.partitioned)} | ${rate(v.unpartitioned)} | ` +
+      `${x(v.throughputRatio)} throughput | ≥ ${v.target.minThroughputRatio.toFixed(2)}× throughput | ${v.met ? 'yes' : '**no**'} |`,
+  );
+  const table = (t: EmailTable) =>
+    `${t.database} (relkind ${t.relkind}, ${t.partitions} partitions, ${t.rows.toLocaleString('en')} emails)`;
+  return [
+    ...lines,
+    '',
+    `Ours on both sides, interleaved. Partitioned: ${table(r.email.partitioned)}; unpartitioned: a copy of it with ` +
+      `${r.migration} reverted, ${table(r.email.unpartitioned)}.`,
+    `Volume import: the volume seeder in a child process (${v.nodeFlags}) into an empty database of each kind.`,
+    ...runLines(r),
+  ].join('\n');
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -94,11 +137,21 @@ export function ratiosSvg(r: BenchmarkResult): string {
   return `${parts.join('\n')}\n`;
 }
 
-export async function writeResults(r: BenchmarkResult, dir: URL): Promise<{ json: string; svg: string }> {
+async function writeJson(r: BenchmarkResult | PartitioningResult, dir: URL, name: string): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const json = new URL('latest.json', dir);
-  const svg = new URL('ratios.svg', dir);
+  const json = new URL(name, dir);
   await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
+  return json.pathname;
+}
+
+export async function writeResults(r: BenchmarkResult, dir: URL): Promise<{ json: string; svg: string }> {
+  const json = await writeJson(r, dir, 'latest.json');
+  const svg = new URL('ratios.svg', dir);
   await writeFile(svg, ratiosSvg(r));
-  return { json: json.pathname, svg: svg.pathname };
+  return { json, svg: svg.pathname };
+}
+
+/** Writes `partitioning.json` (and nothing else) into `dir`. */
+export function writePartitioningResults(r: PartitioningResult, dir: URL): Promise<string> {
+  return writeJson(r, dir, 'partitioning.json');
 }

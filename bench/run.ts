@@ -1,33 +1,58 @@
 /**
  * `npm run bench [-- --smoke] [-- --volume-emails N]`: the data layer against hand-written SQL.
  * Prints a table, writes bench/results/latest.json and bench/results/ratios.svg.
- * `BENCH_SMOKE=1` is `--smoke`; `BENCH_VOLUME_EMAILS` is `--volume-emails`.
+ * `npm run bench -- --partitioning` instead compares our workloads on a partitioned `email`
+ * against the same data with the partition migration reverted (issue #8: none more than 10 %
+ * slower); it prints its own table and writes only bench/results/partitioning.json.
+ * `BENCH_SMOKE=1` is `--smoke`; `BENCH_VOLUME_EMAILS` is `--volume-emails`; `BENCH_PARTITIONING=1` is `--partitioning`.
  */
 import { parseArgs } from 'node:util';
 import { runBenchmark } from './benchmark.js';
-import { formatTable, writeResults } from './report.js';
+import { runPartitioningBenchmark } from './partitioning.js';
+import { formatPartitioningTable, formatTable, writePartitioningResults, writeResults } from './report.js';
+
+const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--volume-emails N]]
+
+  --smoke            tiny fixture, few iterations: checks that everything works (timings mean nothing)
+  --partitioning     partitioned email against the same data with the partition migration reverted,
+                     our side of every workload on both (writes bench/results/partitioning.json)
+  --volume-emails N  emails in the volume import (150,000 by default; 10,000 with --smoke)
+
+Environment: BENCH_SMOKE=1, BENCH_PARTITIONING=1, BENCH_VOLUME_EMAILS=N; DATABASE_URL picks the server.`;
 
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
+    partitioning: { type: 'boolean', default: false },
     'volume-emails': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('Usage: npm run bench [-- --smoke] [-- --volume-emails N]');
+  console.log(usage);
   process.exit(0);
 }
 const smoke = values.smoke || process.env.BENCH_SMOKE === '1';
+const partitioning = values.partitioning || process.env.BENCH_PARTITIONING === '1';
 const rawVolume = values['volume-emails'] ?? process.env.BENCH_VOLUME_EMAILS;
 const volumeEmails = rawVolume === undefined ? undefined : Number(rawVolume.replaceAll('_', ''));
 if (volumeEmails !== undefined && (!Number.isSafeInteger(volumeEmails) || volumeEmails < 1)) {
   console.error(`error: --volume-emails must be a whole number from 1 upwards (got "${rawVolume}")`);
   process.exit(2);
 }
+const options = { smoke, ...(volumeEmails === undefined ? {} : { volumeEmails }) };
+const results = new URL('./results/', import.meta.url);
 
-const result = await runBenchmark({ smoke, ...(volumeEmails === undefined ? {} : { volumeEmails }) });
-const files = await writeResults(result, new URL('./results/', import.meta.url));
-console.log(`\n${formatTable(result)}\n`);
-console.log(`Results: ${files.json}, ${files.svg}`);
-if (!result.allTargetsMet) console.log('Some targets were missed (see the table).');
+if (partitioning) {
+  const result = await runPartitioningBenchmark(options);
+  const json = await writePartitioningResults(result, results);
+  console.log(`\n${formatPartitioningTable(result)}\n`);
+  console.log(`Results: ${json}`);
+  if (!result.allTargetsMet) console.log('Some targets were missed (see the table).');
+} else {
+  const result = await runBenchmark(options);
+  const files = await writeResults(result, results);
+  console.log(`\n${formatTable(result)}\n`);
+  console.log(`Results: ${files.json}, ${files.svg}`);
+  if (!result.allTargetsMet) console.log('Some targets were missed (see the table).');
+}
