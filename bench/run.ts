@@ -16,7 +16,7 @@ const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--volume-ema
   --smoke            tiny fixture, few iterations: checks that everything works (timings mean nothing)
   --partitioning     partitioned email against the same data with the partition migration reverted,
                      our side of every workload on both (writes bench/results/partitioning.json)
-  --volume-emails N  emails in the volume import (150,000 by default; 10,000 with --smoke)
+  --volume-emails N  emails in the volume import (1,000,000 by default; 10,000 with --smoke)
 
 Environment: BENCH_SMOKE=1, BENCH_PARTITIONING=1, BENCH_VOLUME_EMAILS=N; DATABASE_URL picks the server.`;
 
