@@ -47,8 +47,8 @@ export class MailService {
       const { targets, forwarded } = await resolveRecipients(em, recipients, (recipient) => {
         throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
       });
-      const mailboxes = await lockMailboxes(em, [...targets.keys()]);
-      return { delivered: await receiveInInboxes(em, mailboxes, message), forwarded };
+      const locked = await lockMailboxes(em, [...targets.keys()]);
+      return { delivered: receiveInInboxes(em, locked, message), forwarded };
     });
   }
 
@@ -68,10 +68,9 @@ export class MailService {
     return this.run(async (em) => {
       const found = await em.findOne(Mailbox, { address }, { populate: ['domain'] });
       if (!found) throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox ${address}`);
-      const [mailbox] = await lockMailboxes(em, [found.id]);
-      const inbox = (await inboxesOf(em, [mailbox!])).get(found.id)!;
+      const [{ mailbox, inbox }] = (await lockMailboxes(em, [found.id])) as [{ mailbox: Mailbox; inbox: Folder }];
       const now = new Date();
-      const emails = parsed.map((message) => mailbox!.receive(message, inbox, now));
+      const emails = parsed.map((message) => mailbox.receive(message, inbox, now));
       em.persist(emails);
       return { mailboxId: found.id, emailIds: emails.map((e) => e.id) };
     });
@@ -96,12 +95,15 @@ export class MailService {
       const { targets, forwarded } = await resolveRecipients(em, [...message.to, ...message.cc], (r) =>
         outbound.push(r),
       );
-      const mailboxes = await lockMailboxes(em, [...new Set([sender.id, ...targets.keys()])]);
+      const locked = await lockMailboxes(em, [...new Set([sender.id, ...targets.keys()])]);
       await em.populate(sender, ['folders']);
       const sent = sender.store(message, sender.folder('sent'), { seen: true });
       em.persist(sent);
-      const recipients = mailboxes.filter((m) => targets.has(m.id));
-      const delivered = await receiveInInboxes(em, recipients, message);
+      const delivered = receiveInInboxes(
+        em,
+        locked.filter(({ mailbox }) => targets.has(mailbox.id)),
+        message,
+      );
       return { sentId: sent.id, delivered, forwarded: [...new Set([...outbound, ...forwarded])] };
     });
   }
@@ -253,40 +255,33 @@ async function resolveRecipients(
 }
 
 /** One copy of the message into the INBOX of each (locked) mailbox. */
-async function receiveInInboxes(em: EntityManager, mailboxes: Mailbox[], message: Message) {
-  const inboxes = await inboxesOf(em, mailboxes);
-  return mailboxes.map((mailbox) => {
-    const email = mailbox.receive(message, inboxes.get(mailbox.id)!);
+function receiveInInboxes(em: EntityManager, locked: { mailbox: Mailbox; inbox: Folder }[], message: Message) {
+  return locked.map(({ mailbox, inbox }) => {
+    const email = mailbox.receive(message, inbox);
     em.persist(email);
     return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
   });
 }
 
 /**
- * Locks mailbox rows in id order (so concurrent deliveries cannot deadlock) and reloads them. Their
- * domains were loaded by whoever found the mailboxes (in this unit of work): the domain row is not
- * locked either way, so reading it once more here would add a query and no guarantee.
+ * Locks the mailboxes with their INBOX rows (in mailbox order, so concurrent deliveries never
+ * deadlock) and reads them afresh, in one query: quotas are checked and raised on what the lock
+ * holds. A mailbox already in the identity map takes the locked row's values (MikroORM merges a
+ * row into an entity without pending changes), and the versioned update would refuse a stale one.
  */
-async function lockMailboxes(em: EntityManager, ids: string[]): Promise<Mailbox[]> {
+async function lockMailboxes(em: EntityManager, ids: string[]): Promise<{ mailbox: Mailbox; inbox: Folder }[]> {
   if (ids.length === 0) return [];
-  return em.find(
-    Mailbox,
-    { id: { $in: ids } },
+  const inboxes = await em.find(
+    Folder,
+    { mailbox: { $in: ids }, role: 'inbox' },
     {
+      populate: ['mailbox'],
+      strategy: 'joined',
       lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
-      orderBy: { id: 'asc' },
+      orderBy: { mailbox: { id: 'asc' } },
     },
   );
-}
-
-async function inboxesOf(em: EntityManager, mailboxes: Mailbox[]): Promise<Map<string, Folder>> {
-  if (mailboxes.length === 0) return new Map();
-  const inboxes = await em.find(Folder, {
-    mailbox: { $in: mailboxes },
-    role: 'inbox',
-  });
-  return new Map(inboxes.map((f) => [f.mailbox.id, f]));
+  return inboxes.map((inbox) => ({ mailbox: inbox.mailbox, inbox }));
 }
 
 async function assertFolderVisible(
