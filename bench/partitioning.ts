@@ -14,7 +14,6 @@ import {
   type BenchmarkOptions,
   type BenchmarkResult,
   type BenchRun,
-  defineWorkloads,
   interleave,
   machineInfo,
   openBenchDatabase,
@@ -26,6 +25,7 @@ import {
   type Target,
   volumeImportOptions,
 } from './benchmark.js';
+import { defineWorkloads } from './workloads.js';
 import { copyDatabase, createMigratedDatabase, dropDatabase, revertMigration } from './database.js';
 import { type Stats, summarize } from './stats.js';
 
