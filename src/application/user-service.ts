@@ -151,7 +151,10 @@ export class UserService {
  * having MikroORM map and merge the joined rows) cost several times the query itself.
  */
 async function ownersByDomainPattern(em: EntityManager, pattern: string): Promise<UserView[]> {
-  const owners = em.createQueryBuilder(Domain, 's').select('s.owner').where({ name: { $like: pattern } });
+  const owners = em
+    .createQueryBuilder(Domain, 's')
+    .select('s.owner')
+    .where({ name: { $like: pattern } });
   const rows = await em
     .createQueryBuilder(User, 'u')
     .join('u.domains', 'd')

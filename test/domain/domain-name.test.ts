@@ -145,7 +145,10 @@ describe('DomainName.parse: properties', () => {
   // Labels of a few scripts, so that a good share is accepted (IDN, mixed scripts, bad hyphens).
   const labelChar = fc.constantFrom('a', 'Z', '0', '-', 'ü', 'Ü', 'ß', 'а', 'я', 'α', '日', 'ア', '한', '\u0301');
   const nearlyValidDomain = fc
-    .tuple(fc.array(fc.string({ unit: labelChar, maxLength: 8 }), { minLength: 1, maxLength: 3 }), fc.constantFrom('com', 'рф', '.', ''))
+    .tuple(
+      fc.array(fc.string({ unit: labelChar, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
+      fc.constantFrom('com', 'рф', '.', ''),
+    )
     .map(([labels, tld]) => [...labels, tld].join('.'));
   const arbitraryInputs = fc.oneof(
     fc.string(),

@@ -20,7 +20,7 @@ describe('binding parameters', () => {
   it('reads ?, ?? and \\? as MikroORM does, lists arrays, keeps raw fragments as SQL', () => {
     const bound = bindParameters(
       'select ?? from t where a = ? and b in (?) and c \\?| array[1] and d = ? and e = ? and f < ?',
-      ['col"x', 'it\'s', [1, 2, 3], raw('now()'), { k: 'v' }, 12n],
+      ['col"x', "it's", [1, 2, 3], raw('now()'), { k: 'v' }, 12n],
       platform,
     );
     expect(bound.text).toBe(
@@ -36,7 +36,7 @@ describe('binding parameters', () => {
   it('sends values as parameters: the server sees $1, not the value', async () => {
     const rows = await db.aether.orm.em
       .getConnection()
-      .execute("select current_query() as query, ?::text as value", ["it's"]);
+      .execute('select current_query() as query, ?::text as value', ["it's"]);
     expect(rows).toEqual([{ query: 'select current_query() as query, $1::text as value', value: "it's" }]);
   });
 

@@ -71,11 +71,15 @@ export class LockingMigrator extends Migrator {
 
   protected override async storeCurrentSchema(schema?: DatabaseSchema): Promise<void> {
     await super.storeCurrentSchema(schema);
-    const source = schema ?? this.config.getExtension<SqlSchemaGenerator>('@mikro-orm/schema-generator')!.getTargetSchema();
+    const source =
+      schema ?? this.config.getExtension<SqlSchemaGenerator>('@mikro-orm/schema-generator')!.getTargetSchema();
     const path = await this.snapshotPath();
     const data = JSON.parse(await readFile(path, 'utf8')) as { tables: SnapshotTable[] };
     for (const table of data.tables) {
-      const partitioning = source.getTables().find((t) => t.name === table.name && t.schema === table.schema)?.getPartitioning();
+      const partitioning = source
+        .getTables()
+        .find((t) => t.name === table.name && t.schema === table.schema)
+        ?.getPartitioning();
       if (partitioning) table.partitioning = partitioning;
     }
     await writeFile(path, JSON.stringify(data, null, 2));
