@@ -6,6 +6,7 @@ import { NotFoundError, RuleViolationError, ValidationError } from '../domain/er
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { type Message, type MessageInput, parseMessage } from '../domain/message.js';
+import { CompiledQuery, type Placeholders } from './compiled-query.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -129,19 +130,11 @@ export class MailService {
     return this.run(async (em) => {
       // ownership and the actor's being active are part of the filter (email.user is the domain
       // owner): one query per page, and only an empty page needs to find out why. A page is read,
-      // never changed: rows are mapped straight to summaries, not hydrated into managed entities
-      // (a third of the time for a page of 50).
-      const qb = em
-        .createQueryBuilder(Email, 'e')
-        .select(PAGE_FIELDS)
-        .where({ mailbox: mailboxId, folder: folderId, user: { id: actingUserId, status: 'active' } });
-      // the keyset as one row comparison: PostgreSQL seeks to it in email_folder_page_index, where
-      // the equivalent `a < x or (a = x and b < y)` reads and discards every newer row first
-      if (after) qb.andWhere('(e.received_at, e.id) < (?, ?)', [after.receivedAt, after.id]);
-      const rows = await qb
-        .orderBy([{ receivedAt: 'desc' }, { id: 'desc' }])
-        .limit(limit + 1)
-        .execute<PageRow[]>('all');
+      // never changed: rows are mapped straight to summaries, not hydrated into managed entities.
+      const args = { mailboxId, folderId, actingUserId, limit: limit + 1 };
+      const rows = after
+        ? await PAGE_AFTER.all<PageRow>(em, { ...args, afterReceivedAt: after.receivedAt, afterId: after.id })
+        : await FIRST_PAGE.all<PageRow>(em, args);
       if (rows.length === 0) await assertFolderVisible(em, (await loadActor(em, actorId)).id, mailboxId, folderId);
       const items = rows.slice(0, limit).map(toPageSummary);
       const last = items.at(-1);
@@ -331,6 +324,45 @@ interface PageRow {
   draft: boolean;
   receivedAt: Date | string;
 }
+
+/** A folder page, newest first, as one query (built once: see CompiledQuery). */
+function folderPage(
+  em: EntityManager,
+  p: Placeholders<{ mailboxId: string; folderId: string; actingUserId: string; limit: number }>,
+) {
+  return em
+    .createQueryBuilder(Email, 'e')
+    .select(PAGE_FIELDS)
+    .where({
+      mailbox: p.text('mailboxId'),
+      folder: p.text('folderId'),
+      user: { id: p.text('actingUserId'), status: 'active' },
+    })
+    .orderBy([{ receivedAt: 'desc' }, { id: 'desc' }])
+    .limit(p.number('limit'));
+}
+
+const FIRST_PAGE = new CompiledQuery(Email, folderPage);
+
+/**
+ * The page after a cursor. The keyset is one row comparison: PostgreSQL seeks to it in
+ * email_folder_page_index, where the equivalent `a < x or (a = x and b < y)` reads and discards
+ * every newer row first.
+ */
+const PAGE_AFTER = new CompiledQuery(
+  Email,
+  (
+    em,
+    p: Placeholders<{
+      mailboxId: string;
+      folderId: string;
+      actingUserId: string;
+      limit: number;
+      afterReceivedAt: Date;
+      afterId: string;
+    }>,
+  ) => folderPage(em, p).andWhere('(e.received_at, e.id) < (?, ?)', [p.date('afterReceivedAt'), p.text('afterId')]),
+);
 
 function toPageSummary(r: PageRow): EmailSummary {
   return {
