@@ -44,10 +44,10 @@ export class CompiledQuery<Entity extends object, Args extends Record<string, Va
   async all<Row = EntityData<Entity>>(em: EntityManager, args: Args): Promise<Row[]> {
     const compiled = this.compiled(em);
     const values = compiled.params.map((p) => ('arg' in p ? args[p.arg] : p.fixed));
-    const replicas = em.config.get('preferReadReplicas');
-    const rows = await em
-      .getConnection(replicas ? 'read' : 'write')
-      .execute<EntityData<Entity>[]>(compiled.sql, values, 'all', em.getTransactionContext());
+    // as the query builder picks: a transaction's own connection, else a replica when preferred
+    const ctx = em.getTransactionContext();
+    const type = !ctx && em.config.get('preferReadReplicas') ? 'read' : 'write';
+    const rows = await em.getConnection(type).execute<EntityData<Entity>[]>(compiled.sql, values, 'all', ctx);
     const meta = em.getMetadata().get(this.entity);
     return rows.map((row) => em.getDriver().mapResult(row, meta) as Row);
   }
