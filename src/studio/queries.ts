@@ -8,6 +8,7 @@
  * ever a bound parameter. The few `raw()` fragments are constant aggregate expressions.
  */
 import { IsolationLevel, raw } from '@mikro-orm/core';
+import type { EntityClass } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import { Alias } from '../domain/alias.js';
 import { Domain } from '../domain/domain.js';
@@ -173,6 +174,38 @@ function paged<E, T>(
   return { items: map(shown), total, next: rows.length > limit && last ? encodeCursor(key(last)) : null };
 }
 
+/**
+ * A page of a list ordered by one unique text column (a user's email, a domain's name, an
+ * address): the total that matches, then the rows after the cursor's key.
+ */
+async function pageByKey<E extends object, T>(
+  em: EntityManager,
+  entity: EntityClass<E>,
+  where: FilterQuery<E>,
+  key: keyof E & string,
+  input: ListInput,
+  populate: readonly string[],
+  toRows: (rows: E[]) => T[] | Promise<T[]>,
+): Promise<Page<T>> {
+  const limit = pageSize(input.limit);
+  const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
+  // the filter is built for E; MikroORM's types cannot follow it through a generic entity
+  const total = await em.count(entity, where as never);
+  const rows: E[] = await em.find(entity, (after ? { $and: [where, { [key]: { $gt: after } }] } : where) as never, {
+    orderBy: { [key]: 'asc' } as never,
+    limit: limit + 1,
+    populate: populate as never,
+  });
+  const page = paged(
+    rows,
+    limit,
+    total,
+    (row) => [String(row[key])],
+    (shown) => shown,
+  );
+  return { ...page, items: await toRows(page.items) };
+}
+
 const EMAIL_ORDER = [{ receivedAt: 'desc' }, { id: 'desc' }] as const;
 
 export class StudioQueries {
@@ -257,28 +290,12 @@ export class StudioQueries {
   }
 
   async listUsers(input: ListInput & { status?: string | undefined }): Promise<Page<UserRow>> {
-    const limit = pageSize(input.limit);
     const pattern = search(input.q);
     const where: FilterQuery<User> = {
       ...(pattern ? { $or: [{ email: { $ilike: pattern } }, { name: { $ilike: pattern } }] } : {}),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
-    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
-    return this.read(async (em) => {
-      const total = await em.count(User, where);
-      const rows = await em.find(User, after ? { $and: [where, { email: { $gt: after } }] } : where, {
-        orderBy: { email: 'asc' },
-        limit: limit + 1,
-      });
-      const page = paged(
-        rows,
-        limit,
-        total,
-        (u) => [u.email],
-        (u) => u,
-      );
-      return { ...page, items: await userRows(em, page.items) };
-    });
+    return this.read((em) => pageByKey(em, User, where, 'email', input, [], (users) => userRows(em, users)));
   }
 
   async getUser(id: string): Promise<UserRow> {
@@ -293,7 +310,6 @@ export class StudioQueries {
   async listDomains(
     input: ListInput & { owner?: string | undefined; verified?: string | undefined; status?: string | undefined },
   ): Promise<Page<DomainRow>> {
-    const limit = pageSize(input.limit);
     const pattern = search(input.q);
     const where: FilterQuery<Domain> = {
       ...(pattern ? { name: { $ilike: pattern } } : {}),
@@ -301,23 +317,9 @@ export class StudioQueries {
       ...(input.verified === 'yes' || input.verified === 'no' ? { verified: input.verified === 'yes' } : {}),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
-    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
-    return this.read(async (em) => {
-      const total = await em.count(Domain, where);
-      const rows = await em.find(Domain, after ? { $and: [where, { name: { $gt: after } }] } : where, {
-        orderBy: { name: 'asc' },
-        limit: limit + 1,
-        populate: ['owner'],
-      });
-      const page = paged(
-        rows,
-        limit,
-        total,
-        (d) => [d.name],
-        (d) => d,
-      );
-      return { ...page, items: await domainRows(em, page.items) };
-    });
+    return this.read((em) =>
+      pageByKey(em, Domain, where, 'name', input, ['owner'], (domains) => domainRows(em, domains)),
+    );
   }
 
   async getDomain(id: string): Promise<DomainRow> {
@@ -332,29 +334,15 @@ export class StudioQueries {
   async listMailboxes(
     input: ListInput & { domain?: string | undefined; status?: string | undefined },
   ): Promise<Page<MailboxRow>> {
-    const limit = pageSize(input.limit);
     const pattern = search(input.q);
     const where: FilterQuery<Mailbox> = {
       ...(pattern ? { address: { $ilike: pattern } } : {}),
       ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
-    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
-    return this.read(async (em) => {
-      const total = await em.count(Mailbox, where);
-      const rows = await em.find(Mailbox, after ? { $and: [where, { address: { $gt: after } }] } : where, {
-        orderBy: { address: 'asc' },
-        limit: limit + 1,
-        populate: ['domain', 'domain.owner'],
-      });
-      return paged(
-        rows,
-        limit,
-        total,
-        (m) => [m.address],
-        (ms) => ms.map(toMailboxRow),
-      );
-    });
+    return this.read((em) =>
+      pageByKey(em, Mailbox, where, 'address', input, ['domain', 'domain.owner'], (ms) => ms.map(toMailboxRow)),
+    );
   }
 
   async getMailbox(id: string): Promise<MailboxDetail> {
@@ -384,34 +372,21 @@ export class StudioQueries {
   }
 
   async listAliases(input: ListInput & { domain?: string | undefined }): Promise<Page<AliasRow>> {
-    const limit = pageSize(input.limit);
     const pattern = search(input.q);
     const where: FilterQuery<Alias> = {
       ...(pattern ? { address: { $ilike: pattern } } : {}),
       ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
     };
-    const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
-    return this.read(async (em) => {
-      const total = await em.count(Alias, where);
-      const rows = await em.find(Alias, after ? { $and: [where, { address: { $gt: after } }] } : where, {
-        orderBy: { address: 'asc' },
-        limit: limit + 1,
-        populate: ['domain', 'domain.owner'],
-      });
-      return paged(
-        rows,
-        limit,
-        total,
-        (a) => [a.address],
-        (as) =>
-          as.map((a) => ({
-            ...toAliasView(a),
-            domainName: a.domain.name,
-            ownerId: a.domain.owner.id,
-            ownerEmail: a.domain.owner.email,
-          })),
-      );
-    });
+    return this.read((em) =>
+      pageByKey(em, Alias, where, 'address', input, ['domain', 'domain.owner'], (as) =>
+        as.map((a) => ({
+          ...toAliasView(a),
+          domainName: a.domain.name,
+          ownerId: a.domain.owner.id,
+          ownerEmail: a.domain.owner.email,
+        })),
+      ),
+    );
   }
 
   /** Email, newest first, optionally in one mailbox or folder; `q` searches subject and sender. */
