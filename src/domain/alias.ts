@@ -15,6 +15,7 @@ export const MAX_ALIAS_DEPTH = 10;
 export class Alias extends Address {
   readonly kind = 'alias' as const;
   readonly destinations: string[];
+  readonly version: number = 1;
 
   /** `source` undefined makes the domain's catch-all. */
   constructor(props: { source?: EmailAddress; domain: Domain; destinations: EmailAddress[]; now?: Date }) {

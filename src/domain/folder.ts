@@ -23,6 +23,7 @@ export class Folder {
   readonly path: string;
   readonly role: FolderRole | null;
   readonly createdAt: Date;
+  readonly version: number = 1;
 
   constructor(props: { mailbox: Mailbox; path: string; role?: FolderRole | null; now?: Date }) {
     this.mailbox = props.mailbox;

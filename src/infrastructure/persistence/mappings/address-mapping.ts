@@ -72,5 +72,7 @@ export const AliasSchema = defineEntity({
   discriminatorValue: 'alias',
   properties: {
     destinations: p.array(),
+    // the same column as the mailbox's: the later of two overlapping edits gets CONCURRENT_UPDATE
+    version: p.integer().version(),
   },
 });

@@ -12,6 +12,7 @@ export const FolderSchema = defineEntity({
     path: p.string().length(255),
     role: p.enum(['inbox', 'sent', 'drafts', 'trash', 'junk', 'archive']).nullable(),
     createdAt: p.datetime(),
+    version: p.integer().version(),
   },
   uniques: [
     {
