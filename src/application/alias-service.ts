@@ -6,7 +6,8 @@ import { DomainName } from '../domain/domain-name.js';
 import { EmailAddress } from '../domain/email-address.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
-import { RecipientRouter } from './recipient-router.js';
+import { lockAliasGraph } from './locking.js';
+import { assertRemovalClosesNoLoop, RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type AliasView, toAliasView } from './views.js';
 
@@ -31,17 +32,22 @@ export class AliasService {
   async changeDestinations(actorId: string, aliasId: string, destinations: string[]): Promise<AliasView> {
     const parsed = parseDestinations(destinations);
     return this.run(async (em) => {
+      await lockAliasGraph(em);
       const alias = await this.loadOwned(em, actorId, aliasId);
       alias.changeDestinations(parsed);
-      const router = new RecipientRouter(em, alias);
+      const router = new RecipientRouter(em, { pending: alias });
       await alias.assertNoLoop((address) => router.route(address));
       return toAliasView(alias);
     });
   }
 
+  /** Removes an alias, unless the catch-all taking its mail instead would close a loop. */
   async remove(actorId: string, aliasId: string): Promise<void> {
     await this.run(async (em) => {
-      em.remove(await this.loadOwned(em, actorId, aliasId));
+      await lockAliasGraph(em);
+      const alias = await this.loadOwned(em, actorId, aliasId);
+      await assertRemovalClosesNoLoop(em, alias);
+      em.remove(alias);
     });
   }
 
@@ -61,6 +67,7 @@ export class AliasService {
   ): Promise<AliasView> {
     const parsed = parseDestinations(destinations);
     return this.run(async (em) => {
+      await lockAliasGraph(em);
       const actor = await loadActor(em, actorId);
       const found = await em.findOne(Domain, { name: name.ascii });
       if (!found) throw new NotFoundError(`domain ${name.unicode}`);
@@ -75,7 +82,7 @@ export class AliasService {
         throw new ConflictError('ADDRESS_TAKEN', `${alias.address} is already taken by a mailbox or alias`);
       }
       domain.assertCanAddAlias(await em.count(Alias, { domain }));
-      const router = new RecipientRouter(em, alias);
+      const router = new RecipientRouter(em, { pending: alias });
       await alias.assertNoLoop((address) => router.route(address));
       em.persist(alias);
       return toAliasView(alias);

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { EmailAddress } from '../domain/email-address.js';
 import { Email, type EmailFlags } from '../domain/email.js';
@@ -8,6 +7,7 @@ import { Mailbox } from '../domain/mailbox.js';
 import { type Message, type MessageInput, parseMessage } from '../domain/message.js';
 import { CompiledQuery, type Placeholders } from './compiled-query.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
+import { lockMailboxes } from './locking.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
@@ -46,10 +46,10 @@ export class MailService {
     const recipients = parseRecipients(input?.recipients);
     return this.run(async (em) => {
       const { targets, forwarded } = await resolveRecipients(em, recipients, (recipient) => {
-        throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
+        throw noSuchRecipient(recipient);
       });
-      const locked = await lockMailboxes(em, [...targets.keys()]);
-      return { delivered: receiveInInboxes(em, locked, message), forwarded };
+      const locked = await lockTargets(em, targets);
+      return { delivered: receiveInInboxes(em, [...locked.values()], message), forwarded };
     });
   }
 
@@ -61,15 +61,16 @@ export class MailService {
     mailboxAddress: string,
     messages: MessageInput[],
   ): Promise<{ mailboxId: string; emailIds: string[] }> {
-    if (!Array.isArray(messages) || messages.length > MAX_BATCH_SIZE) {
+    if (!Array.isArray(messages) || messages.length === 0 || messages.length > MAX_BATCH_SIZE) {
       throw new ValidationError('INVALID_MESSAGE', `a batch holds 1–${MAX_BATCH_SIZE} messages`);
     }
     const address = EmailAddress.parse(mailboxAddress).value;
-    const parsed = messages.map(parseMessage);
+    // Array.from visits the holes of a sparse array too: each is refused as "not a message"
+    const parsed = Array.from(messages, (m) => parseMessage(m));
     return this.run(async (em) => {
       const found = await em.findOne(Mailbox, { address }, { populate: ['domain'] });
-      if (!found) throw new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox ${address}`);
-      const [{ mailbox, inbox }] = (await lockMailboxes(em, [found.id])) as [{ mailbox: Mailbox; inbox: Folder }];
+      if (!found) throw noSuchRecipient(address);
+      const { mailbox, inbox } = (await lockTargets(em, new Map([[found.id, found]]))).get(found.id)!;
       const now = new Date();
       const emails = parsed.map((message) => mailbox.receive(message, inbox, now));
       em.persist(emails);
@@ -79,7 +80,8 @@ export class MailService {
 
   /**
    * Sends from a mailbox: a copy goes to its Sent folder, local recipients get theirs delivered in
-   * the same unit of work, and external ones are reported for the outbound relay.
+   * the same unit of work, and external ones are reported for the outbound relay. Like receiving,
+   * sending needs a verified, active domain and an active mailbox (and an active owner, the actor).
    */
   async send(
     actorId: string,
@@ -89,20 +91,24 @@ export class MailService {
     if (typeof input !== 'object' || input === null)
       throw new ValidationError('INVALID_MESSAGE', 'a message must be an object');
     return this.run(async (em) => {
-      const sender = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
-      const message = parseMessage({ ...input, from: sender.address });
+      const found = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      found.assertSends();
+      const message = parseMessage({ ...input, from: found.address });
       // addresses no mailbox or alias here takes go to the outbound relay
       const outbound: string[] = [];
       const { targets, forwarded } = await resolveRecipients(em, [...message.to, ...message.cc], (r) =>
         outbound.push(r),
       );
-      const locked = await lockMailboxes(em, [...new Set([sender.id, ...targets.keys()])]);
+      const locked = await lockMailboxes(em, [found, ...targets.values()]);
+      const sender = locked.get(found.id)?.mailbox;
+      if (!sender) throw new NotFoundError('mailbox');
+      for (const id of targets.keys()) if (!locked.has(id)) throw noSuchRecipient(targets.get(id)!.address);
       await em.populate(sender, ['folders']);
-      const sent = sender.store(message, sender.folder('sent'), { seen: true });
+      const sent = sender.send(message);
       em.persist(sent);
       const delivered = receiveInInboxes(
         em,
-        locked.filter(({ mailbox }) => targets.has(mailbox.id)),
+        [...locked.values()].filter(({ mailbox }) => targets.has(mailbox.id)),
         message,
       );
       return { sentId: sent.id, delivered, forwarded: [...new Set([...outbound, ...forwarded])] };
@@ -219,12 +225,24 @@ export class MailService {
   }
 }
 
+/** Postfix's default for one message (smtpd_recipient_limit); an LMTP agent answers 452 beyond it. */
+export const MAX_ENVELOPE_RECIPIENTS = 1_000;
+
 function parseRecipients(recipients: string[]): string[] {
   if (!Array.isArray(recipients) || recipients.length === 0) {
     throw new ValidationError('INVALID_EMAIL_ADDRESS', 'a delivery needs at least one recipient');
   }
+  if (recipients.length > MAX_ENVELOPE_RECIPIENTS) {
+    throw new ValidationError(
+      'TOO_MANY_RECIPIENTS',
+      `a delivery has at most ${MAX_ENVELOPE_RECIPIENTS} envelope recipients; send the rest in another`,
+    );
+  }
   return [...new Set(Array.from(recipients, (r) => EmailAddress.parse(r).value))];
 }
+
+const noSuchRecipient = (recipient: string) =>
+  new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
 
 /** Resolves recipients to local mailboxes (each once) and external forwards; `unknown` handles the rest. */
 async function resolveRecipients(
@@ -232,11 +250,9 @@ async function resolveRecipients(
   recipients: string[],
   unknown: (recipient: string) => void,
 ): Promise<{ targets: Map<string, Mailbox>; forwarded: string[] }> {
-  const router = new RecipientRouter(em);
   const targets = new Map<string, Mailbox>();
   const forwarded = new Set<string>();
-  for (const recipient of recipients) {
-    const resolution = await router.resolve(recipient);
+  for (const [recipient, resolution] of await new RecipientRouter(em).resolveAll(recipients)) {
     if (!resolution) {
       unknown(recipient);
       continue;
@@ -247,6 +263,17 @@ async function resolveRecipients(
   return { targets, forwarded: [...forwarded] };
 }
 
+/**
+ * Locks the mailboxes that recipients resolved to, and re-checks them once locked: one deleted
+ * since it was resolved (with its owner or on its own) refuses the delivery instead of leaving
+ * it with nowhere to store its copy.
+ */
+async function lockTargets(em: EntityManager, targets: Map<string, Mailbox>) {
+  const locked = await lockMailboxes(em, [...targets.values()]);
+  for (const [id, mailbox] of targets) if (!locked.has(id)) throw noSuchRecipient(mailbox.address);
+  return locked;
+}
+
 /** One copy of the message into the INBOX of each (locked) mailbox. */
 function receiveInInboxes(em: EntityManager, locked: { mailbox: Mailbox; inbox: Folder }[], message: Message) {
   return locked.map(({ mailbox, inbox }) => {
@@ -254,27 +281,6 @@ function receiveInInboxes(em: EntityManager, locked: { mailbox: Mailbox; inbox: 
     em.persist(email);
     return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
   });
-}
-
-/**
- * Locks the mailboxes with their INBOX rows (in mailbox order, so concurrent deliveries never
- * deadlock) and reads them afresh, in one query: quotas are checked and raised on what the lock
- * holds. A mailbox already in the identity map takes the locked row's values (MikroORM merges a
- * row into an entity without pending changes), and the versioned update would refuse a stale one.
- */
-async function lockMailboxes(em: EntityManager, ids: string[]): Promise<{ mailbox: Mailbox; inbox: Folder }[]> {
-  if (ids.length === 0) return [];
-  const inboxes = await em.find(
-    Folder,
-    { mailbox: { $in: ids }, role: 'inbox' },
-    {
-      populate: ['mailbox'],
-      strategy: 'joined',
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      orderBy: { mailbox: { id: 'asc' } },
-    },
-  );
-  return inboxes.map((inbox) => ({ mailbox: inbox.mailbox, inbox }));
 }
 
 async function assertFolderVisible(

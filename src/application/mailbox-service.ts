@@ -6,6 +6,8 @@ import { ConflictError, NotFoundError, RuleViolationError } from '../domain/erro
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
+import { lockAliasGraph } from './locking.js';
+import { assertRemovalClosesNoLoop } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type FolderView, type MailboxView, toFolderView, toMailboxView } from './views.js';
 
@@ -69,10 +71,12 @@ export class MailboxService {
     return this.change(actorId, mailboxId, (mailbox) => mailbox.changeQuota(quotaBytes), true);
   }
 
-  /** Deletes the mailbox with its folders and email; its address becomes free again. */
+  /** Deletes the mailbox with its folders and email; its address becomes free again (unless freeing it would close a forwarding loop). */
   async delete(actorId: string, mailboxId: string): Promise<void> {
     await this.run(async (em) => {
+      await lockAliasGraph(em);
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
+      await assertRemovalClosesNoLoop(em, mailbox);
       // the database cascades to folders and email; no need to load them first
       await em.nativeDelete(Email, { mailbox });
       await em.nativeDelete(Folder, { mailbox });

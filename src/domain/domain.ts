@@ -147,11 +147,20 @@ export class Domain {
   }
 
   assertReceivesMail(): void {
+    this.assertInService('receives');
+  }
+
+  /** Only a domain that receives mail may send it: verified (its owner proved control) and active. */
+  assertSendsMail(): void {
+    this.assertInService('sends');
+  }
+
+  private assertInService(verb: 'receives' | 'sends'): void {
     if (!this.verified) {
-      throw new RuleViolationError('DOMAIN_NOT_VERIFIED', `${this.displayName} is not verified and receives no mail`);
+      throw new RuleViolationError('DOMAIN_NOT_VERIFIED', `${this.displayName} is not verified and ${verb} no mail`);
     }
     if (this.status !== 'active') {
-      throw new RuleViolationError('DOMAIN_SUSPENDED', `${this.displayName} is suspended and receives no mail`);
+      throw new RuleViolationError('DOMAIN_SUSPENDED', `${this.displayName} is suspended and ${verb} no mail`);
     }
   }
 

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'INVALID_FOLDER_PATH',
   'INVALID_MESSAGE',
   'INVALID_CURSOR',
+  'TOO_MANY_RECIPIENTS',
   // uniqueness and concurrency
   'EMAIL_TAKEN',
   'DOMAIN_TAKEN',

@@ -78,6 +78,21 @@ export class Mailbox extends Address {
     return this.store(message, inbox, {}, now);
   }
 
+  /**
+   * Sending, held to the same rules as receiving: a domain nobody proved (or one suspended) must
+   * not put mail with its addresses into other mailboxes or the outbound relay.
+   */
+  assertSends(): void {
+    this.domain.assertSendsMail();
+    this.assertActive();
+  }
+
+  /** The sent copy of an outgoing message, seen, in the Sent folder (the folders must be loaded). */
+  send(message: Message, now = new Date()): Email {
+    this.assertSends();
+    return this.store(message, this.folder('sent'), { seen: true }, now);
+  }
+
   /** Stores a message in one of this mailbox's folders (sent copies, drafts, imports). */
   store(message: Message, folder: Folder, flags: Partial<EmailFlags> = {}, now = new Date()): Email {
     this.assertActive();

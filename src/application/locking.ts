@@ -1,0 +1,83 @@
+/**
+ * Locks, taken in one order everywhere so that no two units of work can wait on each other.
+ *
+ * The order (a unit of work takes only the ones it needs, always top to bottom):
+ *
+ *   1. the alias graph (a transaction-scoped advisory lock): every change that can close a
+ *      forwarding loop — creating, changing or removing an alias, deleting a mailbox;
+ *   2. the name of a domain (an advisory lock per name): adding and verifying claims of a name;
+ *   3. user rows: deliveries take KEY SHARE on the owners of the mailboxes they store into (what
+ *      their email rows' foreign keys would take later anyway); deleting a user deletes its row;
+ *   4. domain rows: creating mailboxes and aliases and changing limits lock their domain; a
+ *      deleted user's domains go by cascade;
+ *   5. address rows (mailboxes), several at once in id order: deliveries, quota changes, purges,
+ *      deletions;
+ *   6. folder rows, then 7. email rows: taken by the statements that write them.
+ *
+ * Why this order: deleting a user is a cascade that runs down from the user row to its domains,
+ * mailboxes, folders and email. A delivery used to lock its mailbox (and INBOX) first and reach
+ * the owner's row only through its email's foreign key at insert time — the opposite direction —
+ * so under mail traffic the two deadlocked. Taking the owner's row first puts every writer on the
+ * cascade's path in the cascade's own order.
+ */
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Folder } from '../domain/folder.js';
+import { Mailbox } from '../domain/mailbox.js';
+import { User } from '../domain/user.js';
+
+/** Serialises every change that can close a forwarding loop (1 in the order above), across domains. */
+export async function lockAliasGraph(em: EntityManager): Promise<void> {
+  await em
+    .getConnection()
+    .execute(`select pg_advisory_xact_lock(hashtext('aether.alias_graph'))`, [], 'run', em.getTransactionContext());
+}
+
+/**
+ * Takes KEY SHARE on the users (3 in the order above): a concurrent deletion of one of them waits
+ * for this unit of work, or has already happened and the row is gone. Returns the ids still there.
+ */
+export async function lockOwners(em: EntityManager, userIds: string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const qb = em
+    .createQueryBuilder(User, 'u')
+    .select('u.id')
+    .where({ id: { $in: [...new Set(userIds)].sort() } })
+    .orderBy({ id: 'asc' });
+  const rows = await em
+    .getConnection()
+    .execute<{ id: string }[]>(
+      `${qb.getQuery()} for key share`,
+      [...qb.getParams()],
+      'all',
+      em.getTransactionContext(),
+    );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Locks mailboxes for storing into them: their owners first, then the mailbox rows in id order,
+ * read afresh (quotas are checked and raised on what the lock holds), then their INBOXes. A
+ * mailbox deleted since it was looked up is simply absent from the result: the caller refuses.
+ */
+export async function lockMailboxes(
+  em: EntityManager,
+  mailboxes: Mailbox[],
+): Promise<Map<string, { mailbox: Mailbox; inbox: Folder }>> {
+  const locked = new Map<string, { mailbox: Mailbox; inbox: Folder }>();
+  if (mailboxes.length === 0) return locked;
+  await lockOwners(
+    em,
+    mailboxes.map((m) => m.domain.owner.id),
+  );
+  const ids = [...new Set(mailboxes.map((m) => m.id))].sort();
+  const rows = await em.find(
+    Mailbox,
+    { id: { $in: ids } },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' } },
+  );
+  if (rows.length === 0) return locked;
+  const inboxes = await em.find(Folder, { mailbox: { $in: rows.map((m) => m.id) }, role: 'inbox' });
+  for (const inbox of inboxes) locked.set(inbox.mailbox.id, { mailbox: inbox.mailbox, inbox });
+  return locked;
+}
