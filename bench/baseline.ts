@@ -139,6 +139,13 @@ const LOCK_MAILBOX = `select a.id, a.quota_bytes, a.used_bytes, a.status, d.veri
   from address a join domain d on d.id = a.domain_id join folder f on f.mailbox_id = a.id and f.role = 'inbox'
   where a.%WHERE% and a.kind = 'mailbox' for update of a`;
 
+/**
+ * The owner's row first (KEY SHARE), as the application takes it: the lock order that keeps a
+ * delivery from deadlocking with the deletion of its owner (src/application/locking.ts).
+ */
+const LOCK_OWNER = `select u.id from "user" u join domain d on d.owner_id = u.id join address a on a.domain_id = d.id
+  where a.%WHERE% for key share of u`;
+
 function checkReceives(m: LockedMailbox | undefined, bytesNeeded: number[]): void {
   if (!m) throw new Error('no such mailbox');
   if (!m.domain_verified || m.domain_status !== 'active') throw new Error('domain does not receive mail');
@@ -166,7 +173,7 @@ async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promi
   }
 }
 
-/** Bulk delivery: lock the mailbox, check, insert every message (multi-row INSERT or COPY), raise used_bytes. */
+/** Bulk delivery: lock the owner and the mailbox, check, insert every message (multi-row INSERT or COPY), raise used_bytes. */
 export async function deliverMany(
   pool: pg.Pool,
   address: string,
@@ -174,6 +181,7 @@ export async function deliverMany(
   mode: 'insert' | 'copy' = 'insert',
 ): Promise<{ mailboxId: string; emailIds: string[] }> {
   return inTransaction(pool, async (client) => {
+    await client.query(LOCK_OWNER.replace('%WHERE%', 'address = $1'), [address]);
     const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'address = $1'), [address]);
     const m = rows[0];
     const sizes = messages.map(messageSize);
@@ -202,7 +210,8 @@ export async function deliverMany(
 
 /**
  * One inbound message, one transaction: resolve the recipient (exact address or the domain's
- * catch-all, with its domain), lock the mailbox with its INBOX, check, insert, raise used_bytes.
+ * catch-all, with its domain), lock its owner and then the mailbox (reading its INBOX), check,
+ * insert, raise used_bytes.
  */
 export async function deliverInbound(
   pool: pg.Pool,
@@ -226,6 +235,7 @@ export async function deliverInbound(
       resolved.rows.find((r) => r.address === recipient) ?? resolved.rows.find((r) => r.address === catchAll);
     if (!entry || entry.kind !== 'mailbox') throw new Error(`no mailbox ${recipient} (aliases are not exercised)`);
     if (!entry.verified || entry.status !== 'active') throw new Error('domain does not receive mail');
+    await client.query(LOCK_OWNER.replace('%WHERE%', 'id = $1'), [entry.id]);
     const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'id = $1'), [entry.id]);
     const size = messageSize(message);
     checkReceives(rows[0], [size]);
