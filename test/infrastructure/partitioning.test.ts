@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { describe, expect, it } from 'vitest';
+import { ROLE_PATHS } from '../../src/domain/folder.js';
 import { openAether } from '../../src/infrastructure/aether.js';
 import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
 import { useEmptyDatabase } from '../support/empty-database.js';
@@ -119,14 +120,7 @@ async function populateUnpartitioned(sql: (text: string, params?: unknown[]) => 
       `insert into address (id, kind, address, domain_id, created_at, quota_bytes, used_bytes, status) values ($1, 'mailbox', $2, $3, now(), 1073741824, 0, 'active')`,
       [box, `box${i}@part.example`, domain],
     );
-    for (const [role, path] of Object.entries({
-      inbox: 'INBOX',
-      sent: 'Sent',
-      drafts: 'Drafts',
-      trash: 'Trash',
-      junk: 'Junk',
-      archive: 'Archive',
-    })) {
+    for (const [role, path] of Object.entries(ROLE_PATHS)) {
       await sql(`insert into folder (id, mailbox_id, path, role, created_at) values ($1, $2, $3, $4, now())`, [
         randomUUID(),
         box,
