@@ -27,10 +27,10 @@ describe('the server terminates the connection in the middle of a flush', () => 
 
     // wait until the flush is stuck on the lock, then kill its backend
     let pid: number | undefined;
-    for (let i = 0; i < 100 && !pid; i++) {
+    for (let i = 0; i < 400 && !pid; i++) {
       await new Promise((r) => setTimeout(r, 50));
       const [row] = await db.sql<{ pid: number }>(
-        `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update "user"%'`,
+        `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ~ '^update ("[^"]+"\\.)?"user"'`,
       );
       pid = row?.pid;
     }
