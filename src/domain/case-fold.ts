@@ -3,7 +3,7 @@
  * same identifier exactly when their folds are equal. It follows NFKC_Casefold (Unicode §3.13,
  * UAX #31): compatibility forms become the plain characters they stand for (ｂｏｘ → box, ﬁ → fi),
  * default-ignorable code points (joiners, variation selectors, fillers) are dropped, and case is
- * folded fully (ΑΣ, ασ, ας → ασ; Straße, STRASSE → strasse; ǅ, Ǆ → ǆ).
+ * folded fully (ΑΣ, ασ, ας → ασ; Straße, STRASSE → strasse; ǅ, Ǆ → dž).
  *
  * The case tables are the runtime's own (ICU), so the domain ships no Unicode data: upper-casing
  * then lower-casing one code point is its full case folding, with two exceptions: the Turkic

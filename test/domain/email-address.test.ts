@@ -61,6 +61,17 @@ describe('EmailAddress.parse: examples', () => {
     expect(EmailAddress.parse('e\u0301@x.com').localPart).toBe('\u00e9');
   });
 
+  it('compares local parts by Unicode case folding: ΑΣ, ασ and ας are one address, stored ασ', () => {
+    const forms = ['ΑΣ@d.example', 'ασ@d.example', 'ας@d.example', 'Ασ@d.example', 'αΣ@d.example'];
+    expect(forms.map((f) => EmailAddress.parse(f).value)).toEqual(forms.map(() => 'ασ@d.example'));
+    expect(EmailAddress.parse('Straße@x.test').value).toBe('strasse@x.test');
+    expect(EmailAddress.parse('STRASSE@x.test').equals(EmailAddress.parse('straße@x.test'))).toBe(true);
+    expect(EmailAddress.parse('ẞ@x.test').value).toBe('ss@x.test');
+    expect(EmailAddress.parse('ǅ@x.test').value).toBe('dž@x.test');
+    // CaseFolding.txt keeps the Turkic dotless ı apart from i
+    expect(EmailAddress.parse('kız@x.test').value).toBe('kız@x.test');
+  });
+
   it('belongsTo compares the domain', () => {
     const a = EmailAddress.parse('a@bücher.example');
     expect(a.belongsTo(DomainName.parse('xn--bcher-kva.example'))).toBe(true);
@@ -136,12 +147,31 @@ describe('EmailAddress.parse: examples', () => {
 
 describe('EmailAddress.parse: properties', () => {
   const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
-  const addressish = fc.constantFrom('a', 'Z', '0', '.', '-', '+', '@', '"', ' ', 'ü', 'İ', 'ß', 'а', '\u0000', 'x.com');
+  const addressish = fc.constantFrom(
+    'a',
+    'Z',
+    '0',
+    '.',
+    '-',
+    '+',
+    '@',
+    '"',
+    ' ',
+    'ü',
+    'İ',
+    'ß',
+    'а',
+    '\u0000',
+    'x.com',
+  );
   // Local parts with case-changing and decomposed letters, at domains of a few scripts.
   const localChar = fc.constantFrom('a', 'Z', '.', '+', 'ü', 'İ', 'ß', 'ǅ', 'e\u0301', 'Σ', '"', ' ', '@');
   const domainChar = fc.constantFrom('a', 'Z', '0', '-', 'ü', 'а', '日');
   const nearlyValidAddress = fc
-    .tuple(fc.string({ unit: localChar, minLength: 1, maxLength: 10 }), fc.string({ unit: domainChar, minLength: 1, maxLength: 8 }))
+    .tuple(
+      fc.string({ unit: localChar, minLength: 1, maxLength: 10 }),
+      fc.string({ unit: domainChar, minLength: 1, maxLength: 8 }),
+    )
     .map(([local, label]) => `${local}@${label}.com`);
   const arbitraryInputs = fc.oneof(
     fc.string(),
@@ -188,6 +218,38 @@ describe('EmailAddress.parse: properties', () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  it('stored form and case variants of a local part parse to one value (ı aside: it capitalises to I)', () => {
+    const foldingChar = fc.constantFrom(
+      'a',
+      'Z',
+      '.',
+      'ß',
+      'ẞ',
+      'ς',
+      'σ',
+      'Σ',
+      'ǅ',
+      'İ',
+      'ꭰ',
+      'Ꭰ',
+      'ｂ',
+      'ﬀ',
+      'ΐ',
+      'e\u0301',
+    );
+    const local = fc.string({ unit: foldingChar, minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(local, fc.constantFrom('d.example', 'Bücher.example'), (l, d) => {
+        const a = parseOrRefusal(`${l}@${d}`);
+        if (a === undefined) return;
+        expect(EmailAddress.parse(a.value).value).toBe(a.value);
+        expect(EmailAddress.parse(`${l.toUpperCase()}@${d}`).value).toBe(a.value);
+        expect(EmailAddress.parse(`${l.toLowerCase()}@${d}`).value).toBe(a.value);
+      }),
+      { numRuns: 2000 },
     );
   });
 
