@@ -1,4 +1,5 @@
 import { utf8Length } from './byte-size.js';
+import { caseFold } from './case-fold.js';
 import { DomainName } from './domain-name.js';
 import { ValidationError } from './errors.js';
 
@@ -18,9 +19,11 @@ const ATEXT = "[\\p{L}\\p{M}\\p{N}!#$%&'*+\\-/=?^_`{|}~]";
 const DOT_ATOM = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*$`, 'u');
 
 /**
- * A mailbox address `local@domain`. The platform treats addresses case-insensitively, so the
- * local part is stored NFKC-normalised (compatibility forms folded) and lower-cased, in NFC, the
- * domain in its ASCII (punycode) form.
+ * A mailbox address `local@domain`. The platform treats addresses case-insensitively, by Unicode
+ * case folding: the local part is stored as its NFKC_Casefold (`caseFold`: compatibility forms
+ * replaced, default-ignorable code points dropped, case folded fully, in NFC), so `ΑΣ`, `ασ` and
+ * `ας` are one address, stored `ασ`, as are `STRASSE`, `Straße` and `strasse`. The domain is
+ * stored in its ASCII (punycode) form. Two addresses are equal exactly when their stored forms are.
  */
 export class EmailAddress {
   private constructor(
@@ -56,8 +59,8 @@ export class EmailAddress {
     }
     // NFKC, as IDNA does for the domain: full-width letters, ligatures and other compatibility forms
     // (ｂｏｘ, ﬁ, ſ) are the address of the plain letters they stand for, not a look-alike of it.
-    // That and lower-casing can change the length and the characters, so check and measure afterwards.
-    const localPart = rawLocal.normalize('NFKC').toLowerCase().normalize('NFC');
+    // That and case folding can change the length and the characters, so check and measure afterwards.
+    const localPart = caseFold(rawLocal);
     if (!DOT_ATOM.test(localPart)) {
       throw invalid(input, 'the part before "@" holds a character that stands for punctuation or symbols');
     }

@@ -1,6 +1,7 @@
 import { Collection } from '@mikro-orm/core';
 import { Address } from './address.js';
 import { parseQuotaBytes } from './byte-size.js';
+import { caseFold } from './case-fold.js';
 import type { Domain } from './domain.js';
 import type { EmailAddress } from './email-address.js';
 import { Email, type EmailFlags } from './email.js';
@@ -120,15 +121,22 @@ export class Mailbox extends Address {
     return folder;
   }
 
+  /** Renaming to another case of its own name (`Work` → `WORK`) is a rename, not a clash. */
   renameFolder(folder: Folder, path: string): void {
     this.assertOwnFolder(folder);
     const checked = Folder.checkPath(path);
-    if (checked !== folder.path) this.assertPathFree(checked);
+    this.assertPathFree(checked, folder);
     folder.rename(checked);
   }
 
-  private assertPathFree(path: string): void {
-    if (this.folders.getItems().some((f) => f.path.toLowerCase() === path.toLowerCase())) {
+  /**
+   * Folder names are compared as addresses are, by case folding. The database's unique index on
+   * `lower(path)` is a coarser backstop (ASCII or locale case only: PostgreSQL 15 cannot fold), so
+   * this check is the rule; the index still stops two concurrent units of work that differ by case.
+   */
+  private assertPathFree(path: string, renaming?: Folder): void {
+    const key = caseFold(path);
+    if (this.folders.getItems().some((f) => f !== renaming && caseFold(f.path) === key)) {
       throw new RuleViolationError('FOLDER_EXISTS', `${this.address} already has a folder ${path}`);
     }
   }

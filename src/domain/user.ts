@@ -11,7 +11,7 @@ export const MAX_USER_NAME_LENGTH = 200;
 /** A person or organisation that owns mail domains. */
 export class User {
   readonly id: string = newId();
-  /** Normalised (lower-case, ASCII domain) login address; unique. */
+  /** Login address in its stored form (`EmailAddress.value`: case-folded, ASCII domain); unique. */
   readonly email: string;
   /** argon2id hash in PHC form. Hidden from serialization; never logged or put in errors. */
   readonly passwordHash: string;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { DomainName } from '../../src/domain/domain-name.js';
 import { EmailAddress } from '../../src/domain/email-address.js';
 import { ValidationError } from '../../src/domain/errors.js';
+import { CASE_TRICKY_CHARACTERS } from '../support/case-tricky.js';
 
 function parseOrRefusal(input: string): EmailAddress | undefined {
   try {
@@ -59,6 +60,17 @@ describe('EmailAddress.parse: examples', () => {
   it('accepts non-ASCII letters in the local part, NFC-normalised and lower-cased', () => {
     expect(EmailAddress.parse('JÖRG@bücher.de').value).toBe('jörg@xn--bcher-kva.de');
     expect(EmailAddress.parse('e\u0301@x.com').localPart).toBe('\u00e9');
+  });
+
+  it('compares local parts by Unicode case folding: ΑΣ, ασ and ας are one address, stored ασ', () => {
+    const forms = ['ΑΣ@d.example', 'ασ@d.example', 'ας@d.example', 'Ασ@d.example', 'αΣ@d.example'];
+    expect(forms.map((f) => EmailAddress.parse(f).value)).toEqual(forms.map(() => 'ασ@d.example'));
+    expect(EmailAddress.parse('Straße@x.test').value).toBe('strasse@x.test');
+    expect(EmailAddress.parse('STRASSE@x.test').equals(EmailAddress.parse('straße@x.test'))).toBe(true);
+    expect(EmailAddress.parse('ẞ@x.test').value).toBe('ss@x.test');
+    expect(EmailAddress.parse('ǅ@x.test').value).toBe('dž@x.test');
+    // CaseFolding.txt keeps the Turkic dotless ı apart from i
+    expect(EmailAddress.parse('kız@x.test').value).toBe('kız@x.test');
   });
 
   it('belongsTo compares the domain', () => {
@@ -136,12 +148,31 @@ describe('EmailAddress.parse: examples', () => {
 
 describe('EmailAddress.parse: properties', () => {
   const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
-  const addressish = fc.constantFrom('a', 'Z', '0', '.', '-', '+', '@', '"', ' ', 'ü', 'İ', 'ß', 'а', '\u0000', 'x.com');
+  const addressish = fc.constantFrom(
+    'a',
+    'Z',
+    '0',
+    '.',
+    '-',
+    '+',
+    '@',
+    '"',
+    ' ',
+    'ü',
+    'İ',
+    'ß',
+    'а',
+    '\u0000',
+    'x.com',
+  );
   // Local parts with case-changing and decomposed letters, at domains of a few scripts.
   const localChar = fc.constantFrom('a', 'Z', '.', '+', 'ü', 'İ', 'ß', 'ǅ', 'e\u0301', 'Σ', '"', ' ', '@');
   const domainChar = fc.constantFrom('a', 'Z', '0', '-', 'ü', 'а', '日');
   const nearlyValidAddress = fc
-    .tuple(fc.string({ unit: localChar, minLength: 1, maxLength: 10 }), fc.string({ unit: domainChar, minLength: 1, maxLength: 8 }))
+    .tuple(
+      fc.string({ unit: localChar, minLength: 1, maxLength: 10 }),
+      fc.string({ unit: domainChar, minLength: 1, maxLength: 8 }),
+    )
     .map(([local, label]) => `${local}@${label}.com`);
   const arbitraryInputs = fc.oneof(
     fc.string(),
@@ -188,6 +219,21 @@ describe('EmailAddress.parse: properties', () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  it('stored form and case variants of a local part parse to one value (ı aside: it capitalises to I)', () => {
+    const foldingChar = fc.constantFrom(...CASE_TRICKY_CHARACTERS, '.');
+    const local = fc.string({ unit: foldingChar, minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(local, fc.constantFrom('d.example', 'Bücher.example'), (l, d) => {
+        const a = parseOrRefusal(`${l}@${d}`);
+        if (a === undefined) return;
+        expect(EmailAddress.parse(a.value).value).toBe(a.value);
+        expect(EmailAddress.parse(`${l.toUpperCase()}@${d}`).value).toBe(a.value);
+        expect(EmailAddress.parse(`${l.toLowerCase()}@${d}`).value).toBe(a.value);
+      }),
+      { numRuns: 2000 },
     );
   });
 

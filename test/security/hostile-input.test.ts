@@ -16,7 +16,8 @@
  *   - whole address: at most MAX_ADDRESS_OCTETS = 254 octets, the domain counted in its ASCII form
  *   - raw input over 1024 UTF-16 units is refused before any other work
  *   - refused: NUL, control characters, spaces, lone surrogates, invisible/format characters
- *   - stored NFKC-folded (full-width letters, ligatures), lower-cased, in NFC, the domain in
+ *   - the local part stored as its Unicode case fold (NFKC_Casefold, src/domain/case-fold.ts:
+ *     full-width letters, ligatures, default-ignorables, ΑΣ/ας → ασ, ß → ss), the domain in
  *     punycode; `parse(stored).value === stored`; look-alike spellings are the same address (_TAKEN)
  *  Domain name (src/domain/domain-name.ts), code INVALID_DOMAIN_NAME
  *   - at most MAX_DOMAIN_LENGTH = 253 octets in ASCII form (one trailing dot dropped), labels of at
@@ -37,7 +38,7 @@
  *     control characters, no lone surrogates
  *  Folder path (src/domain/folder.ts), code INVALID_FOLDER_PATH: 1 to 255 characters after
  *     trimming, printable, '/'-separated non-empty names without outer spaces, INBOX reserved;
- *     unique per mailbox ignoring case (FOLDER_EXISTS)
+ *     unique per mailbox by case fold (FOLDER_EXISTS); a folder may take another case of its name
  *  Quotas (src/domain/byte-size.ts), code INVALID_QUOTA: whole bytes from 0 (unlimited) to
  *     MAX_QUOTA_BYTES = 1 TiB; domain mailbox/alias limits (src/domain/domain.ts), code
  *     INVALID_LIMIT: whole numbers from 0 (unlimited) to 1e9

@@ -5,6 +5,7 @@ import { Domain } from '../../../domain/domain.js';
 import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { rowCheckTrigger } from './row-triggers.js';
+import { caseFoldedSql } from '../case-fold-sql.js';
 import { tenantPolicy } from './tenant-policy.js';
 
 /**
@@ -24,7 +25,8 @@ export const AddressSchema = defineEntity({
     createdAt: p.datetime(),
   },
   checks: [
-    { name: 'address_normalised', expression: `address = lower(address) and address ~ '^[^@]*@[^@]+$'` },
+    // stored case-folded (EmailAddress), so the unique key compares addresses as the domain does
+    { name: 'address_normalised', expression: `${caseFoldedSql('address')} and address ~ '^[^@]*@[^@]+$'` },
     {
       name: 'address_mailbox_columns',
       expression:

@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Domain } from '../../../domain/domain.js';
 import { User } from '../../../domain/user.js';
+import { caseFoldedSql } from '../case-fold-sql.js';
 import { tenantPolicy } from './tenant-policy.js';
 
 export const UserSchema = defineEntity({
@@ -18,8 +19,9 @@ export const UserSchema = defineEntity({
     domains: () => p.oneToMany(Domain).mappedBy('owner'),
   },
   checks: [
-    // the application always stores the normalised form; so must anyone else
-    { name: 'user_email_normalised', expression: `email = lower(email) and email ~ '^[^@]+@[^@]+$'` },
+    // the application always stores the case-folded form (EmailAddress); so must anyone else, and
+    // so the unique key compares logins as the domain does
+    { name: 'user_email_normalised', expression: `${caseFoldedSql('email')} and email ~ '^[^@]+@[^@]+$'` },
   ],
   policies: tenantPolicy('user', (a) => `id = ${a}`),
 });
