@@ -57,35 +57,39 @@ describe('two changes that together would close a loop', () => {
     expect(await cycles()).toEqual([]);
   });
 
-  it('as an unsynchronised burst of 10 pairs: one of each pair wins, no loop committed', async () => {
-    const { owner, domain, box } = await domainWithMailbox();
-    const pairs = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => {
-        const a = await db.aether.aliases.add(owner.id, {
-          source: `p${i}@${domain.name}`,
-          destinations: [box.address],
-        });
-        const b = await db.aether.aliases.add(owner.id, {
-          source: `q${i}@${domain.name}`,
-          destinations: [box.address],
-        });
-        return [a, b] as const;
-      }),
-    );
-    const results = await Promise.all(
-      pairs.map(([a, b]) =>
-        Promise.all([
-          outcome(db.aether.aliases.changeDestinations(owner.id, a.id, [b.address])),
-          outcome(db.aether.aliases.changeDestinations(owner.id, b.id, [a.address])),
-        ]),
-      ),
-    );
-    for (const pair of results) {
-      expect(pair.filter((r) => r.ok)).toHaveLength(1);
-      expect(pair.filter((r) => !r.ok).map((r) => !r.ok && r.code)).toEqual(['ALIAS_LOOP']);
-    }
-    expect(await cycles()).toEqual([]);
-  });
+  it(
+    'as an unsynchronised burst of 10 pairs: one of each pair wins, no loop committed',
+    { timeout: 300_000 },
+    async () => {
+      const { owner, domain, box } = await domainWithMailbox();
+      const pairs = await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          const a = await db.aether.aliases.add(owner.id, {
+            source: `p${i}@${domain.name}`,
+            destinations: [box.address],
+          });
+          const b = await db.aether.aliases.add(owner.id, {
+            source: `q${i}@${domain.name}`,
+            destinations: [box.address],
+          });
+          return [a, b] as const;
+        }),
+      );
+      const results = await Promise.all(
+        pairs.map(([a, b]) =>
+          Promise.all([
+            outcome(db.aether.aliases.changeDestinations(owner.id, a.id, [b.address])),
+            outcome(db.aether.aliases.changeDestinations(owner.id, b.id, [a.address])),
+          ]),
+        ),
+      );
+      for (const pair of results) {
+        expect(pair.filter((r) => r.ok)).toHaveLength(1);
+        expect(pair.filter((r) => !r.ok).map((r) => !r.ok && r.code)).toEqual(['ALIAS_LOOP']);
+      }
+      expect(await cycles()).toEqual([]);
+    },
+  );
 
   it('across two domains of two owners, two creations (p@x → q@y, q@y → p@x): one is refused', async () => {
     const x = await ownerWithDomain(db);
@@ -170,23 +174,27 @@ describe('removals that would hand an address to a catch-all that forwards back'
     expect(await cycles()).toEqual([]);
   });
 
-  it('a removal racing a change that would make it close a loop: never a committed loop', async () => {
-    for (let round = 0; round < 5; round++) {
-      const { owner, domain } = await ownerWithDomain(db);
-      const b = await db.aether.mailboxes.create(owner.id, { address: `b@${domain.name}` });
-      const a = await db.aether.aliases.add(owner.id, {
-        source: `a@${domain.name}`,
-        destinations: ['far@outside.test'],
-      });
-      await db.aether.aliases.addCatchAll(owner.id, { domain: domain.name, destinations: [`a@${domain.name}`] });
-      const results = await Promise.all([
-        outcome(db.aether.aliases.changeDestinations(owner.id, a.id, [b.address])),
-        outcome(db.aether.mailboxes.delete(owner.id, b.id)),
-      ]);
-      for (const r of results) if (!r.ok) expect(r.code).toBe('ALIAS_LOOP');
-      expect(await cycles()).toEqual([]);
-    }
-  });
+  it(
+    'a removal racing a change that would make it close a loop: never a committed loop',
+    { timeout: 300_000 },
+    async () => {
+      for (let round = 0; round < 5; round++) {
+        const { owner, domain } = await ownerWithDomain(db);
+        const b = await db.aether.mailboxes.create(owner.id, { address: `b@${domain.name}` });
+        const a = await db.aether.aliases.add(owner.id, {
+          source: `a@${domain.name}`,
+          destinations: ['far@outside.test'],
+        });
+        await db.aether.aliases.addCatchAll(owner.id, { domain: domain.name, destinations: [`a@${domain.name}`] });
+        const results = await Promise.all([
+          outcome(db.aether.aliases.changeDestinations(owner.id, a.id, [b.address])),
+          outcome(db.aether.mailboxes.delete(owner.id, b.id)),
+        ]);
+        for (const r of results) if (!r.ok) expect(r.code).toBe('ALIAS_LOOP');
+        expect(await cycles()).toEqual([]);
+      }
+    },
+  );
 });
 
 describe('delivery into a loop that foreign data made', () => {

@@ -86,26 +86,30 @@ describe('a deletion between a delivery’s lookup and its lock', () => {
   });
 
   for (const [way, deliver] of Object.entries(into)) {
-    it(`${way} racing mailboxes.delete, 20 unsynchronised tries: a copy stored or a typed refusal, never a silent success`, async () => {
-      for (let i = 0; i < 20; i++) {
-        const t = await target();
-        const [delivered, deleted] = await Promise.all([
-          outcome(deliver(t)),
-          outcome(db.aether.mailboxes.delete(t.owner.id, t.box.id)),
-        ]);
-        expect(deleted).toMatchObject({ ok: true });
-        if (delivered.ok) {
-          // it committed before the deletion, which then took its copy away with the mailbox; or
-          // (send) it came after, and the address, no longer ours, went to the outbound relay
-          const report = delivered.value as { delivered?: unknown[]; emailIds?: unknown[]; forwarded?: string[] };
-          const stored = (report.delivered ?? report.emailIds ?? []).length;
-          expect(stored > 0 || (report.forwarded ?? []).includes(t.box.address)).toBe(true);
-        } else {
-          expect(delivered.error).toBeInstanceOf(DomainError);
-          expect(delivered.code).toBe('NO_SUCH_RECIPIENT');
+    it(
+      `${way} racing mailboxes.delete, 20 unsynchronised tries: a copy stored or a typed refusal, never a silent success`,
+      { timeout: 300_000 },
+      async () => {
+        for (let i = 0; i < 20; i++) {
+          const t = await target();
+          const [delivered, deleted] = await Promise.all([
+            outcome(deliver(t)),
+            outcome(db.aether.mailboxes.delete(t.owner.id, t.box.id)),
+          ]);
+          expect(deleted).toMatchObject({ ok: true });
+          if (delivered.ok) {
+            // it committed before the deletion, which then took its copy away with the mailbox; or
+            // (send) it came after, and the address, no longer ours, went to the outbound relay
+            const report = delivered.value as { delivered?: unknown[]; emailIds?: unknown[]; forwarded?: string[] };
+            const stored = (report.delivered ?? report.emailIds ?? []).length;
+            expect(stored > 0 || (report.forwarded ?? []).includes(t.box.address)).toBe(true);
+          } else {
+            expect(delivered.error).toBeInstanceOf(DomainError);
+            expect(delivered.code).toBe('NO_SUCH_RECIPIENT');
+          }
         }
-      }
-    });
+      },
+    );
   }
 });
 
@@ -127,27 +131,32 @@ describe('lock order: deleting a user under mail traffic', () => {
     expect(await emailsOf(t.box.id)).toBe(0);
   });
 
-  it('24 rounds of deliveries to three mailboxes with users.delete among them: the deletion succeeds every time', async () => {
-    for (let round = 0; round < 24; round++) {
-      const { owner, domain } = await ownerWithDomain(db);
-      const boxes = await Promise.all(
-        ['a', 'b', 'c'].map((l) => db.aether.mailboxes.create(owner.id, { address: `${l}@${domain.name}` })),
-      );
-      const deliveries = Array.from({ length: 12 }, (_, i) =>
-        outcome(
-          db.aether.mail.deliverInbound({
-            recipients: [boxes[i % 3]!.address, boxes[(i + 1) % 3]!.address],
-            message: message({ subject: `r${round}-${i}` }),
-          }),
-        ),
-      );
-      const deleted = await outcome(db.aether.users.delete(owner.id));
-      expect(deleted, `round ${round}`).toMatchObject({ ok: true });
-      for (const d of await Promise.all(deliveries)) {
-        if (d.ok) expect((d.value as { delivered: unknown[] }).delivered).toHaveLength(2);
-        else expect(d.code).toBe('NO_SUCH_RECIPIENT');
+  // bursts of many units of work: generous bounds, so a loaded machine is slow rather than red
+  it(
+    '24 rounds of deliveries to three mailboxes with users.delete among them: the deletion succeeds every time',
+    { timeout: 300_000 },
+    async () => {
+      for (let round = 0; round < 24; round++) {
+        const { owner, domain } = await ownerWithDomain(db);
+        const boxes = await Promise.all(
+          ['a', 'b', 'c'].map((l) => db.aether.mailboxes.create(owner.id, { address: `${l}@${domain.name}` })),
+        );
+        const deliveries = Array.from({ length: 12 }, (_, i) =>
+          outcome(
+            db.aether.mail.deliverInbound({
+              recipients: [boxes[i % 3]!.address, boxes[(i + 1) % 3]!.address],
+              message: message({ subject: `r${round}-${i}` }),
+            }),
+          ),
+        );
+        const deleted = await outcome(db.aether.users.delete(owner.id));
+        expect(deleted, `round ${round}`).toMatchObject({ ok: true });
+        for (const d of await Promise.all(deliveries)) {
+          if (d.ok) expect((d.value as { delivered: unknown[] }).delivered).toHaveLength(2);
+          else expect(d.code).toBe('NO_SUCH_RECIPIENT');
+        }
+        expect(await db.sql('select id from address where domain_id = $1', [domain.id])).toEqual([]);
       }
-      expect(await db.sql('select id from address where domain_id = $1', [domain.id])).toEqual([]);
-    }
-  });
+    },
+  );
 });
