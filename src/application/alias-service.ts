@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Address } from '../domain/address.js';
 import { Alias } from '../domain/alias.js';
-import { Domain } from '../domain/domain.js';
 import { DomainName } from '../domain/domain-name.js';
 import { EmailAddress } from '../domain/email-address.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
+import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedDomainByName } from './loading.js';
 import { lockAliasGraph } from './locking.js';
 import { assertRemovalClosesNoLoop, RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -69,10 +68,8 @@ export class AliasService {
     return this.run(async (em) => {
       await lockAliasGraph(em);
       const actor = await loadActor(em, actorId);
-      const found = await em.findOne(Domain, { name: name.ascii });
-      if (!found) throw new NotFoundError(`domain ${name.unicode}`);
       // locked while its aliases are counted, so concurrent creations cannot overrun the limit
-      const domain = await loadOwnedDomain(em, actor, found.id, true);
+      const domain = await loadOwnedDomainByName(em, actor, name, true);
       const alias = new Alias({
         ...(source ? { source } : {}),
         domain,

@@ -1,5 +1,9 @@
-import { Domain, type DomainLimits, type TxtResolver } from '../domain/domain.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Alias } from '../domain/alias.js';
+import { Domain, type DomainLimits, type HeldResources, type TxtResolver } from '../domain/domain.js';
 import { DomainName } from '../domain/domain-name.js';
+import { Mailbox } from '../domain/mailbox.js';
+import { assertNameNotVerified, lockDomainName, releaseOtherClaims } from './domain-claims.js';
 import { readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
@@ -16,7 +20,12 @@ export class DomainService {
   async add(actorId: string, input: { name: string; limits?: Partial<DomainLimits> }): Promise<DomainView> {
     const name = DomainName.parse(input?.name);
     return this.run(async (em) => {
+      // first: serialised against every add and verify of this name, by anyone
+      await lockDomainName(em, name.ascii);
       const owner = await loadActor(em, actorId);
+      // a verified name is its owner's; an unverified claim blocks no one (the actor's own second
+      // claim is refused by domain_name_owner_unique)
+      await assertNameNotVerified(em, name.ascii);
       const domain = new Domain({
         name,
         owner,
@@ -28,15 +37,23 @@ export class DomainService {
   }
 
   /**
-   * Looks up the domain's TXT records and marks it verified when the expected record is there.
+   * Looks up the domain's TXT records and marks it verified when the expected record is there;
+   * in the same unit of work every other (unverified) claim of the name is released, with all
+   * that hangs on it. When someone else verified the name first, DOMAIN_TAKEN.
    * The DNS lookup happens outside the transaction, so a slow resolver holds no connection.
    */
   async verify(actorId: string, domainId: string): Promise<DomainView> {
     const { name } = await this.run(async (em) => loadOwnedDomain(em, await loadActor(em, actorId), domainId));
     const records = await this.resolveTxt(name).catch(() => [] as string[][]);
     return this.run(async (em) => {
-      const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
+      // first: serialised against every add and verify of this name, by anyone
+      await lockDomainName(em, name);
+      const actor = await loadActor(em, actorId);
+      // before loading the claim: a winner's verification may have just released it
+      await assertNameNotVerified(em, name, domainId);
+      const domain = await loadOwnedDomain(em, actor, domainId, true);
       domain.verify(records);
+      await releaseOtherClaims(em, domain);
       return toDomainView(domain);
     });
   }
@@ -49,8 +66,17 @@ export class DomainService {
     return this.change(actorId, domainId, (domain) => domain.activate());
   }
 
+  /**
+   * Changes the domain's limits, refusing any below what it holds. The domain row is locked while
+   * its mailboxes and aliases are counted (the lock their creation takes), so a concurrent
+   * creation and a lower limit cannot together end above the limit.
+   */
   async changeLimits(actorId: string, domainId: string, limits: Partial<DomainLimits>): Promise<DomainView> {
-    return this.change(actorId, domainId, (domain) => domain.changeLimits(limits));
+    return this.run(async (em) => {
+      const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId, true);
+      domain.changeLimits(limits, await heldBy(em, domain));
+      return toDomainView(domain);
+    });
   }
 
   async get(actorId: string, domainId: string): Promise<DomainView> {
@@ -76,4 +102,14 @@ export class DomainService {
       return toDomainView(domain);
     });
   }
+}
+
+/** What the domain holds that its limits bound: mailboxes, aliases and the largest mailbox quota. */
+async function heldBy(em: EntityManager, domain: Domain): Promise<HeldResources> {
+  const mailboxes = await em.count(Mailbox, { domain });
+  const aliases = await em.count(Alias, { domain });
+  if (mailboxes === 0) return { mailboxes, aliases, largestQuotaBytes: null };
+  const unlimited = await em.count(Mailbox, { domain, quotaBytes: 0 });
+  const [largest] = await em.find(Mailbox, { domain }, { orderBy: { quotaBytes: 'desc' }, limit: 1 });
+  return { mailboxes, aliases, largestQuotaBytes: unlimited > 0 ? 0 : largest!.quotaBytes };
 }

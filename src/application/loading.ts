@@ -2,6 +2,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Domain } from '../domain/domain.js';
+import type { DomainName } from '../domain/domain-name.js';
 import { NotFoundError } from '../domain/errors.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { User } from '../domain/user.js';
@@ -45,6 +46,22 @@ export async function loadOwnedDomain(em: EntityManager, actor: User, domainId: 
   if (!domain) throw new NotFoundError('domain');
   domain.assertOwnedBy(actor);
   return domain;
+}
+
+/**
+ * The actor's own claim of the domain `name` (several users may claim one name until one verifies
+ * it), locked when asked. Someone else's claim is NOT_OWNER, no claim at all NOT_FOUND.
+ */
+export async function loadOwnedDomainByName(
+  em: EntityManager,
+  actor: User,
+  name: DomainName,
+  lock = false,
+): Promise<Domain> {
+  const found =
+    (await em.findOne(Domain, { name: name.ascii, owner: actor })) ?? (await em.findOne(Domain, { name: name.ascii }));
+  if (!found) throw new NotFoundError(`domain ${name.unicode}`);
+  return loadOwnedDomain(em, actor, found.id, lock);
 }
 
 /** A mailbox on a domain the actor owns; `lock` takes its row for the rest of the unit of work. */

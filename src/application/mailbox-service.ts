@@ -1,11 +1,18 @@
 import { Address } from '../domain/address.js';
-import { Domain } from '../domain/domain.js';
 import { EmailAddress } from '../domain/email-address.js';
 import { Email } from '../domain/email.js';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
+import {
+  checkId,
+  readScope,
+  type ReadScope,
+  loadActor,
+  loadOwnedDomain,
+  loadOwnedDomainByName,
+  loadOwnedMailbox,
+} from './loading.js';
 import { lockAliasGraph } from './locking.js';
 import { assertRemovalClosesNoLoop } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -26,9 +33,7 @@ export class MailboxService {
     const address = EmailAddress.parse(input?.address);
     return this.run(async (em) => {
       const actor = await loadActor(em, actorId);
-      const found = await em.findOne(Domain, { name: address.domain.ascii });
-      if (!found) throw new NotFoundError(`domain ${address.domain.unicode}`);
-      const domain = await loadOwnedDomain(em, actor, found.id, true);
+      const domain = await loadOwnedDomainByName(em, actor, address.domain, true);
       if ((await em.count(Address, { address: address.value })) > 0) {
         throw new ConflictError('ADDRESS_TAKEN', `${address.unicode} is already taken by a mailbox or alias`);
       }

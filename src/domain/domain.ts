@@ -30,7 +30,24 @@ export const VERIFICATION_PREFIX = 'aether-verification=';
 /** Looks up the TXT records of a DNS name; each record is a list of character strings. */
 export type TxtResolver = (hostname: string) => Promise<string[][]>;
 
-/** A mail domain owned by a user. It receives mail only once verified and while active. */
+/** What a domain holds, counted under its row lock, that a change of limits must leave room for. */
+export interface HeldResources {
+  mailboxes: number;
+  aliases: number;
+  /** The largest mailbox quota on the domain; 0 when some mailbox is unlimited; null with no mailboxes. */
+  largestQuotaBytes: number | null;
+}
+
+/**
+ * A user's claim of a mail domain. It receives mail only once verified and while active.
+ *
+ * A name belongs to whoever proves control of it through DNS. Until then several users may each
+ * hold one unverified claim of the same name; none blocks the others. Verifying one claim
+ * releases every other claim of the name, with its mailboxes, aliases, folders and email, and
+ * from then on nobody else can add or verify that name (`DOMAIN_TAKEN`). Addresses stay unique
+ * across all claims: while two claims coexist, an address created on one blocks the same
+ * address on the other until verification releases the losing claim.
+ */
 export class Domain {
   readonly id: string = newId();
   /** ASCII (punycode) form, lower-case: the stored and unique form. */
@@ -142,8 +159,27 @@ export class Domain {
     update(this, { status: 'active' });
   }
 
-  changeLimits(limits: Partial<DomainLimits>): void {
-    update(this, Domain.checkLimits({ ...this.limits, ...limits }));
+  /** Changes the limits; none may end below what the domain already holds (`held`). */
+  changeLimits(limits: Partial<DomainLimits>, held: HeldResources): void {
+    const next = Domain.checkLimits({ ...this.limits, ...limits });
+    const below = (what: string) =>
+      new RuleViolationError(
+        'LIMIT_BELOW_USAGE',
+        `${this.displayName} already holds ${what}; raise the limit or remove some first`,
+      );
+    if (next.maxMailboxes > 0 && held.mailboxes > next.maxMailboxes) {
+      throw below(`${held.mailboxes} mailboxes, more than ${next.maxMailboxes}`);
+    }
+    if (next.maxAliases > 0 && held.aliases > next.maxAliases) {
+      throw below(`${held.aliases} aliases, more than ${next.maxAliases}`);
+    }
+    const largest = held.largestQuotaBytes;
+    if (next.maxQuotaBytes > 0 && largest !== null && (largest === 0 || largest > next.maxQuotaBytes)) {
+      throw below(
+        `a mailbox with ${largest === 0 ? 'an unlimited quota' : `a quota of ${largest} bytes`}, over ${next.maxQuotaBytes} bytes`,
+      );
+    }
+    update(this, next);
   }
 
   assertReceivesMail(): void {

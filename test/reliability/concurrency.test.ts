@@ -103,7 +103,7 @@ describe('two units of work editing the same entity', () => {
           const loaded = await em.findOneOrFail(Domain, { id: domain.id });
           // both have read version 1 before either writes
           await new Promise((r) => setTimeout(r, 100));
-          loaded.changeLimits({ maxMailboxes: 10 + i });
+          loaded.changeLimits({ maxMailboxes: 10 + i }, { mailboxes: 0, aliases: 0, largestQuotaBytes: null });
         }),
       ),
     );

@@ -23,7 +23,8 @@ import {
 
 const UNIQUE: Record<string, [ErrorCode, string]> = {
   user_email_unique: ['EMAIL_TAKEN', 'a user with that email address already exists'],
-  domain_name_unique: ['DOMAIN_TAKEN', 'that domain is already registered'],
+  domain_verified_name_unique: ['DOMAIN_TAKEN', 'that domain is already verified by its owner'],
+  domain_name_owner_unique: ['DOMAIN_TAKEN', 'you have already added that domain'],
   address_address_unique: ['ADDRESS_TAKEN', 'that address is already taken by a mailbox or alias'],
   folder_mailbox_path_unique: ['FOLDER_EXISTS', 'the mailbox already has a folder with that name'],
 };

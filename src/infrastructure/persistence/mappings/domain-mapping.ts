@@ -10,7 +10,8 @@ export const DomainSchema = defineEntity({
   tableName: 'domain',
   properties: {
     id: p.uuid().primary(),
-    name: p.string().length(253).unique('domain_name_unique'),
+    // several users may claim a name; it is unique among verified claims and per owner (see Domain)
+    name: p.string().length(253),
     owner: () => p.manyToOne(User).index('domain_owner_id_index').deleteRule('cascade'),
     verificationToken: p.string().length(64).unique('domain_verification_token_unique'),
     verified: p.boolean(),
@@ -25,6 +26,11 @@ export const DomainSchema = defineEntity({
     mailboxes: () => p.oneToMany(Mailbox).mappedBy('domain'),
     aliases: () => p.oneToMany(Alias).mappedBy('domain'),
   },
+  uniques: [
+    { name: 'domain_verified_name_unique', properties: ['name'], where: 'verified' },
+    // name first: it also serves the lookups of every claim of a name
+    { name: 'domain_name_owner_unique', properties: ['name', 'owner'] },
+  ],
   checks: [
     { name: 'domain_name_normalised', expression: `name = lower(name) and name ~ '^[a-z0-9-]+(\\.[a-z0-9-]+)+$'` },
     { name: 'domain_verified_at', expression: 'verified = (verified_at is not null)' },

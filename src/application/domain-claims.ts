@@ -1,0 +1,43 @@
+/**
+ * Claims of a domain name by several users (see `Domain`): adding and verifying a name are
+ * serialised across users by a transaction-scoped advisory lock on the name, taken first thing in
+ * those units of work. The partial unique index `domain_verified_name_unique` is the backstop.
+ */
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Domain } from '../domain/domain.js';
+import { ConflictError } from '../domain/errors.js';
+
+/** The advisory lock key of a domain name (ASCII form): `pg_advisory_xact_lock(hashtextextended(key, 0))`. */
+export const domainNameLockKey = (name: string): string => `aether.domain-name:${name}`;
+
+/** Held until the transaction ends; transaction-scoped, so it is safe behind a transaction-mode pooler. */
+export async function lockDomainName(em: EntityManager, name: string): Promise<void> {
+  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [domainNameLockKey(name)]);
+}
+
+/** Refuses with DOMAIN_TAKEN when someone (other than the claim `exceptId`) has verified `name`. */
+export async function assertNameNotVerified(em: EntityManager, name: string, exceptId?: string): Promise<void> {
+  const verified = await em.count(Domain, { name, verified: true, ...(exceptId ? { id: { $ne: exceptId } } : {}) });
+  if (verified > 0) {
+    throw new ConflictError('DOMAIN_TAKEN', `${Domain.displayNameOf(name)} is already verified by its owner`);
+  }
+}
+
+/**
+ * Releases every claim of the name but `winner`'s: their rows are locked first, then deleted with
+ * one statement; the database cascades to their mailboxes, aliases, folders and email. A bulk
+ * delete bypasses flush events, as `mailboxes.delete` does.
+ */
+export async function releaseOtherClaims(em: EntityManager, winner: Domain): Promise<number> {
+  const others = await em.find(
+    Domain,
+    { name: winner.name, id: { $ne: winner.id } },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+  );
+  if (others.some((d) => d.verified)) {
+    throw new ConflictError('DOMAIN_TAKEN', `${winner.displayName} is already verified by its owner`);
+  }
+  if (others.length === 0) return 0;
+  return em.nativeDelete(Domain, { id: { $in: others.map((d) => d.id) } });
+}
