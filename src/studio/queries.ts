@@ -175,10 +175,11 @@ function paged<E, T>(
 }
 
 /**
- * A page of a list ordered by one unique text column (a user's email, a domain's name, an
- * address): the total that matches, then the rows after the cursor's key.
+ * A page of a list ordered by one text column (a user's email, a domain's name, an address) and
+ * then the id, which breaks ties (several users may claim one domain name): the total that
+ * matches, then the rows after the cursor's key.
  */
-async function pageByKey<E extends object, T>(
+async function pageByKey<E extends { id: string }, T>(
   em: EntityManager,
   entity: EntityClass<E>,
   where: FilterQuery<E>,
@@ -188,11 +189,12 @@ async function pageByKey<E extends object, T>(
   toRows: (rows: E[]) => T[] | Promise<T[]>,
 ): Promise<Page<T>> {
   const limit = pageSize(input.limit);
-  const after = input.after ? decodeCursor(input.after, 1)[0] : undefined;
+  const after = input.after ? decodeCursor(input.after, 2) : undefined;
+  const keyset = after && { $or: [{ [key]: { $gt: after[0] } }, { [key]: after[0], id: { $gt: after[1] } }] };
   // the filter is built for E; MikroORM's types cannot follow it through a generic entity
   const total = await em.count(entity, where as never);
-  const rows: E[] = await em.find(entity, (after ? { $and: [where, { [key]: { $gt: after } }] } : where) as never, {
-    orderBy: { [key]: 'asc' } as never,
+  const rows: E[] = await em.find(entity, (keyset ? { $and: [where, keyset] } : where) as never, {
+    orderBy: [{ [key]: 'asc' }, { id: 'asc' }] as never,
     limit: limit + 1,
     populate: populate as never,
   });
@@ -200,7 +202,7 @@ async function pageByKey<E extends object, T>(
     rows,
     limit,
     total,
-    (row) => [String(row[key])],
+    (row) => [String(row[key]), row.id],
     (shown) => shown,
   );
   return { ...page, items: await toRows(page.items) };

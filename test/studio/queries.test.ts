@@ -132,3 +132,23 @@ describe('studio queries (read-only browsing)', () => {
     expect((await db.sql('select count(*)::int as n from "user"'))[0]).toEqual({ n: 3 });
   });
 });
+
+describe('studio queries over several claims of one domain name', () => {
+  it('pages domains by name and then id, so two claims of one name are both listed, each once', async () => {
+    const claim = await db.aether.domains.add(world.carol.id, { name: 'bob.test' });
+    const seen: [string, string][] = [];
+    let page = await queries.listDomains({ limit: 1 });
+    for (let i = 0; i < 10; i++) {
+      seen.push(...page.items.map((d) => [d.name, d.ownerEmail] as [string, string]));
+      if (!page.next) break;
+      page = await queries.listDomains({ limit: 1, after: page.next });
+    }
+    expect(page.total).toBe(3);
+    const bobTest = [world.bobDomain, claim].sort((a, b) => a.id.localeCompare(b.id));
+    const emailOf = new Map([
+      [world.bobDomain.id, 'bob@example.net'],
+      [claim.id, 'carol@example.com'],
+    ]);
+    expect(seen).toEqual([['ada.org', 'ada@example.net'], ...bobTest.map((d) => ['bob.test', emailOf.get(d.id)!])]);
+  });
+});
