@@ -2,6 +2,8 @@
  * Claims of a domain name by several users (see `Domain`): adding and verifying a name are
  * serialised across users by a transaction-scoped advisory lock on the name, taken first thing in
  * those units of work. The partial unique index `domain_verified_name_unique` is the backstop.
+ * Units of work run at READ COMMITTED, so each statement after the lock sees every claim and
+ * verification committed before the lock was granted.
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -19,10 +21,11 @@ export async function lockDomainName(em: EntityManager, name: string): Promise<v
 /** Refuses with DOMAIN_TAKEN when someone (other than the claim `exceptId`) has verified `name`. */
 export async function assertNameNotVerified(em: EntityManager, name: string, exceptId?: string): Promise<void> {
   const verified = await em.count(Domain, { name, verified: true, ...(exceptId ? { id: { $ne: exceptId } } : {}) });
-  if (verified > 0) {
-    throw new ConflictError('DOMAIN_TAKEN', `${Domain.displayNameOf(name)} is already verified by its owner`);
-  }
+  if (verified > 0) throw nameTaken(name);
 }
+
+const nameTaken = (name: string) =>
+  new ConflictError('DOMAIN_TAKEN', `${Domain.displayNameOf(name)} is already verified by its owner`);
 
 /**
  * Releases every claim of the name but `winner`'s: their rows are locked first, then deleted with
@@ -33,11 +36,10 @@ export async function releaseOtherClaims(em: EntityManager, winner: Domain): Pro
   const others = await em.find(
     Domain,
     { name: winner.name, id: { $ne: winner.id } },
-    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    // in id order, so two lockers of the same claims queue rather than deadlock
+    { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' } },
   );
-  if (others.some((d) => d.verified)) {
-    throw new ConflictError('DOMAIN_TAKEN', `${winner.displayName} is already verified by its owner`);
-  }
+  if (others.some((d) => d.verified)) throw nameTaken(winner.name);
   if (others.length === 0) return 0;
   return em.nativeDelete(Domain, { id: { $in: others.map((d) => d.id) } });
 }

@@ -209,6 +209,24 @@ describe('two users verifying one name at the same time', () => {
   });
 });
 
+describe('a mailbox created on a claim while another claim of the name is verified', () => {
+  it('held at the losing claim’s row: the verification goes first and the creation finds the claim gone', async () => {
+    const name = freshName();
+    const [winner, loser] = [await claim(name), await claim(name)];
+    const held = await holdLock(db, 'select 1 from domain where id = $1 for update', [loser.domain.id]);
+    const verifying = db.aether.domains.verify(winner.owner.id, winner.domain.id);
+    await waitForLockWaiters(db, 1);
+    const creating = db.aether.mailboxes.create(loser.owner.id, { address: `late@${name}` });
+    await waitForLockWaiters(db, 2);
+    await held.release();
+    const [verified, created] = await Promise.allSettled([verifying, creating]);
+    expect(verified).toMatchObject({ status: 'fulfilled', value: { verified: true } });
+    expect(created).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
+    expect(await claimsOf(name)).toEqual([{ id: winner.domain.id, owner_id: winner.owner.id, verified: true }]);
+    expect(await db.sql('select id from address where address = $1', [`late@${name}`])).toEqual([]);
+  });
+});
+
 describe('a user adding a name while another verifies it', () => {
   it('queued after the verification: DOMAIN_TAKEN, nothing written', async () => {
     const name = freshName();
