@@ -62,6 +62,7 @@ import { MAX_FOLDER_PATH_LENGTH } from '../../src/domain/folder.js';
 import { MESSAGE_LIMITS } from '../../src/domain/message.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../src/domain/password-hasher.js';
 import { MAX_USER_NAME_LENGTH } from '../../src/domain/user.js';
+import { rowDigest } from '../support/row-digest.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { expectRefused, message, ownerWithDomain, PASSWORD, registerUser } from '../support/world.js';
 
@@ -349,14 +350,7 @@ function badIds(real: string): Case[] {
 type Table = 'user' | 'domain' | 'address' | 'folder' | 'email';
 
 /** A digest of every row of every table: equal digests mean nothing at all was written. */
-async function digest(): Promise<Record<string, string>> {
-  const tables: Table[] = ['user', 'domain', 'address', 'folder', 'email'];
-  const select = tables
-    .map((t) => `(select md5(coalesce(string_agg(md5(t::text), '' order by t.id), '')) from "${t}" t) as "${t}"`)
-    .join(', ');
-  const [row] = await db.sql<Record<string, string>>(`select ${select}`);
-  return row!;
-}
+const digest = () => rowDigest(db);
 
 async function row(table: Table, id: string): Promise<Record<string, unknown> | undefined> {
   const [found] = await db.sql(`select * from "${table}" where id = $1`, [id]);
