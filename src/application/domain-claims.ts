@@ -1,14 +1,17 @@
 /**
  * Claims of a domain name by several users (see `Domain`): adding and verifying a name are
  * serialised across users by a transaction-scoped advisory lock on the name, taken first thing in
- * those units of work. The partial unique index `domain_verified_name_unique` is the backstop.
+ * those units of work (after the alias graph lock, when releasing claims: see `locking.ts` for the
+ * order). The partial unique index `domain_verified_name_unique` is the backstop.
  * Units of work run at READ COMMITTED, so each statement after the lock sees every claim and
  * verification committed before the lock was granted.
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { Alias } from '../domain/alias.js';
 import { Domain } from '../domain/domain.js';
-import { ConflictError } from '../domain/errors.js';
+import { ConflictError, RuleViolationError } from '../domain/errors.js';
+import { RecipientRouter } from './recipient-router.js';
 
 /** The advisory lock key of a domain name (ASCII form): `pg_advisory_xact_lock(hashtextextended(key, 0))`. */
 export const domainNameLockKey = (name: string): string => `aether.domain-name:${name}`;
@@ -42,4 +45,25 @@ export async function releaseOtherClaims(em: EntityManager, winner: Domain): Pro
   if (others.some((d) => d.verified)) throw nameTaken(winner.name);
   if (others.length === 0) return 0;
   return em.nativeDelete(Domain, { id: { $in: others.map((d) => d.id) } });
+}
+
+/**
+ * Released addresses of the name now fall to the winner's catch-all, if it has one: refuses
+ * (ALIAS_LOOP) when that closes a forwarding loop. Every loop the release can close runs through
+ * the catch-all, so checking it after the release covers them all. Needs the alias graph lock.
+ */
+export async function assertReleaseClosesNoLoop(em: EntityManager, winner: Domain): Promise<void> {
+  const catchAll = await em.findOne(Alias, { address: `@${winner.name}` });
+  if (!catchAll) return;
+  const router = new RecipientRouter(em);
+  try {
+    await catchAll.assertNoLoop((address) => router.route(address));
+  } catch (error) {
+    if (!(error instanceof RuleViolationError) || error.code !== 'ALIAS_LOOP') throw error;
+    throw new RuleViolationError(
+      'ALIAS_LOOP',
+      `verifying ${winner.displayName} releases the other claims of it, and their addresses would fall to the catch-all ${catchAll.address} and forward round a loop (${error.message}); change the aliases that forward to those addresses first`,
+      { cause: error },
+    );
+  }
 }

@@ -3,8 +3,14 @@ import { Alias } from '../domain/alias.js';
 import { Domain, type DomainLimits, type HeldResources, type TxtResolver } from '../domain/domain.js';
 import { DomainName } from '../domain/domain-name.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { assertNameNotVerified, lockDomainName, releaseOtherClaims } from './domain-claims.js';
+import {
+  assertNameNotVerified,
+  assertReleaseClosesNoLoop,
+  lockDomainName,
+  releaseOtherClaims,
+} from './domain-claims.js';
 import { readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
+import { lockAliasGraph } from './locking.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
 
@@ -46,14 +52,16 @@ export class DomainService {
     const { name } = await this.run(async (em) => loadOwnedDomain(em, await loadActor(em, actorId), domainId));
     const records = await this.resolveTxt(name).catch(() => [] as string[][]);
     return this.run(async (em) => {
-      // first: serialised against every add and verify of this name, by anyone
+      // first, in the lock order of locking.ts: the alias graph (releasing claims removes
+      // addresses), then the name, serialising every add and verify of it by anyone
+      await lockAliasGraph(em);
       await lockDomainName(em, name);
       const actor = await loadActor(em, actorId);
       // before loading the claim: a winner's verification may have just released it
       await assertNameNotVerified(em, name, domainId);
       const domain = await loadOwnedDomain(em, actor, domainId, true);
       domain.verify(records);
-      await releaseOtherClaims(em, domain);
+      if ((await releaseOtherClaims(em, domain)) > 0) await assertReleaseClosesNoLoop(em, domain);
       return toDomainView(domain);
     });
   }

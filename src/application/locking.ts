@@ -4,7 +4,8 @@
  * The order (a unit of work takes only the ones it needs, always top to bottom):
  *
  *   1. the alias graph (a transaction-scoped advisory lock): every change that can close a
- *      forwarding loop — creating, changing or removing an alias, deleting a mailbox;
+ *      forwarding loop — creating, changing or removing an alias, deleting a mailbox, verifying a
+ *      domain (which releases the other claims of its name, with their addresses);
  *   2. the name of a domain (an advisory lock per name): adding and verifying claims of a name;
  *   3. user rows: deliveries take KEY SHARE on the owners of the mailboxes they store into (what
  *      their email rows' foreign keys would take later anyway); deleting a user deletes its row;

@@ -109,6 +109,24 @@ describe('an unverified claim of a name', () => {
   });
 });
 
+describe('releasing the other claims of a name', () => {
+  it('is refused (ALIAS_LOOP, nothing written) when their addresses would fall to a catch-all forwarding round a loop', async () => {
+    const name = freshName();
+    const squatter = await claim(name);
+    await db.aether.mailboxes.create(squatter.owner.id, { address: `p@${name}` });
+    const owner = await claim(name);
+    // a@x → p@x (the squatter's mailbox today), and the catch-all @x → a@x: no loop while p@x is a mailbox
+    const a = await db.aether.aliases.add(owner.owner.id, { source: `a@${name}`, destinations: [`p@${name}`] });
+    await db.aether.aliases.addCatchAll(owner.owner.id, { domain: name, destinations: [`a@${name}`] });
+    // releasing p@x would make it fall to @x: a@x → p@x → @x → a@x
+    await expectRefusedUnchanged(db, 'ALIAS_LOOP', () => db.aether.domains.verify(owner.owner.id, owner.domain.id));
+    expect((await claimsOf(name)).map((c) => c.verified)).toEqual([false, false]);
+    await db.aether.aliases.changeDestinations(owner.owner.id, a.id, ['someone@outside.test']);
+    expect(await db.aether.domains.verify(owner.owner.id, owner.domain.id)).toMatchObject({ verified: true });
+    expect(await claimsOf(name)).toEqual([{ id: owner.domain.id, owner_id: owner.owner.id, verified: true }]);
+  });
+});
+
 describe('a verified name', () => {
   it('is its owner’s: adding it again, in any spelling, by anyone, is DOMAIN_TAKEN and writes nothing', async () => {
     const name = freshName();

@@ -4,8 +4,8 @@ import { Migration } from '@mikro-orm/migrations';
  * A domain name belongs to whoever proves control of it: an unverified claim no longer blocks
  * another user's claim of the same name. Unique among verified claims, and once per owner.
  */
-export class Migration20261201215619_domain_claims_per_owner extends Migration {
-  override name = 'Migration20261201215619_domain_claims_per_owner';
+export class Migration20261201222600_domain_claims_per_owner extends Migration {
+  override name = 'Migration20261201222600_domain_claims_per_owner';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "domain" drop constraint "domain_name_unique";`);
