@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { domainNameLockKey } from '../../src/application/domain-claims.js';
 import { isDomainError } from '../../src/domain/errors.js';
-import { holdLock, waitForLockWaiters } from '../support/locks.js';
+import { hold, waitForLockWaiters } from '../support/interleave.js';
 import { expectRefusedUnchanged } from '../support/row-digest.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { expectRefused, ownerWithDomain, registerUser } from '../support/world.js';
@@ -42,7 +42,7 @@ async function heldBy(domainId: string) {
 }
 
 const lockName = (name: string) =>
-  holdLock(db, 'select pg_advisory_xact_lock(hashtextextended($1, 0))', [domainNameLockKey(name)]);
+  hold(db, [['select pg_advisory_xact_lock(hashtextextended($1, 0))', [domainNameLockKey(name)]]]);
 
 describe('an unverified claim of a name', () => {
   it('blocks no one: the user who proves control verifies, and the squatter’s claim is released with all it holds', async () => {
@@ -180,7 +180,7 @@ describe('two users verifying one name at the same time', () => {
     await waitForLockWaiters(db, 1);
     const second = db.aether.domains.verify(b.owner.id, b.domain.id);
     await waitForLockWaiters(db, 2);
-    await held.release();
+    await held.rollback();
     const [won, lost] = await Promise.allSettled([first, second]);
     expect(won).toMatchObject({ status: 'fulfilled', value: { id: a.domain.id, verified: true } });
     expect(lost).toMatchObject({ status: 'rejected', reason: { code: 'DOMAIN_TAKEN' } });
@@ -191,14 +191,14 @@ describe('two users verifying one name at the same time', () => {
   it('held at the claims’ rows: the name lock queues the second, which then finds the name taken', async () => {
     const name = freshName();
     const [a, b] = [await claim(name), await claim(name)];
-    const held = await holdLock(db, 'select 1 from domain where name = $1 for update', [name]);
+    const held = await hold(db, [['select 1 from domain where name = $1 for update', [name]]]);
     const verifications = [
       db.aether.domains.verify(a.owner.id, a.domain.id),
       db.aether.domains.verify(b.owner.id, b.domain.id),
     ];
     // one waits on its claim's row (holding the name lock), the other on the name lock
     await waitForLockWaiters(db, 2);
-    await held.release();
+    await held.rollback();
     const results = await Promise.allSettled(verifications);
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
@@ -231,12 +231,12 @@ describe('a mailbox created on a claim while another claim of the name is verifi
   it('held at the losing claim’s row: the verification goes first and the creation finds the claim gone', async () => {
     const name = freshName();
     const [winner, loser] = [await claim(name), await claim(name)];
-    const held = await holdLock(db, 'select 1 from domain where id = $1 for update', [loser.domain.id]);
+    const held = await hold(db, [['select 1 from domain where id = $1 for update', [loser.domain.id]]]);
     const verifying = db.aether.domains.verify(winner.owner.id, winner.domain.id);
     await waitForLockWaiters(db, 1);
     const creating = db.aether.mailboxes.create(loser.owner.id, { address: `late@${name}` });
     await waitForLockWaiters(db, 2);
-    await held.release();
+    await held.rollback();
     const [verified, created] = await Promise.allSettled([verifying, creating]);
     expect(verified).toMatchObject({ status: 'fulfilled', value: { verified: true } });
     expect(created).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
@@ -255,7 +255,7 @@ describe('a user adding a name while another verifies it', () => {
     await waitForLockWaiters(db, 1);
     const adding = db.aether.domains.add(late.id, { name });
     await waitForLockWaiters(db, 2);
-    await held.release();
+    await held.rollback();
     const [verified, added] = await Promise.allSettled([verifying, adding]);
     expect(verified).toMatchObject({ status: 'fulfilled', value: { verified: true } });
     expect(added).toMatchObject({ status: 'rejected', reason: { code: 'DOMAIN_TAKEN' } });
@@ -271,7 +271,7 @@ describe('a user adding a name while another verifies it', () => {
     await waitForLockWaiters(db, 1);
     const verifying = db.aether.domains.verify(a.owner.id, a.domain.id);
     await waitForLockWaiters(db, 2);
-    await held.release();
+    await held.rollback();
     const [added, verified] = await Promise.allSettled([adding, verifying]);
     expect(added).toMatchObject({ status: 'fulfilled', value: { verified: false } });
     expect(verified).toMatchObject({ status: 'fulfilled', value: { verified: true } });

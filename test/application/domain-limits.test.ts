@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../src/domain/errors.js';
-import { holdLock, waitForLockWaiters } from '../support/locks.js';
+import { hold, waitForLockWaiters } from '../support/interleave.js';
 import { expectRefusedUnchanged } from '../support/row-digest.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { ownerWithDomain } from '../support/world.js';
@@ -93,14 +93,14 @@ describe('a mailbox created while the limit is lowered', () => {
   it('held at the domain row: whichever goes first, the domain never ends with more mailboxes than its limit', async () => {
     for (const createFirst of [true, false]) {
       const { owner, domain } = await domainWithMailboxes(2);
-      const held = await holdLock(db, 'select 1 from domain where id = $1 for update', [domain.id]);
+      const held = await hold(db, [['select 1 from domain where id = $1 for update', [domain.id]]]);
       const create = () => db.aether.mailboxes.create(owner.id, { address: `late@${domain.name}` });
       const lower = () => db.aether.domains.changeLimits(owner.id, domain.id, { maxMailboxes: 2 });
       const first = createFirst ? create() : lower();
       await waitForLockWaiters(db, 1);
       const second = createFirst ? lower() : create();
       await waitForLockWaiters(db, 2);
-      await held.release();
+      await held.rollback();
       const [created, lowered] = await Promise.allSettled(createFirst ? [first, second] : [second, first]);
       if (createFirst) {
         expect(created.status).toBe('fulfilled');
