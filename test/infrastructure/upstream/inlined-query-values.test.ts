@@ -1,13 +1,17 @@
 /**
- * Queries go to PostgreSQL with their values bound ($1, $2, …), not written into the SQL text:
- * the placeholders are read as MikroORM reads them, and any value survives the trip unchanged.
+ * Guard of `src/infrastructure/database/upstream/bound-parameters.ts`. MikroORM 7 writes query
+ * values into the SQL text; ours go to PostgreSQL bound ($1, $2, …): the placeholders are read as
+ * MikroORM reads them, and any value survives the trip unchanged. When the stock driver stops
+ * inlining, the first test fails and the workaround can go.
  */
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { raw } from '@mikro-orm/core';
 import { describe, expect, it } from 'vitest';
-import { User } from '../../src/domain/user.js';
-import { bindParameters } from '../../src/infrastructure/database/bound-parameters.js';
-import { useTestDatabase } from '../support/test-database.js';
-import { registerUser } from '../support/world.js';
+import { User } from '../../../src/domain/user.js';
+import { createOrmConfig } from '../../../src/infrastructure/database/orm-config.js';
+import { bindParameters } from '../../../src/infrastructure/database/upstream/bound-parameters.js';
+import { useTestDatabase } from '../../support/test-database.js';
+import { registerUser } from '../../support/world.js';
 
 const db = useTestDatabase();
 
@@ -15,6 +19,20 @@ const platform = {
   quoteIdentifier: (id: string) => `"${id.replaceAll('"', '""')}"`,
   formatQuery: (sql: string) => sql,
 };
+
+const probe = 'select current_query() as query, ?::text as value';
+
+describe('MikroORM inlines query values (the upstream behaviour)', () => {
+  it('stock MikroORM writes the values into the SQL text', async () => {
+    const orm = await MikroORM.init({ ...createOrmConfig(db.settings), driver: PostgreSqlDriver });
+    try {
+      const rows = await orm.em.getConnection().execute(probe, ["it's"]);
+      expect(rows).toEqual([{ query: "select current_query() as query, 'it''s'::text as value", value: "it's" }]);
+    } finally {
+      await orm.close(true);
+    }
+  });
+});
 
 describe('binding parameters', () => {
   it('reads ?, ?? and \\? as MikroORM does, lists arrays, keeps raw fragments as SQL', () => {
@@ -34,9 +52,7 @@ describe('binding parameters', () => {
   });
 
   it('sends values as parameters: the server sees $1, not the value', async () => {
-    const rows = await db.aether.orm.em
-      .getConnection()
-      .execute('select current_query() as query, ?::text as value', ["it's"]);
+    const rows = await db.aether.orm.em.getConnection().execute(probe, ["it's"]);
     expect(rows).toEqual([{ query: 'select current_query() as query, $1::text as value', value: "it's" }]);
   });
 
