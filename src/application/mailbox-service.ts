@@ -72,8 +72,19 @@ export class MailboxService {
     return this.change(actorId, mailboxId, (mailbox) => mailbox.activate());
   }
 
+  /**
+   * The domain row is locked before the mailbox (the lock order), as `domains.changeLimits` locks
+   * it: a quota raised while the domain's maximum is lowered is checked against the one that holds.
+   */
   async changeQuota(actorId: string, mailboxId: string, quotaBytes: number): Promise<MailboxView> {
-    return this.change(actorId, mailboxId, (mailbox) => mailbox.changeQuota(quotaBytes), true);
+    return this.run(async (em) => {
+      const actor = await loadActor(em, actorId);
+      const { domain } = await loadOwnedMailbox(em, actor, mailboxId);
+      await loadOwnedDomain(em, actor, domain.id, true);
+      const mailbox = await loadOwnedMailbox(em, actor, mailboxId, true);
+      mailbox.changeQuota(quotaBytes);
+      return toMailboxView(mailbox);
+    });
   }
 
   /** Deletes the mailbox with its folders and email; its address becomes free again (unless freeing it would close a forwarding loop). */

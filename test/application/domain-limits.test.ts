@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../src/domain/errors.js';
-import { hold, waitForLockWaiters } from '../support/interleave.js';
+import { hold, outcome, waitForLockWaiters } from '../support/interleave.js';
 import { expectRefusedUnchanged } from '../support/row-digest.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { ownerWithDomain } from '../support/world.js';
@@ -140,6 +140,52 @@ describe('a mailbox created while the limit is lowered', () => {
       const held = await mailboxCount(domain.id);
       if (max_mailboxes > 0) expect(held).toBeLessThanOrEqual(max_mailboxes);
       expect(held).toBe(1 + results.filter((r, i) => i % 3 !== 1 && r.status === 'fulfilled').length);
+    }
+  });
+});
+
+describe('a mailbox quota raised while the domain’s maximum quota is lowered', () => {
+  const quotaOf = async (mailboxId: string) =>
+    (await db.sql<{ q: string }>('select quota_bytes::text as q from address where id = $1', [mailboxId]))[0]!.q;
+
+  async function world() {
+    const { owner, domain } = await ownerWithDomain(db, { limits: { maxQuotaBytes: 4 * GiB, defaultQuotaBytes: GiB } });
+    const box = await db.aether.mailboxes.create(owner.id, { address: `q@${domain.name}` });
+    return { owner, domain, box };
+  }
+
+  it('held at the domain row: both wait for it, and the quota never ends above the maximum', async () => {
+    const { owner, domain, box } = await world();
+    const held = await hold(db, [['select 1 from domain where id = $1 for update', [domain.id]]]);
+    const raising = outcome(db.aether.mailboxes.changeQuota(owner.id, box.id, 3 * GiB));
+    const lowering = outcome(db.aether.domains.changeLimits(owner.id, domain.id, { maxQuotaBytes: 2 * GiB }));
+    // the quota change waits for the domain row too, so it is checked against the maximum that holds
+    await waitForLockWaiters(db, 2);
+    await held.rollback();
+    const [raised, lowered] = await Promise.all([raising, lowering]);
+    const quota = Number(await quotaOf(box.id));
+    const { max_quota_bytes } = await limitsOf(domain.id);
+    expect(quota).toBeLessThanOrEqual(Number(max_quota_bytes));
+    expect([raised.ok, lowered.ok].sort()).toEqual([false, true]);
+  });
+
+  it('as an unsynchronised burst of raises and lowerings: never a quota above the maximum', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { owner, domain, box } = await world();
+      const results = await Promise.allSettled([
+        db.aether.mailboxes.changeQuota(owner.id, box.id, 3 * GiB),
+        db.aether.domains.changeLimits(owner.id, domain.id, { maxQuotaBytes: 2 * GiB }),
+      ]);
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          expect(
+            ['LIMIT_BELOW_USAGE', 'INVALID_QUOTA'].some((code) => isDomainError(r.reason, code as never)),
+            String(r.reason),
+          ).toBe(true);
+        }
+      }
+      const { max_quota_bytes } = await limitsOf(domain.id);
+      expect(Number(await quotaOf(box.id))).toBeLessThanOrEqual(Number(max_quota_bytes));
     }
   });
 });
