@@ -6,6 +6,11 @@ import { Migration } from '@mikro-orm/migrations';
  * security gets it too, with a copy of each of the parent's policies (issue 12, item 1). A migration
  * that creates partitions later must do the same; test/security/tenant-isolation.test.ts checks it.
  */
+/** Every partition of a table of this schema that has row-level security: (child, parent). */
+const PARTITIONS_OF_SECURED_TABLES = `select i.inhrelid::regclass as child, i.inhparent as parent
+    from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_class c on c.oid = i.inhrelid
+    where p.relnamespace = current_schema()::regnamespace and p.relrowsecurity and c.relkind in ('r', 'p')`;
+
 export class Migration20261201215628_tenant_policy_on_partitions extends Migration {
   override name = 'Migration20261201215628_tenant_policy_on_partitions';
 
@@ -16,11 +21,7 @@ declare
   pol record;
   roles text;
 begin
-  for part in
-    select i.inhrelid::regclass as child, i.inhparent as parent
-    from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_class c on c.oid = i.inhrelid
-    where p.relnamespace = current_schema()::regnamespace and p.relrowsecurity and c.relkind in ('r', 'p')
-  loop
+  for part in ${PARTITIONS_OF_SECURED_TABLES} loop
     execute format('alter table %s enable row level security', part.child);
     for pol in select * from pg_policy where polrelid = part.parent loop
       continue when exists (select 1 from pg_policy where polrelid = part.child and polname = pol.polname);
@@ -43,11 +44,7 @@ declare
   part record;
   pol record;
 begin
-  for part in
-    select i.inhrelid::regclass as child, i.inhparent as parent
-    from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_class c on c.oid = i.inhrelid
-    where p.relnamespace = current_schema()::regnamespace and p.relrowsecurity and c.relkind in ('r', 'p')
-  loop
+  for part in ${PARTITIONS_OF_SECURED_TABLES} loop
     for pol in select polname from pg_policy where polrelid = part.parent loop
       execute format('drop policy if exists %I on %s', pol.polname, part.child);
     end loop;
