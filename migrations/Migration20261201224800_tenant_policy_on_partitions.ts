@@ -11,8 +11,8 @@ const PARTITIONS_OF_SECURED_TABLES = `select i.inhrelid::regclass as child, i.in
     from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_class c on c.oid = i.inhrelid
     where p.relnamespace = current_schema()::regnamespace and p.relrowsecurity and c.relkind in ('r', 'p')`;
 
-export class Migration20261201215628_tenant_policy_on_partitions extends Migration {
-  override name = 'Migration20261201215628_tenant_policy_on_partitions';
+export class Migration20261201224800_tenant_policy_on_partitions extends Migration {
+  override name = 'Migration20261201224800_tenant_policy_on_partitions';
 
   override up(): void | Promise<void> {
     this.addSql(`do \$\$
