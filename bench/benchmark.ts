@@ -14,7 +14,8 @@ import { type Aether, openAether } from '../src/infrastructure/aether.js';
 import { type DatabaseSettings, resolveDatabaseSettings } from '../src/infrastructure/database/database-settings.js';
 import { seedVolume, VOLUME_DEFAULTS, VOLUME_NODE_FLAGS, type VolumeOptions } from '../src/seeders/VolumeSeeder.js';
 import { volumeUserEmail, type VolumeSize } from '../src/seeders/support/volume-layout.js';
-import { baselinePool, createMigratedDatabase, dropDatabase } from './database.js';
+import { dropDatabase, plainPool } from '../src/infrastructure/database/admin-client.js';
+import { createMigratedDatabase } from './database.js';
 import { type Stats, median, summarize } from './stats.js';
 import { importVolumeBaseline } from './volume-baseline.js';
 import { defineWorkloads, type Workload } from './workloads.js';
@@ -198,7 +199,7 @@ function countingPool(pool: pg.Pool): { pool: pg.Pool; count: StatementCounter }
 
 export async function openBenchDatabase(settings: DatabaseSettings): Promise<BenchDatabase> {
   const aether = await openAether({ settings, debug: false });
-  const { pool, count } = countingPool(baselinePool(settings.direct));
+  const { pool, count } = countingPool(plainPool(settings.direct));
   const q: Query = async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
     (await pool.query<R>(text, params)).rows;
   return {
@@ -490,7 +491,7 @@ export async function seedInChild(settings: DatabaseSettings, volumeOptions: Vol
     },
     SEEDER_NODE_FLAGS,
   );
-  const pool = baselinePool(settings.direct, 2);
+  const pool = plainPool(settings.direct, 2);
   try {
     await checkVolume(pool, volumeOptions.emails);
   } finally {
@@ -529,7 +530,7 @@ async function volumeImport(run: BenchRun): Promise<VolumeImportResult> {
 
   // baseline: the same directory (by the seeder, untimed), then the same email rows by multi-row INSERT
   const sqlSettings = await createMigratedDatabase(server, sqlDb);
-  const pool = baselinePool(sqlSettings.direct, 4);
+  const pool = plainPool(sqlSettings.direct, 4);
   let baselineSeconds: number;
   try {
     const orm = await openAether({ settings: sqlSettings, debug: false });

@@ -26,7 +26,8 @@ import {
   volumeImportOptions,
 } from './benchmark.js';
 import { defineWorkloads } from './workloads.js';
-import { copyDatabase, createMigratedDatabase, dropDatabase, revertMigration } from './database.js';
+import { dropDatabase } from '../src/infrastructure/database/admin-client.js';
+import { copyDatabase, createMigratedDatabase, revertMigration } from './database.js';
 import { type Stats, summarize } from './stats.js';
 
 export const PARTITION_MIGRATION = 'Migration20261125131052_partition_email_by_mailbox';

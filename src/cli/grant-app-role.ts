@@ -4,18 +4,15 @@
  * schema owner after `migration:up`; then give the application a DATABASE_URL with that role.
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openSchemaSettings } from '../infrastructure/database/cli-settings.js';
-import { toPgConfig } from '../infrastructure/database/database-url.js';
+import { withAdminClient } from '../infrastructure/database/admin-client.js';
 import { grantApplicationRole } from '../infrastructure/database/application-role.js';
 
 const { values } = parseArgs({
   options: { role: { type: 'string', default: 'aether_app' }, password: { type: 'string' } },
 });
 const settings = await openSchemaSettings();
-const client = new pg.Client(toPgConfig(settings.direct));
-await client.connect();
-try {
+await withAdminClient(settings.direct, async (client) => {
   await grantApplicationRole(client, {
     role: values.role!,
     schema: settings.direct.schema,
@@ -25,6 +22,4 @@ try {
   console.log(
     `Role ${values.role} may now read and write the rows of schema ${settings.direct.schema} (and nothing else).`,
   );
-} finally {
-  await client.end();
-}
+});

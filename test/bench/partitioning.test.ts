@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runPartitioningBenchmark } from '../../bench/partitioning.js';
-import { withAdminClient } from '../support/databases.js';
+import { withAdminClient } from '../../src/infrastructure/database/admin-client.js';
 import { expectMeasured, smokeOptions } from './smoke-support.js';
 
 describe('the partitioning comparison (smoke mode)', () => {

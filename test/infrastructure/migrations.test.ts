@@ -31,7 +31,7 @@ async function openOrm(extra: MigrationObject[] = []) {
 /** Everything PostgreSQL knows about our schema's structure, comparable as a value. */
 async function structure() {
   const schema = db.settings.direct.schema;
-  const [columns, constraints, indexes, triggers] = await Promise.all([
+  const [columns, constraints, indexes, triggers, policies] = await Promise.all([
     db.sql(
       `select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns where table_schema = $1 order by 1, 2`,
       [schema],
@@ -45,8 +45,14 @@ async function structure() {
       `select tgname, pg_get_triggerdef(t.oid) as def from pg_trigger t join pg_class c on c.oid = t.tgrelid where c.relnamespace = $1::regnamespace and not tgisinternal order by 1, 2`,
       [schema],
     ),
+    db.sql(
+      `select c.relname, c.relrowsecurity, p.polname, pg_get_expr(p.polqual, p.polrelid) as qual, pg_get_expr(p.polwithcheck, p.polrelid) as check
+       from pg_class c left join pg_policy p on p.polrelid = c.oid
+       where c.relnamespace = $1::regnamespace and c.relkind in ('r', 'p') order by 1, 3`,
+      [schema],
+    ),
   ]);
-  return { columns, constraints, indexes, triggers };
+  return { columns, constraints, indexes, triggers, policies };
 }
 
 describe('migrations', () => {

@@ -5,9 +5,9 @@
  * connection serves one client's transaction, then another's.
  */
 import { describe, expect, inject, it } from 'vitest';
-import pg from 'pg';
 import { Email } from '../../src/domain/email.js';
 import { Mailbox } from '../../src/domain/mailbox.js';
+import { withAdminClient } from '../../src/infrastructure/database/admin-client.js';
 import { parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
 import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
 import { APPLICATION_ROLE } from '../support/databases.js';
@@ -19,19 +19,8 @@ const poolerUrl = process.env.DATABASE_URL_POOLER;
 /** Runs a command on PgBouncer's admin console (the virtual `pgbouncer` database, simple protocol only). */
 async function bouncer<T = Record<string, unknown>>(command: string): Promise<T[]> {
   const target = parseDatabaseUrl(inject('aetherDatabase').poolerUrl!, 'DATABASE_URL_POOLER');
-  const client = new pg.Client({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: 'pgbouncer',
-  });
-  await client.connect();
-  try {
-    return (await client.query(command)).rows as T[]; // no parameters: pg sends a simple query
-  } finally {
-    await client.end();
-  }
+  // no parameters: pg sends a simple query
+  return withAdminClient(target, async (client) => (await client.query(command)).rows as T[], 'pgbouncer');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

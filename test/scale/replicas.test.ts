@@ -11,8 +11,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { User } from '../../src/domain/user.js';
+import { withClient } from '../../src/infrastructure/database/admin-client.js';
 import { parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { message, ownerWithDomain, registerUser } from '../support/world.js';
@@ -68,13 +69,7 @@ describe.skipIf(!replicaUrls)('read replicas', () => {
 
   /** A superuser session on the standby itself, for what the application role may not do. */
   async function onStandby<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ host: replica!.host, port: replica!.port, user: 'postgres', database: 'postgres' });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
+    return withClient({ host: replica!.host, port: replica!.port, user: 'postgres', database: 'postgres' }, work);
   }
 
   async function world() {

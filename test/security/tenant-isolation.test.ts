@@ -9,9 +9,13 @@ import { Email } from '../../src/domain/email.js';
 import { Folder } from '../../src/domain/folder.js';
 import { Mailbox } from '../../src/domain/mailbox.js';
 import { User } from '../../src/domain/user.js';
+import { withClient } from '../../src/infrastructure/database/admin-client.js';
+import { toPgConfig } from '../../src/infrastructure/database/database-url.js';
+import { ACTING_USER_SETTING } from '../../src/infrastructure/persistence/mappings/tenant-policy.js';
 import { APPLICATION_ROLE } from '../support/databases.js';
+import { digestRows } from '../support/digest.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { message, ownerWithDomain } from '../support/world.js';
+import { message, ownerWithDomain, registerUser } from '../support/world.js';
 
 const db = useTestDatabase({ rowLevelSecurity: true });
 
@@ -98,5 +102,97 @@ describe('tenant isolation with row-level security', () => {
     expect((await db.aether.domains.list(a.owner.id)).map((d) => d.id)).toEqual([a.domain.id]);
     const page = await db.aether.mail.listFolderPage(b.owner.id, { mailboxId: b.box.id, folderId: inbox.id });
     expect(page.items).toHaveLength(2);
+  });
+});
+
+describe('tenant isolation on every relation the application role can name', () => {
+  type Relation = { name: string; kind: string; column: string; partition: boolean };
+
+  /** Every relation of our schema (partitions included) the application role has any privilege on. */
+  async function reachableRelations(): Promise<Relation[]> {
+    return db.sql<Relation>(
+      `select c.relname as name, c.relkind::text as kind, c.relispartition as partition,
+              (select a.attname from pg_attribute a
+                where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attidentity = ''
+                order by a.attnum limit 1) as column
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')
+         and (has_table_privilege($2, c.oid, 'select, insert, update, delete, truncate, references, trigger')
+              or has_any_column_privilege($2, c.oid, 'select, insert, update, references'))
+       order by c.relname`,
+      [db.settings.direct.schema, APPLICATION_ROLE.role],
+    );
+  }
+
+  it("confined to one user, no select, update or delete on any relation reaches another tenant's row", async () => {
+    const a = await registerUser(db);
+    const b = await tenantWithMail();
+    const bIds = [b.owner.id, b.domain.id, b.box.id];
+    const before = await digestRows(db, { mentioning: bIds });
+    expect(before.email!.rows).toBe(2);
+
+    const relations = await reachableRelations();
+    expect(relations.length).toBeGreaterThan(0);
+    expect(relations.map((r) => r.name)).toContain('email');
+    // partitions are reached through their parent only (grantApplicationRole revokes them)
+    expect(relations.filter((r) => r.partition).map((r) => r.name)).toEqual([]);
+
+    const schema = db.settings.direct.schema;
+    const leaks: string[] = [];
+    await withClient(toPgConfig(db.settings.application), async (client) => {
+      for (const { name, column } of relations) {
+        const rel = `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
+        const col = client.escapeIdentifier(column);
+        const statements = {
+          select: `select to_jsonb(t)::text as row from ${rel} t`,
+          update: `update ${rel} as t set ${col} = t.${col} returning to_jsonb(t)::text as row`,
+          delete: `delete from ${rel} as t returning to_jsonb(t)::text as row`,
+        };
+        await client.query('begin');
+        await client.query(`select set_config('${ACTING_USER_SETTING}', $1, true)`, [a.id]);
+        for (const [verb, sql] of Object.entries(statements)) {
+          await client.query('savepoint attempt');
+          try {
+            const { rows } = await client.query<{ row: string }>(sql);
+            await client.query('release savepoint attempt');
+            const theirs = rows.filter((r) => bIds.some((id) => r.row.includes(id)));
+            if (theirs.length > 0) leaks.push(`${verb} ${name}: ${theirs.length} of B's rows`);
+          } catch (error) {
+            await client.query('rollback to savepoint attempt');
+            // permission denied holds the rule; anything else is a failure of this test to say so
+            expect((error as { code?: string }).code, `${verb} ${name}: ${String(error)}`).toBe('42501');
+          }
+        }
+        await client.query('commit'); // whatever got through is kept, so the digest below would see it
+      }
+    });
+    expect(leaks).toEqual([]);
+    expect(await digestRows(db, { mentioning: bIds })).toEqual(before);
+  });
+
+  it('every partition has row-level security and the same policies as its parent', async () => {
+    const rows = await db.sql<{ child: string; parent: string; rls: boolean[]; own: string[]; parents: string[] }>(
+      `with policies as (
+         select p.polrelid as rel, array_agg(concat_ws(' ', p.polname, p.polcmd, p.polpermissive, p.polroles::text,
+                  pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) order by p.polname) as list
+         from pg_policy p group by p.polrelid)
+       select child.relname as child, parent.relname as parent,
+              array[child.relrowsecurity, parent.relrowsecurity, child.relforcerowsecurity = parent.relforcerowsecurity] as rls,
+              coalesce((select list from policies where rel = child.oid), '{}') as own,
+              coalesce((select list from policies where rel = parent.oid), '{}') as parents
+       from pg_inherits i
+       join pg_class child on child.oid = i.inhrelid
+       join pg_class parent on parent.oid = i.inhparent
+       join pg_namespace n on n.oid = parent.relnamespace
+       where n.nspname = $1 and parent.relrowsecurity
+       order by child.relname`,
+      [db.settings.direct.schema],
+    );
+    expect(rows.filter((r) => r.parent === 'email')).toHaveLength(16);
+    for (const r of rows) {
+      expect(r.rls, `${r.child} of ${r.parent}`).toEqual([true, true, true]);
+      expect(r.own, `${r.child} of ${r.parent}`).toEqual(r.parents);
+      expect(r.parents.length).toBeGreaterThan(0);
+    }
   });
 });

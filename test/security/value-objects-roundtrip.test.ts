@@ -18,7 +18,8 @@ import { EmailAddress } from '../../src/domain/email-address.js';
 import { DomainError, type ErrorCode } from '../../src/domain/errors.js';
 import { caseFoldedSql } from '../../src/infrastructure/persistence/case-fold-sql.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { expectRefused, PASSWORD, registerUser, rowCounts } from '../support/world.js';
+import { digestRows } from '../support/digest.js';
+import { expectRefused, PASSWORD, registerUser } from '../support/world.js';
 
 const db = useTestDatabase();
 
@@ -162,11 +163,11 @@ describe('email addresses through users.register', () => {
       fc.asyncProperty(addressish, async (input) => {
         const label = `register ${show(input)}`;
         const expected = verdict(() => EmailAddress.parse(input));
-        const before = await rowCounts(db);
+        const before = await digestRows(db);
         const outcome = await attempt(label, () => db.aether.users.register({ email: input, password: PASSWORD }));
 
         if (outcome.error) {
-          expect(await rowCounts(db), `${label} wrote something`).toEqual(before);
+          expect(await digestRows(db), `${label} wrote something`).toEqual(before);
           if (expected.code) {
             expect(outcome.error.code, label).toBe(expected.code);
           } else {
@@ -215,11 +216,11 @@ describe('domain names through domains.add', () => {
         async (input) => {
           const label = `domains.add ${show(input)}`;
           const expected = verdict(() => DomainName.parse(input));
-          const before = await rowCounts(db);
+          const before = await digestRows(db);
           const outcome = await attempt(label, () => db.aether.domains.add(ownerId, { name: input }));
 
           if (outcome.error) {
-            expect(await rowCounts(db), `${label} wrote something`).toEqual(before);
+            expect(await digestRows(db), `${label} wrote something`).toEqual(before);
             if (expected.code) {
               expect(outcome.error.code, label).toBe(expected.code);
             } else {
@@ -279,11 +280,11 @@ describe('mailbox addresses through mailboxes.create', () => {
         const input = `${local}@${written}`;
         const label = `mailboxes.create ${show(input)}`;
         const expected = verdict(() => EmailAddress.parse(input));
-        const before = await rowCounts(db);
+        const before = await digestRows(db);
         const outcome = await attempt(label, () => db.aether.mailboxes.create(ownerId, { address: input }));
 
         if (outcome.error) {
-          expect(await rowCounts(db), `${label} wrote something`).toEqual(before);
+          expect(await digestRows(db), `${label} wrote something`).toEqual(before);
           if (expected.code) {
             expect(outcome.error.code, label).toBe(expected.code);
           } else {

@@ -1,11 +1,10 @@
 /** A database of this test file's own with nothing in it (no migrations), for migration tests. */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import pg from 'pg';
-import { parseDatabaseUrl, toPgConfig } from '../../src/infrastructure/database/database-url.js';
+import { createDatabase, dropDatabase, plainPool } from '../../src/infrastructure/database/admin-client.js';
+import { parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
 import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
 import { preflight } from '../../src/infrastructure/database/preflight.js';
-import { dropDatabase, withAdminClient } from './databases.js';
 import { testSettings } from './test-database.js';
 
 export interface EmptyDatabase {
@@ -19,15 +18,13 @@ export function useEmptyDatabase(): EmptyDatabase {
   const name = `aether_empty_${randomBytes(6).toString('hex')}`;
   const admin = parseDatabaseUrl(inject('aetherDatabase').directUrl);
   const settings = testSettings(name);
-  const state = { settings } as EmptyDatabase & { pool?: pg.Pool };
+  const state = { settings } as EmptyDatabase & { pool?: ReturnType<typeof plainPool> };
   beforeAll(async () => {
-    await withAdminClient(admin, (c) => c.query(`create database ${c.escapeIdentifier(name)}`));
+    await createDatabase(admin, name);
     await preflight(settings.direct);
     const t = settings.direct;
     state.url = `postgresql://${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}@${t.host}:${t.port}/${name}${t.schema === 'public' ? '' : `?schema=${t.schema}`}`;
-    state.pool = new pg.Pool({ ...toPgConfig(settings.direct), max: 2, options: `-c search_path=${t.schema}` });
-    // dropping the database at the end terminates these connections server-side; that is expected
-    state.pool.on('error', () => {});
+    state.pool = plainPool(settings.direct, 2);
     state.sql = async (text, params = []) => (await state.pool!.query(text, params)).rows;
   });
   afterAll(async () => {

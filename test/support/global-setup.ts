@@ -5,7 +5,8 @@
  */
 import type { TestProject } from 'vitest/node';
 import { resolveDatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
-import { createTemplateDatabase, dropDatabase } from './databases.js';
+import { dropDatabase } from '../../src/infrastructure/database/admin-client.js';
+import { createTemplateDatabase } from './databases.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

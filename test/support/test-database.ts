@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type Aether, openAether } from '../../src/infrastructure/aether.js';
-import pg from 'pg';
-import { type ConnectionTarget, parseDatabaseUrl, toPgConfig } from '../../src/infrastructure/database/database-url.js';
+import { createDatabase, dropDatabase, plainPool } from '../../src/infrastructure/database/admin-client.js';
+import { type ConnectionTarget, parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
 import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
-import { APPLICATION_ROLE, cloneDatabase, dropDatabase } from './databases.js';
+import { APPLICATION_ROLE } from './databases.js';
 import { FakeDns } from './fake-dns.js';
 
 export interface TestDatabase {
@@ -62,7 +62,7 @@ export function useTestDatabase(
   };
   const admin = parseDatabaseUrl(inject('aetherDatabase').directUrl);
   beforeAll(async () => {
-    await cloneDatabase(admin, template, name);
+    await createDatabase(admin, name, { template });
     const dns = new FakeDns();
     const queries: string[] = [];
     const aether = await openAether({
@@ -76,13 +76,7 @@ export function useTestDatabase(
       },
     });
     // a connection of its own, outside the ORM, with the schema on its search path
-    const inspector = new pg.Pool({
-      ...toPgConfig(settings.direct),
-      max: 2,
-      options: `-c search_path=${settings.direct.schema}`,
-    });
-    // the drop at the end terminates these connections server-side; that is expected
-    inspector.on('error', () => {});
+    const inspector = plainPool(settings.direct, 2);
     Object.assign(state, {
       aether,
       settings,
@@ -94,7 +88,7 @@ export function useTestDatabase(
   });
   afterAll(async () => {
     await state.aether?.close();
-    await (state as unknown as { inspector?: pg.Pool }).inspector?.end();
+    await (state as unknown as { inspector?: ReturnType<typeof plainPool> }).inspector?.end();
     await dropDatabase(admin, name);
   });
   return state;

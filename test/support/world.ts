@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import type { DomainLimits } from '../../src/domain/domain.js';
 import { DomainError, type ErrorCode } from '../../src/domain/errors.js';
+import { digestRows } from './digest.js';
 import type { TestDatabase } from './test-database.js';
 
 let counter = 0;
@@ -38,30 +39,23 @@ export function message(overrides: Partial<{ subject: string; body: string; from
   };
 }
 
-/** Row counts of every table, to show that a refused action wrote nothing. */
-export async function rowCounts(db: TestDatabase): Promise<Record<string, number>> {
-  const [row] = await db.sql<Record<string, number>>(
-    `select (select count(*)::int from "user") as users, (select count(*)::int from domain) as domains,
-            (select count(*)::int from address) as addresses, (select count(*)::int from folder) as folders,
-            (select count(*)::int from email) as emails,
-            (select coalesce(sum(used_bytes), 0)::bigint::text from address) as used_bytes`,
-  );
-  return row!;
-}
-
-/** Expects `action` to fail with a domain error of `code`, and the database to be unchanged by it. */
+/**
+ * Expects `action` to fail with a domain error of `code`, and the database to be unchanged by it:
+ * every row of every table (see digest.ts), so a refusal that still changed a column fails too.
+ * Nothing else may write to this test file's database meanwhile (tests in a file run one by one).
+ */
 export async function expectRefused(
   db: TestDatabase,
   code: ErrorCode,
   action: () => Promise<unknown>,
 ): Promise<DomainError> {
-  const before = await rowCounts(db);
+  const before = await digestRows(db);
   const error = await action().then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error, `expected ${code}`).toBeInstanceOf(DomainError);
   expect((error as DomainError).code).toBe(code);
-  expect(await rowCounts(db)).toEqual(before);
+  expect(await digestRows(db), `${code}: the refused action changed rows`).toEqual(before);
   return error as DomainError;
 }

@@ -2,7 +2,10 @@
  * Least privilege: the role the application runs as may read and write our tables' rows and
  * nothing else — no DDL, no TRUNCATE, not the migrations table. Migrations run as the schema
  * owner (DATABASE_URL); the application connects as this role. Row-level security policies apply
- * to this role (they never apply to the owner).
+ * to this role (they never apply to the owner). Partitions are not granted: the role reaches their
+ * rows through the parent only. Partitions a later migration creates do get the default grants until
+ * this runs again, which is why every partition also carries its parent's policies (see
+ * docs/operations.md).
  */
 import type pg from 'pg';
 
@@ -24,6 +27,17 @@ export async function grantApplicationRole(
   await client.query(`revoke create on schema ${s} from ${r}`);
   await client.query(`grant select, insert, update, delete on all tables in schema ${s} to ${r}`);
   await client.query(`revoke all on table ${s}."mikro_orm_migrations" from ${r}`).catch(() => {});
+  // partitions (and any inheritance child) only through their parent, whose policies then apply
+  // to every row; a partition named directly would be read with its own policies, if any
+  const { rows: children } = await client.query<{ child: string }>(
+    `select format('%I.%I', cn.nspname, c.relname) as child
+     from pg_inherits i
+     join pg_class c on c.oid = i.inhrelid join pg_namespace cn on cn.oid = c.relnamespace
+     join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
+     where pn.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')`,
+    [schema],
+  );
+  for (const { child } of children) await client.query(`revoke all on table ${child} from ${r}`);
   // tables that later migrations create (as the current, owning role) get the same grants
   await client.query(`alter default privileges in schema ${s} grant select, insert, update, delete on tables to ${r}`);
 }

@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import getPort, { portNumbers } from 'get-port';
-import pg from 'pg';
 import lockfile from 'proper-lockfile';
 import { onExit } from 'signal-exit';
-import { type ConnectionTarget, describeTarget, toPgConfig } from './database-url.js';
+import { withAdminClient } from './admin-client.js';
+import { type ConnectionTarget, describeTarget } from './database-url.js';
 import { postgresBinaries as binaries } from './upstream/embedded-postgres-binaries.js';
 
 const DATABASE = 'aether';
@@ -135,14 +135,14 @@ function stopSync(dataDir: string, pgCtl: string): void {
 }
 
 async function ensureDatabase(target: ConnectionTarget): Promise<void> {
-  const client = new pg.Client(toPgConfig(target, 'postgres'));
-  await client.connect();
-  try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [target.database]);
-    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(target.database)}`);
-  } finally {
-    await client.end();
-  }
+  await withAdminClient(
+    target,
+    async (client) => {
+      const found = await client.query('select 1 from pg_database where datname = $1', [target.database]);
+      if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(target.database)}`);
+    },
+    'postgres',
+  );
 }
 
 function sleepSync(ms: number): void {

@@ -2,7 +2,7 @@
  * A cheap connection check before real work, so that a wrong or unreachable URL is reported in
  * one line (variable, host, reason) instead of a driver stack trace, and never with the password.
  */
-import pg from 'pg';
+import { plainClient } from './admin-client.js';
 import { type ConnectionTarget, redact, toPgConfig } from './database-url.js';
 
 export class DatabaseUnavailableError extends Error {
@@ -31,8 +31,7 @@ export function describeConnectionFailure(target: ConnectionTarget, error: unkno
  * Throws a DatabaseUnavailableError whose message is the one line to show.
  */
 export async function preflight(target: ConnectionTarget, { createSchema = true } = {}): Promise<string> {
-  const client = new pg.Client(toPgConfig(target));
-  client.on('error', () => {});
+  const client = plainClient(toPgConfig(target));
   try {
     await client.connect();
   } catch (error) {
