@@ -12,7 +12,7 @@
  *   4. domain rows: creating mailboxes and aliases and changing limits lock their domain; a
  *      deleted user's domains go by cascade;
  *   5. address rows (mailboxes), several at once in id order: deliveries, quota changes, purges,
- *      deletions;
+ *      deletions, folder creations and renames (names are unique by case fold per mailbox);
  *   6. folder rows, then 7. email rows: taken by the statements that write them.
  *
  * Why this order: deleting a user is a cascade that runs down from the user row to its domains,

@@ -100,9 +100,14 @@ export class MailboxService {
     });
   }
 
+  /**
+   * Folder names are unique by case fold, which the database's `lower(path)` index cannot fully
+   * say (ß and SS): creations and renames lock the mailbox row first, so each checks the names
+   * the one before it committed.
+   */
   async createFolder(actorId: string, mailboxId: string, path: string): Promise<FolderView> {
     return this.run(async (em) => {
-      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
       await em.populate(mailbox, ['folders']);
       return toFolderView(mailbox.addFolder(path));
     });
@@ -110,7 +115,7 @@ export class MailboxService {
 
   async renameFolder(actorId: string, mailboxId: string, folderId: string, path: string): Promise<FolderView> {
     return this.run(async (em) => {
-      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
       await em.populate(mailbox, ['folders']);
       const folder = ownFolder(mailbox, folderId);
       mailbox.renameFolder(folder, path);

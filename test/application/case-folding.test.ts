@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { User } from '../../src/domain/user.js';
 import { Mailbox } from '../../src/domain/mailbox.js';
+import { hold, outcome, waitForLockWaiters } from '../support/interleave.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { expectRefused, message, ownerWithDomain, PASSWORD, registerUser } from '../support/world.js';
 
@@ -222,5 +223,38 @@ describe('folder names by case fold', () => {
     await expectRefused(db, 'FOLDER_EXISTS', () => db.aether.mailboxes.createFolder(owner.id, box.id, 'strasse'));
     await expectRefused(db, 'FOLDER_EXISTS', () => db.aether.mailboxes.createFolder(owner.id, box.id, 'Archive'));
     expect(await db.sql(`select path from folder where id = $1`, [work.id])).toEqual([{ path: 'Work' }]);
+  });
+});
+
+describe('folder names that are one by case fold but not by lower()', () => {
+  const foldersNamed = async (mailboxId: string) =>
+    (
+      await db.sql<{ path: string }>(`select path from folder where mailbox_id = $1 and role is null order by path`, [
+        mailboxId,
+      ])
+    ).map((r) => r.path);
+
+  it('created at once, held at the mailbox row: one is created, the other is FOLDER_EXISTS', async () => {
+    const { owner, box } = await mailboxOn('foldrace');
+    const held = await hold(db, [['select id from address where id = $1 for update', [box.id]]]);
+    const creations = ['Straße', 'STRASSE'].map((path) =>
+      outcome(db.aether.mailboxes.createFolder(owner.id, box.id, path)),
+    );
+    await waitForLockWaiters(db, 2);
+    await held.commit();
+    const results = await Promise.all(creations);
+    expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.code)).toEqual(['FOLDER_EXISTS']);
+    expect(await foldersNamed(box.id)).toHaveLength(1);
+  });
+
+  it('as an unsynchronised burst of every spelling: exactly one folder', async () => {
+    const { owner, box } = await mailboxOn('foldburst');
+    const spellings = ['Straße', 'STRASSE', 'strasse', 'STRAẞE', 'Strasse', 'straße'];
+    const results = await Promise.all(
+      spellings.map((path) => outcome(db.aether.mailboxes.createFolder(owner.id, box.id, path))),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of results) if (!r.ok) expect(r.code).toBe('FOLDER_EXISTS');
+    expect(await foldersNamed(box.id)).toHaveLength(1);
   });
 });
