@@ -1,0 +1,287 @@
+import { Badge } from '../components/badges.js';
+import { Card, Details } from '../components/details.js';
+import { ActAs, OpButton, PostForm } from '../components/form.js';
+import { bytes, href, when } from '../components/format.js';
+import { Layout, NavLink, type PageContext } from '../components/layout.js';
+import { FilterNote, Hidden } from '../components/search.js';
+import { type Column, Empty, Pager, Table, dateColumn, numberColumn } from '../components/table.js';
+import type { Refusal } from '../context.js';
+import type { ActorChoice, EmailDetail, EmailRow, FolderRow, MailboxDetail, Page } from '../queries.js';
+import { mailboxCrumbs } from './mailboxes.js';
+
+/** Bodies larger than this are cut on screen (the stored message is untouched). */
+const SHOWN_BODY_CHARS = 256 * 1024;
+
+export interface EmailListQuery {
+  q?: string | undefined;
+  mailbox?: string | undefined;
+  unread?: boolean;
+  flagged?: boolean;
+  after?: string | undefined;
+}
+
+const Subject = (props: { subject: string }) =>
+  props.subject.trim() === '' ? <span class="muted">(no subject)</span> : props.subject;
+
+const Flags = (props: { flags: { seen: boolean; flagged: boolean } }) => (
+  <span class="flags">
+    {props.flags.seen ? null : (
+      <span class="dot" title="unread">
+        ●
+      </span>
+    )}
+    {props.flags.flagged ? (
+      <span class="star" title="flagged">
+        ★
+      </span>
+    ) : null}
+  </span>
+);
+
+const Check = (props: { name: string; checked: boolean | undefined }) => (
+  <label class="check">
+    <input type="checkbox" name={props.name} value="1" checked={props.checked} /> {props.name}
+  </label>
+);
+
+function EmailFilters(props: { query: EmailListQuery; action: string; mailbox?: string | undefined }) {
+  const { query } = props;
+  return (
+    <form method="get" action={props.action} class="search" role="search">
+      <Hidden name="mailbox" value={props.mailbox} />{' '}
+      <input
+        type="search"
+        name="q"
+        value={query.q ?? ''}
+        placeholder="Search subject or sender"
+        aria-label="Search subject or sender"
+      />{' '}
+      <Check name="unread" checked={query.unread} /> <Check name="flagged" checked={query.flagged} />{' '}
+      <button type="submit">Search</button>{' '}
+      {query.q || query.unread || query.flagged ? (
+        <a href={props.action} class="button-link">
+          Clear
+        </a>
+      ) : null}
+    </form>
+  );
+}
+
+function emailColumns(withMailbox: boolean): Column<EmailRow>[] {
+  return [
+    { head: '', class: 'flags-col', cell: (e) => <Flags flags={e.flags} /> },
+    { head: 'From', cellClass: 'from', cell: (e) => e.from },
+    {
+      head: 'Subject',
+      cellClass: 'subject',
+      cell: (e) => (
+        <a href={`/mailboxes/${e.mailboxId}/email/${e.id}`}>
+          <Subject subject={e.subject} />
+        </a>
+      ),
+    },
+    ...(withMailbox
+      ? [
+          { head: 'Mailbox', cell: (e: EmailRow) => <a href={`/mailboxes/${e.mailboxId}`}>{e.mailboxAddress}</a> },
+          {
+            head: 'Folder',
+            cell: (e: EmailRow) => <a href={`/mailboxes/${e.mailboxId}/folders/${e.folderId}`}>{e.folderPath}</a>,
+          },
+        ]
+      : []),
+    dateColumn('Received', (e) => e.receivedAt),
+    numberColumn('Size', (e) => bytes(e.sizeBytes)),
+  ];
+}
+
+/** A page of email, or why there is none, and the links to the other pages. */
+function EmailList(props: {
+  page: Page<EmailRow>;
+  query: EmailListQuery;
+  link: (after: string | null) => string;
+  empty: string;
+  withMailbox: boolean;
+}) {
+  return (
+    <>
+      {props.page.items.length === 0 ? (
+        <Empty>{props.empty}</Empty>
+      ) : (
+        <Table
+          rows={props.page.items}
+          columns={emailColumns(props.withMailbox)}
+          class="table mail"
+          rowClass={(e) => (e.flags.seen ? '' : 'unread')}
+        />
+      )}
+      <Pager page={props.page} noun="message" link={props.link} isFirst={!props.query.after} />
+    </>
+  );
+}
+
+const FolderNav = (props: { mailbox: MailboxDetail; current: string }) => (
+  <nav class="folders" aria-label="folders">
+    {props.mailbox.folderRows.map((f: FolderRow) => (
+      <NavLink href={`/mailboxes/${props.mailbox.id}/folders/${f.id}`} current={f.id === props.current}>
+        <span>{f.path}</span>
+        {f.unread > 0 ? <span class="pill">{f.unread}</span> : <span class="muted small">{f.emails}</span>}
+      </NavLink>
+    ))}
+  </nav>
+);
+
+export function folderPage(
+  ctx: PageContext,
+  mailbox: MailboxDetail,
+  folder: FolderRow,
+  page: Page<EmailRow>,
+  query: EmailListQuery,
+) {
+  const base = `/mailboxes/${mailbox.id}/folders/${folder.id}`;
+  const link = (after: string | null) =>
+    href(base, { q: query.q, unread: query.unread, flagged: query.flagged, after });
+  return (
+    <Layout
+      ctx={ctx}
+      title={`${folder.path} · ${mailbox.address}`}
+      section="mailboxes"
+      crumbs={[...mailboxCrumbs(mailbox, false), { label: folder.path }]}
+      heading={
+        <>
+          {folder.path} <span class="muted heading-sub">{mailbox.address}</span>
+        </>
+      }
+    >
+      <div class="mailview">
+        <FolderNav mailbox={mailbox} current={folder.id} />
+        <Card class="grow">
+          <EmailFilters query={query} action={base} />
+          <EmailList
+            page={page}
+            query={query}
+            link={link}
+            empty={query.q || query.unread || query.flagged ? 'No email matches.' : `${folder.path} is empty.`}
+            withMailbox={false}
+          />
+        </Card>
+      </div>
+    </Layout>
+  );
+}
+
+export function emailSearchPage(
+  ctx: PageContext,
+  page: Page<EmailRow>,
+  query: EmailListQuery,
+  mailboxAddress?: string,
+) {
+  const link = (after: string | null) => href('/email', { ...query, after });
+  return (
+    <Layout ctx={ctx} title="Email" section="email">
+      <Card>
+        <FilterNote
+          prefix="In"
+          href={`/mailboxes/${query.mailbox}`}
+          label={mailboxAddress}
+          all="all email"
+          allHref="/email"
+        />
+        <EmailFilters query={query} action="/email" mailbox={query.mailbox} />
+        <EmailList page={page} query={query} link={link} empty="No email matches." withMailbox />
+      </Card>
+    </Layout>
+  );
+}
+
+export function emailPage(
+  ctx: PageContext,
+  email: EmailDetail,
+  mailbox: MailboxDetail,
+  choices: ActorChoice[],
+  refusal?: Refusal,
+) {
+  const shown = email.body.length > SHOWN_BODY_CHARS ? email.body.slice(0, SHOWN_BODY_CHARS) : email.body;
+  const folder = email.folders.find((f) => f.id === email.folderId);
+  const { flags } = email;
+  return (
+    <Layout
+      ctx={ctx}
+      title={email.subject.trim() || '(no subject)'}
+      section="mailboxes"
+      crumbs={[
+        ...mailboxCrumbs(mailbox, false),
+        { label: email.folderPath, href: `/mailboxes/${email.mailboxId}/folders/${email.folderId}` },
+        { label: 'message' },
+      ]}
+      heading={
+        <span class="email-subject" data-testid="email-subject">
+          <Subject subject={email.subject} />
+        </span>
+      }
+    >
+      <div class="mailview">
+        <FolderNav mailbox={mailbox} current={email.folderId} />
+        <div class="grow">
+          <Card>
+            <PostForm
+              ctx={ctx}
+              action={`/mailboxes/${email.mailboxId}/email/${email.id}`}
+              name="email-op"
+              refusal={refusal}
+              class="form toolbar"
+            >
+              {flags.flagged ? <OpButton op="unflag">☆ Unflag</OpButton> : <OpButton op="flag">★ Flag</OpButton>}{' '}
+              {flags.seen ? <OpButton op="unseen">Mark unread</OpButton> : <OpButton op="seen">Mark read</OpButton>}{' '}
+              <span class="group">
+                <select name="folder" aria-label="Move to folder">
+                  {email.folders
+                    .filter((f) => f.id !== email.folderId)
+                    .map((f) => (
+                      <option value={f.id}>{f.path}</option>
+                    ))}
+                </select>{' '}
+                <OpButton op="move">Move</OpButton>
+              </span>{' '}
+              {folder?.role === 'trash' ? null : (
+                <OpButton op="trash" class="danger">
+                  Delete (to Trash)
+                </OpButton>
+              )}{' '}
+              <ActAs choices={choices} selected={email.ownerId} />
+            </PostForm>
+            <Details
+              class="headers"
+              items={[
+                ['From', email.from, 'from'],
+                ['To', email.to.join(', ')],
+                email.cc.length > 0 && ['Cc', email.cc.join(', ')],
+                ['Received', when(email.receivedAt)],
+                ['Folder', <a href={`/mailboxes/${email.mailboxId}/folders/${email.folderId}`}>{email.folderPath}</a>],
+                ['Size', bytes(email.sizeBytes)],
+                [
+                  'Flags',
+                  <>
+                    {flags.seen ? <Badge>seen</Badge> : <Badge tone="info">unread</Badge>}{' '}
+                    {flags.flagged ? <Badge tone="warn">flagged</Badge> : null}{' '}
+                    {flags.answered ? <Badge>answered</Badge> : null} {flags.draft ? <Badge>draft</Badge> : null}
+                  </>,
+                ],
+                ['Message-ID', <code>{email.messageId}</code>],
+              ]}
+            />
+          </Card>
+          <Card>
+            <pre class="email-body" data-testid="email-body">
+              {shown}
+            </pre>
+            {shown.length < email.body.length ? (
+              <p class="muted">
+                Shown: the first {bytes(SHOWN_BODY_CHARS)} of {bytes(email.sizeBytes)}.
+              </p>
+            ) : null}
+          </Card>
+        </div>
+      </div>
+    </Layout>
+  );
+}
