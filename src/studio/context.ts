@@ -66,6 +66,11 @@ export function param(c: StudioContext, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+/** Several optional texts from the query string, by name (what a list page is filtered by). */
+export function params<N extends string>(c: StudioContext, ...names: N[]): Record<N, string | undefined> {
+  return Object.fromEntries(names.map((name) => [name, param(c, name)])) as Record<N, string | undefined>;
+}
+
 /** Splits a list typed into a form ("a@x.org, b@y.org" or one per line). */
 export function splitList(text: string | undefined): string[] {
   return (text ?? '')

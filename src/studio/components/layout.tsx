@@ -20,15 +20,16 @@ export interface Crumb {
   href?: string;
 }
 
-const NAV: [Section, string, string][] = [
-  ['dashboard', '/', 'Dashboard'],
-  ['users', '/users', 'Users'],
-  ['domains', '/domains', 'Domains'],
-  ['mailboxes', '/mailboxes', 'Mailboxes'],
-  ['aliases', '/aliases', 'Aliases'],
-  ['email', '/email', 'Email'],
-  ['schema', '/schema', 'Schema'],
-];
+/** The sections in the navigation, in its order: where each is and what it is called. */
+export const SECTIONS: Record<Section, { path: string; label: string }> = {
+  dashboard: { path: '/', label: 'Dashboard' },
+  users: { path: '/users', label: 'Users' },
+  domains: { path: '/domains', label: 'Domains' },
+  mailboxes: { path: '/mailboxes', label: 'Mailboxes' },
+  aliases: { path: '/aliases', label: 'Aliases' },
+  email: { path: '/email', label: 'Email' },
+  schema: { path: '/schema', label: 'Schema' },
+};
 
 const DOCTYPE = raw('<!doctype html>');
 
@@ -84,7 +85,7 @@ export const Layout = (props: LayoutProps) => (
             Aether Studio
           </a>
           <nav class="main-nav" aria-label="sections">
-            {NAV.map(([section, path, label]) => (
+            {Object.entries(SECTIONS).map(([section, { path, label }]) => (
               <NavLink href={path} current={section === props.section}>
                 {label}
               </NavLink>

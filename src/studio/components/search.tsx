@@ -38,21 +38,3 @@ export const FilterSelect = (props: {
     </select>
   </label>
 );
-
-/** A filter carried along with the search text (the list is limited to one owner, domain or mailbox). */
-export const Hidden = (props: { name: string; value: string | undefined }) =>
-  props.value ? <input type="hidden" name={props.name} value={props.value} /> : null;
-
-/** "On ada.org · all mailboxes": what the list is limited to, and the way back to all. */
-export const FilterNote = (props: {
-  prefix: string;
-  href: string;
-  label: string | undefined;
-  all: string;
-  allHref: string;
-}) =>
-  props.label ? (
-    <p class="filter-note">
-      {props.prefix} <a href={props.href}>{props.label}</a> · <a href={props.allHref}>{props.all}</a>
-    </p>
-  ) : null;

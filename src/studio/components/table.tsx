@@ -1,6 +1,7 @@
 /** Tables of rows, declared as columns; a page of them with its keyset links. */
 import type { Child } from 'hono/jsx';
 import type { Page } from '../queries.js';
+import { Card } from './details.js';
 import { plural, when } from './format.js';
 
 export interface Column<T> {
@@ -89,7 +90,13 @@ export function Pager(props: PagerProps) {
 export function PagedTable<T>(props: Omit<TableProps<T>, 'rows'> & Omit<PagerProps, 'page'> & { page: Page<T> }) {
   return (
     <>
-      <Table rows={props.page.items} columns={props.columns} empty={props.empty} class={props.class} />
+      <Table
+        rows={props.page.items}
+        columns={props.columns}
+        empty={props.empty}
+        class={props.class}
+        rowClass={props.rowClass}
+      />
       <Pager page={props.page} noun={props.noun} nouns={props.nouns} link={props.link} isFirst={props.isFirst} />
     </>
   );
@@ -101,3 +108,34 @@ export const MoreLink = (props: { href: string; children: Child }) => (
     <a href={props.href}>{props.children}</a>
   </p>
 );
+
+/** A card with the first page of a list and, when there is more, the link to all of it. */
+export function PreviewCard<T>(props: {
+  title: string;
+  class?: string;
+  /** Show the total next to the title. */
+  counted?: boolean;
+  page: Page<T>;
+  columns: Column<T>[];
+  empty: string;
+  more: { href: string; label: string };
+}) {
+  const { page } = props;
+  return (
+    <Card
+      class={props.class}
+      title={
+        props.counted ? (
+          <>
+            {props.title} <span class="count">{page.total}</span>
+          </>
+        ) : (
+          props.title
+        )
+      }
+    >
+      <Table rows={page.items} columns={props.columns} empty={props.empty} />
+      {page.next ? <MoreLink href={props.more.href}>{props.more.label}</MoreLink> : null}
+    </Card>
+  );
+}

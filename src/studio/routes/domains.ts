@@ -8,7 +8,7 @@ import {
   mebibytes,
   operation,
   pageContext,
-  param,
+  params,
   perform,
   splitList,
 } from '../context.js';
@@ -38,13 +38,7 @@ const back = (c: StudioContext) => (refusal: Refusal) => renderDomain(c, c.req.p
 export const domainRoutes = new Hono<StudioEnv>()
   .get('/', async (c) => {
     const { queries } = c.var.studio;
-    const query = {
-      q: param(c, 'q'),
-      owner: param(c, 'owner'),
-      verified: param(c, 'verified'),
-      status: param(c, 'status'),
-      after: param(c, 'after'),
-    };
+    const query = params(c, 'q', 'owner', 'verified', 'status', 'after');
     const owner = query.owner ? await queries.getUser(query.owner) : undefined;
     return c.html(domainsPage(pageContext(c), await queries.listDomains(query), query, owner?.email));
   })

@@ -12,6 +12,7 @@ import {
   operation,
   pageContext,
   param,
+  params,
   perform,
   splitList,
 } from '../context.js';
@@ -79,12 +80,7 @@ async function renderEmail(c: StudioContext, mailboxId: string, emailId: string,
 export const mailboxRoutes = new Hono<StudioEnv>()
   .get('/', async (c) => {
     const { queries } = c.var.studio;
-    const query = {
-      q: param(c, 'q'),
-      domain: param(c, 'domain'),
-      status: param(c, 'status'),
-      after: param(c, 'after'),
-    };
+    const query = params(c, 'q', 'domain', 'status', 'after');
     const domain = query.domain ? await queries.getDomain(query.domain) : undefined;
     return c.html(mailboxesPage(pageContext(c), await queries.listMailboxes(query), query, domain?.name));
   })

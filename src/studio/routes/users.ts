@@ -6,7 +6,7 @@ import {
   type StudioContext,
   type StudioEnv,
   pageContext,
-  param,
+  params,
   operation,
   perform,
 } from '../context.js';
@@ -20,7 +20,7 @@ const userOperations: Operations<(users: UserService, id: string) => Promise<Use
 };
 
 async function renderUsers(c: StudioContext, refusal?: Refusal) {
-  const query = { q: param(c, 'q'), status: param(c, 'status'), after: param(c, 'after') };
+  const query = params(c, 'q', 'status', 'after');
   const page = await c.var.studio.queries.listUsers(query);
   return usersPage(pageContext(c), page, query, refusal);
 }
@@ -56,7 +56,8 @@ export const userRoutes = new Hono<StudioEnv>()
       c,
       'user-status',
       async (v) => {
-        const user = await operation(userOperations, v.op)(c.var.studio.aether.users, c.req.param('id'));
+        const run = operation(userOperations, v.op);
+        const user = await run(c.var.studio.aether.users, c.req.param('id'));
         return { notice: `${user.email} is now ${user.status}.`, location: `/users/${user.id}` };
       },
       (refusal) => renderUser(c, c.req.param('id'), refusal),

@@ -1,50 +1,23 @@
-import { Card } from '../components/details.js';
-import { href } from '../components/format.js';
-import { Layout, type PageContext } from '../components/layout.js';
-import { FilterNote, Hidden, SearchBar } from '../components/search.js';
-import { type Column, PagedTable } from '../components/table.js';
+import type { PageContext } from '../components/layout.js';
+import { ListPage, type ListSpec, type Scope } from '../components/list-page.js';
 import type { AliasRow, Page } from '../queries.js';
 import { aliasAddressColumn, createdColumn, domainColumn, forwardsColumn, ownerColumn } from './columns.js';
 
-export interface AliasListQuery {
+export type AliasListQuery = {
   q?: string | undefined;
   domain?: string | undefined;
   after?: string | undefined;
-}
+};
 
-const aliasColumns: Column<AliasRow>[] = [
-  aliasAddressColumn,
-  forwardsColumn,
-  domainColumn(),
-  ownerColumn(),
-  createdColumn(),
-];
+const aliasList: ListSpec<AliasRow> = {
+  placeholder: 'Search address',
+  columns: [aliasAddressColumn, forwardsColumn, domainColumn(), ownerColumn(), createdColumn()],
+  empty: 'No alias matches. Aliases are added on a domain’s page.',
+  noun: 'alias',
+  nouns: 'aliases',
+};
 
 export function aliasesPage(ctx: PageContext, page: Page<AliasRow>, query: AliasListQuery, domainName?: string) {
-  const link = (after: string | null) => href('/aliases', { ...query, after });
-  return (
-    <Layout ctx={ctx} title="Aliases" section="aliases">
-      <Card>
-        <FilterNote
-          prefix="On"
-          href={`/domains/${query.domain}`}
-          label={domainName}
-          all="all aliases"
-          allHref="/aliases"
-        />
-        <SearchBar action="/aliases" q={query.q} placeholder="Search address">
-          <Hidden name="domain" value={query.domain} />
-        </SearchBar>
-        <PagedTable
-          page={page}
-          columns={aliasColumns}
-          empty="No alias matches. Aliases are added on a domain’s page."
-          noun="alias"
-          nouns="aliases"
-          link={link}
-          isFirst={!query.after}
-        />
-      </Card>
-    </Layout>
-  );
+  const scope: Scope = { kind: 'domain', id: query.domain, label: domainName };
+  return <ListPage ctx={ctx} section="aliases" query={query} page={page} scope={scope} spec={aliasList} />;
 }

@@ -4,6 +4,7 @@ import type { MailboxStatus } from '../../domain/mailbox.js';
 import type { UserStatus } from '../../domain/user.js';
 import { Badge, QuotaBar, StatusBadge, UnlessActive, VerifiedBadge } from '../components/badges.js';
 import { bytes, href } from '../components/format.js';
+import { FilterSelect } from '../components/search.js';
 import { type Column, dateColumn, numberColumn } from '../components/table.js';
 import type { AliasRow, DomainRow, MailboxRow, UserRow } from '../queries.js';
 
@@ -11,6 +12,11 @@ import type { AliasRow, DomainRow, MailboxRow, UserRow } from '../queries.js';
 export const STATUSES = ['active', 'suspended'] as const satisfies readonly (UserStatus &
   DomainStatus &
   MailboxStatus)[];
+
+/** The filter of a list by status. */
+export const StatusFilter = (props: { value: string | undefined }) => (
+  <FilterSelect name="status" label="status" value={props.value} options={STATUSES} />
+);
 
 type Owned = { ownerId: string; ownerEmail: string };
 type Addressed = { id: string; address: string };

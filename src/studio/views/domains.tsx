@@ -3,12 +3,13 @@ import { Card, Details } from '../components/details.js';
 import { ActAs, Field, OpButton, PostForm, StatusButton, Submit } from '../components/form.js';
 import { bytes, href, limit, plural, when } from '../components/format.js';
 import { Layout, type PageContext } from '../components/layout.js';
-import { FilterNote, FilterSelect, Hidden, SearchBar } from '../components/search.js';
-import { type Column, MoreLink, PagedTable, Table } from '../components/table.js';
+import { ListPage, type ListSpec, type Scope } from '../components/list-page.js';
+import { FilterSelect } from '../components/search.js';
+import { type Column, PreviewCard } from '../components/table.js';
 import type { Refusal } from '../context.js';
 import type { ActorChoice, AliasRow, DomainRow, MailboxRow, Page } from '../queries.js';
 import {
-  STATUSES,
+  StatusFilter,
   UserLink,
   aliasAddressColumn,
   createdColumn,
@@ -18,41 +19,28 @@ import {
   mailboxStatusQuota,
 } from './columns.js';
 
-export interface DomainListQuery {
+export type DomainListQuery = {
   q?: string | undefined;
   owner?: string | undefined;
   verified?: string | undefined;
   status?: string | undefined;
   after?: string | undefined;
-}
+};
+
+const domainList: ListSpec<DomainRow> = {
+  placeholder: 'Search domain name',
+  columns: domainColumns(true),
+  empty: 'No domain matches.',
+  noun: 'domain',
+};
 
 export function domainsPage(ctx: PageContext, page: Page<DomainRow>, query: DomainListQuery, ownerEmail?: string) {
-  const link = (after: string | null) => href('/domains', { ...query, after });
+  const scope: Scope = { kind: 'owner', id: query.owner, label: ownerEmail };
   return (
-    <Layout ctx={ctx} title="Domains" section="domains">
-      <Card>
-        <FilterNote
-          prefix="Owned by"
-          href={`/users/${query.owner}`}
-          label={ownerEmail}
-          all="all domains"
-          allHref="/domains"
-        />
-        <SearchBar action="/domains" q={query.q} placeholder="Search domain name">
-          <Hidden name="owner" value={query.owner} />{' '}
-          <FilterSelect name="verified" label="verified" value={query.verified} options={['yes', 'no']} />{' '}
-          <FilterSelect name="status" label="status" value={query.status} options={STATUSES} />
-        </SearchBar>
-        <PagedTable
-          page={page}
-          columns={domainColumns(true)}
-          empty="No domain matches."
-          noun="domain"
-          link={link}
-          isFirst={!query.after}
-        />
-      </Card>
-    </Layout>
+    <ListPage ctx={ctx} section="domains" query={query} page={page} scope={scope} spec={domainList}>
+      <FilterSelect name="verified" label="verified" value={query.verified} options={['yes', 'no']} />{' '}
+      <StatusFilter value={query.status} />
+    </ListPage>
   );
 }
 
@@ -133,39 +121,29 @@ export function domainPage(
             </PostForm>
           </Card>
 
-          <Card
-            title={
-              <>
-                Mailboxes <span class="count">{mailboxes.total}</span>
-              </>
-            }
-          >
-            <Table
-              rows={mailboxes.items}
-              columns={[mailboxColumn(), ...mailboxStatusQuota, createdColumn()]}
-              empty="No mailbox on this domain yet."
-            />
-            {mailboxes.next ? (
-              <MoreLink href={href('/mailboxes', { domain: domain.id })}>
-                All {plural(mailboxes.total, 'mailbox', 'mailboxes')} »
-              </MoreLink>
-            ) : null}
-          </Card>
+          <PreviewCard
+            title="Mailboxes"
+            counted
+            page={mailboxes}
+            columns={[mailboxColumn(), ...mailboxStatusQuota, createdColumn()]}
+            empty="No mailbox on this domain yet."
+            more={{
+              href: href('/mailboxes', { domain: domain.id }),
+              label: `All ${plural(mailboxes.total, 'mailbox', 'mailboxes')} »`,
+            }}
+          />
 
-          <Card
-            title={
-              <>
-                Aliases <span class="count">{aliases.total}</span>
-              </>
-            }
-          >
-            <Table rows={aliases.items} columns={aliasColumns} empty="No alias on this domain yet." />
-            {aliases.next ? (
-              <MoreLink href={href('/aliases', { domain: domain.id })}>
-                All {plural(aliases.total, 'alias', 'aliases')} »
-              </MoreLink>
-            ) : null}
-          </Card>
+          <PreviewCard
+            title="Aliases"
+            counted
+            page={aliases}
+            columns={aliasColumns}
+            empty="No alias on this domain yet."
+            more={{
+              href: href('/aliases', { domain: domain.id }),
+              label: `All ${plural(aliases.total, 'alias', 'aliases')} »`,
+            }}
+          />
         </div>
 
         <aside class="side">

@@ -3,8 +3,8 @@ import { Card, Details } from '../components/details.js';
 import { ActAs, OpButton, PostForm } from '../components/form.js';
 import { bytes, href, when } from '../components/format.js';
 import { Layout, NavLink, type PageContext } from '../components/layout.js';
-import { FilterNote, Hidden } from '../components/search.js';
-import { type Column, Empty, Pager, Table, dateColumn, numberColumn } from '../components/table.js';
+import { ListPage, type Scope, ScopeField } from '../components/list-page.js';
+import { type Column, PagedTable, dateColumn, numberColumn } from '../components/table.js';
 import type { Refusal } from '../context.js';
 import type { ActorChoice, EmailDetail, EmailRow, FolderRow, MailboxDetail, Page } from '../queries.js';
 import { mailboxCrumbs } from './mailboxes.js';
@@ -12,13 +12,13 @@ import { mailboxCrumbs } from './mailboxes.js';
 /** Bodies larger than this are cut on screen (the stored message is untouched). */
 const SHOWN_BODY_CHARS = 256 * 1024;
 
-export interface EmailListQuery {
+export type EmailListQuery = {
   q?: string | undefined;
   mailbox?: string | undefined;
   unread?: boolean;
   flagged?: boolean;
   after?: string | undefined;
-}
+};
 
 const Subject = (props: { subject: string }) =>
   props.subject.trim() === '' ? <span class="muted">(no subject)</span> : props.subject;
@@ -44,11 +44,11 @@ const Check = (props: { name: string; checked: boolean | undefined }) => (
   </label>
 );
 
-function EmailFilters(props: { query: EmailListQuery; action: string; mailbox?: string | undefined }) {
+function EmailFilters(props: { query: EmailListQuery; action: string; scope?: Scope }) {
   const { query } = props;
   return (
     <form method="get" action={props.action} class="search" role="search">
-      <Hidden name="mailbox" value={props.mailbox} />{' '}
+      {props.scope ? <ScopeField scope={props.scope} /> : null}{' '}
       <input
         type="search"
         name="q"
@@ -94,30 +94,8 @@ function emailColumns(withMailbox: boolean): Column<EmailRow>[] {
   ];
 }
 
-/** A page of email, or why there is none, and the links to the other pages. */
-function EmailList(props: {
-  page: Page<EmailRow>;
-  query: EmailListQuery;
-  link: (after: string | null) => string;
-  empty: string;
-  withMailbox: boolean;
-}) {
-  return (
-    <>
-      {props.page.items.length === 0 ? (
-        <Empty>{props.empty}</Empty>
-      ) : (
-        <Table
-          rows={props.page.items}
-          columns={emailColumns(props.withMailbox)}
-          class="table mail"
-          rowClass={(e) => (e.flags.seen ? '' : 'unread')}
-        />
-      )}
-      <Pager page={props.page} noun="message" link={props.link} isFirst={!props.query.after} />
-    </>
-  );
-}
+/** How email rows are shown: in a mail table, unread ones marked. */
+const emailTable = { class: 'table mail', rowClass: (e: EmailRow) => (e.flags.seen ? '' : 'unread'), noun: 'message' };
 
 const FolderNav = (props: { mailbox: MailboxDetail; current: string }) => (
   <nav class="folders" aria-label="folders">
@@ -156,12 +134,13 @@ export function folderPage(
         <FolderNav mailbox={mailbox} current={folder.id} />
         <Card class="grow">
           <EmailFilters query={query} action={base} />
-          <EmailList
+          <PagedTable
+            {...emailTable}
             page={page}
-            query={query}
-            link={link}
+            columns={emailColumns(false)}
             empty={query.q || query.unread || query.flagged ? 'No email matches.' : `${folder.path} is empty.`}
-            withMailbox={false}
+            link={link}
+            isFirst={!query.after}
           />
         </Card>
       </div>
@@ -175,21 +154,18 @@ export function emailSearchPage(
   query: EmailListQuery,
   mailboxAddress?: string,
 ) {
-  const link = (after: string | null) => href('/email', { ...query, after });
+  const scope: Scope = { kind: 'mailbox', id: query.mailbox, label: mailboxAddress };
+  const spec = { ...emailTable, placeholder: '', columns: emailColumns(true), empty: 'No email matches.' };
   return (
-    <Layout ctx={ctx} title="Email" section="email">
-      <Card>
-        <FilterNote
-          prefix="In"
-          href={`/mailboxes/${query.mailbox}`}
-          label={mailboxAddress}
-          all="all email"
-          allHref="/email"
-        />
-        <EmailFilters query={query} action="/email" mailbox={query.mailbox} />
-        <EmailList page={page} query={query} link={link} empty="No email matches." withMailbox />
-      </Card>
-    </Layout>
+    <ListPage
+      ctx={ctx}
+      section="email"
+      query={query}
+      page={page}
+      scope={scope}
+      spec={spec}
+      search={<EmailFilters query={query} action="/email" scope={scope} />}
+    />
   );
 }
 

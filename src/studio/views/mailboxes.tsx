@@ -3,12 +3,12 @@ import { Card, Details } from '../components/details.js';
 import { ActAs, Field, PostForm, StatusButton, Submit } from '../components/form.js';
 import { bytes, href, when } from '../components/format.js';
 import { type Crumb, Layout, type PageContext } from '../components/layout.js';
-import { FilterNote, FilterSelect, Hidden, SearchBar } from '../components/search.js';
-import { type Column, MoreLink, PagedTable, Table, numberColumn } from '../components/table.js';
+import { ListPage, type ListSpec, type Scope } from '../components/list-page.js';
+import { type Column, MoreLink, Table, numberColumn } from '../components/table.js';
 import type { Refusal } from '../context.js';
 import type { ActorChoice, FolderRow, MailboxDetail, MailboxRow, Page } from '../queries.js';
 import {
-  STATUSES,
+  StatusFilter,
   UserLink,
   createdColumn,
   domainColumn,
@@ -17,48 +17,27 @@ import {
   ownerColumn,
 } from './columns.js';
 
-export interface MailboxListQuery {
+export type MailboxListQuery = {
   q?: string | undefined;
   domain?: string | undefined;
   status?: string | undefined;
   after?: string | undefined;
-}
+};
 
-const mailboxColumns: Column<MailboxRow>[] = [
-  mailboxColumn(),
-  domainColumn(),
-  ownerColumn(),
-  ...mailboxStatusQuota,
-  createdColumn(),
-];
+const mailboxList: ListSpec<MailboxRow> = {
+  placeholder: 'Search address',
+  columns: [mailboxColumn(), domainColumn(), ownerColumn(), ...mailboxStatusQuota, createdColumn()],
+  empty: 'No mailbox matches.',
+  noun: 'mailbox',
+  nouns: 'mailboxes',
+};
 
 export function mailboxesPage(ctx: PageContext, page: Page<MailboxRow>, query: MailboxListQuery, domainName?: string) {
-  const link = (after: string | null) => href('/mailboxes', { ...query, after });
+  const scope: Scope = { kind: 'domain', id: query.domain, label: domainName };
   return (
-    <Layout ctx={ctx} title="Mailboxes" section="mailboxes">
-      <Card>
-        <FilterNote
-          prefix="On"
-          href={`/domains/${query.domain}`}
-          label={domainName}
-          all="all mailboxes"
-          allHref="/mailboxes"
-        />
-        <SearchBar action="/mailboxes" q={query.q} placeholder="Search address">
-          <Hidden name="domain" value={query.domain} />{' '}
-          <FilterSelect name="status" label="status" value={query.status} options={STATUSES} />
-        </SearchBar>
-        <PagedTable
-          page={page}
-          columns={mailboxColumns}
-          empty="No mailbox matches."
-          noun="mailbox"
-          nouns="mailboxes"
-          link={link}
-          isFirst={!query.after}
-        />
-      </Card>
-    </Layout>
+    <ListPage ctx={ctx} section="mailboxes" query={query} page={page} scope={scope} spec={mailboxList}>
+      <StatusFilter value={query.status} />
+    </ListPage>
   );
 }
 

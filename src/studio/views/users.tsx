@@ -3,17 +3,17 @@ import { Card, Details } from '../components/details.js';
 import { ActAs, Field, PostForm, StatusButton, Submit } from '../components/form.js';
 import { bytes, href, when } from '../components/format.js';
 import { Layout, type PageContext } from '../components/layout.js';
-import { FilterSelect, SearchBar } from '../components/search.js';
-import { type Column, MoreLink, PagedTable, Table } from '../components/table.js';
+import { SearchBar } from '../components/search.js';
+import { type Column, PagedTable, PreviewCard } from '../components/table.js';
 import type { Refusal } from '../context.js';
 import type { ActorChoice, DomainRow, Page, UserRow } from '../queries.js';
-import { STATUSES, createdColumn, domainColumns, statusColumn, userCountColumns } from './columns.js';
+import { StatusFilter, createdColumn, domainColumns, statusColumn, userCountColumns } from './columns.js';
 
-export interface UserListQuery {
+export type UserListQuery = {
   q?: string | undefined;
   status?: string | undefined;
   after?: string | undefined;
-}
+};
 
 const userColumns: Column<UserRow>[] = [
   { head: 'Email', cell: (u) => <a href={`/users/${u.id}`}>{u.email}</a> },
@@ -30,7 +30,7 @@ export function usersPage(ctx: PageContext, page: Page<UserRow>, query: UserList
       <div class="split">
         <Card class="grow">
           <SearchBar action="/users" q={query.q} placeholder="Search email or name">
-            <FilterSelect name="status" label="status" value={query.status} options={STATUSES} />
+            <StatusFilter value={query.status} />
           </SearchBar>
           <PagedTable
             page={page}
@@ -88,12 +88,14 @@ export function userPage(
       </section>
 
       <div class="split">
-        <Card class="grow" title="Domains">
-          <Table rows={domains.items} columns={domainColumns(false)} empty={`${user.email} owns no domain yet.`} />
-          {domains.next ? (
-            <MoreLink href={href('/domains', { owner: user.id })}>All {domains.total} domains »</MoreLink>
-          ) : null}
-        </Card>
+        <PreviewCard
+          title="Domains"
+          class="grow"
+          page={domains}
+          columns={domainColumns(false)}
+          empty={`${user.email} owns no domain yet.`}
+          more={{ href: href('/domains', { owner: user.id }), label: `All ${domains.total} domains »` }}
+        />
 
         <aside class="side">
           <Card title="Add a domain">
