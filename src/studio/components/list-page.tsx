@@ -27,6 +27,10 @@ export const ScopeField = (props: { scope: Scope }) =>
 
 /** How a list is searched and its rows are shown. */
 export interface ListSpec<T> {
+  /** The section the list is: its title and address come from the navigation. */
+  section: Section;
+  /** What the list can be limited to (the query parameter of that name holds the id). */
+  scope: Scope['kind'];
   /** What the search box asks for. */
   placeholder: string;
   columns: Column<T>[];
@@ -40,33 +44,33 @@ export interface ListSpec<T> {
 
 export interface ListPageProps<T> {
   ctx: PageContext;
-  /** The section the list is: its title and address come from the navigation. */
-  section: Section;
   /** The query shown; every page link carries it. */
   query: Record<string, string | boolean | undefined> & { q?: string | undefined; after?: string | undefined };
   page: Page<T>;
-  scope: Scope;
   spec: ListSpec<T>;
+  /** The name of what the list is limited to, when it is. */
+  scoped: string | undefined;
   /** Filters in the search form, after the text. */
   children?: Child;
-  /** A search form of its own instead. */
-  search?: Child;
+  /** A search form of its own instead, given the scope to carry along. */
+  search?: (scope: Scope) => Child;
 }
 
 export function ListPage<T>(props: ListPageProps<T>) {
-  const { query, scope, spec } = props;
-  const { path, label } = SECTIONS[props.section];
+  const { query, spec } = props;
+  const scope: Scope = { kind: spec.scope, id: query[spec.scope] as string | undefined, label: props.scoped };
+  const { path, label } = SECTIONS[spec.section];
   const limit = SCOPES[scope.kind];
   return (
-    <Layout ctx={props.ctx} title={label} section={props.section}>
+    <Layout ctx={props.ctx} title={label} section={spec.section}>
       <Card>
         {scope.label ? (
           <p class="filter-note">
             {limit.prefix} <a href={`${limit.path}/${scope.id}`}>{scope.label}</a> ·{' '}
-            <a href={path}>all {props.section}</a>
+            <a href={path}>all {spec.section}</a>
           </p>
         ) : null}
-        {props.search ?? (
+        {props.search?.(scope) ?? (
           <SearchBar action={path} q={query.q} placeholder={spec.placeholder}>
             <ScopeField scope={scope} /> {props.children}
           </SearchBar>

@@ -1,5 +1,5 @@
 import type { PageContext } from '../components/layout.js';
-import { ListPage, type ListSpec, type Scope } from '../components/list-page.js';
+import { ListPage, type ListSpec } from '../components/list-page.js';
 import type { AliasRow, Page } from '../queries.js';
 import { aliasAddressColumn, createdColumn, domainColumn, forwardsColumn, ownerColumn } from './columns.js';
 
@@ -10,6 +10,8 @@ export type AliasListQuery = {
 };
 
 const aliasList: ListSpec<AliasRow> = {
+  section: 'aliases',
+  scope: 'domain',
   placeholder: 'Search address',
   columns: [aliasAddressColumn, forwardsColumn, domainColumn(), ownerColumn(), createdColumn()],
   empty: 'No alias matches. Aliases are added on a domain’s page.',
@@ -18,6 +20,5 @@ const aliasList: ListSpec<AliasRow> = {
 };
 
 export function aliasesPage(ctx: PageContext, page: Page<AliasRow>, query: AliasListQuery, domainName?: string) {
-  const scope: Scope = { kind: 'domain', id: query.domain, label: domainName };
-  return <ListPage ctx={ctx} section="aliases" query={query} page={page} scope={scope} spec={aliasList} />;
+  return <ListPage ctx={ctx} query={query} page={page} spec={aliasList} scoped={domainName} />;
 }

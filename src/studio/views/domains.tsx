@@ -3,7 +3,7 @@ import { Card, Details } from '../components/details.js';
 import { ActAs, Field, OpButton, PostForm, StatusButton, Submit } from '../components/form.js';
 import { bytes, href, limit, plural, when } from '../components/format.js';
 import { Layout, type PageContext } from '../components/layout.js';
-import { ListPage, type ListSpec, type Scope } from '../components/list-page.js';
+import { ListPage, type ListSpec } from '../components/list-page.js';
 import { FilterSelect } from '../components/search.js';
 import { type Column, PreviewCard } from '../components/table.js';
 import type { Refusal } from '../context.js';
@@ -28,6 +28,8 @@ export type DomainListQuery = {
 };
 
 const domainList: ListSpec<DomainRow> = {
+  section: 'domains',
+  scope: 'owner',
   placeholder: 'Search domain name',
   columns: domainColumns(true),
   empty: 'No domain matches.',
@@ -35,9 +37,8 @@ const domainList: ListSpec<DomainRow> = {
 };
 
 export function domainsPage(ctx: PageContext, page: Page<DomainRow>, query: DomainListQuery, ownerEmail?: string) {
-  const scope: Scope = { kind: 'owner', id: query.owner, label: ownerEmail };
   return (
-    <ListPage ctx={ctx} section="domains" query={query} page={page} scope={scope} spec={domainList}>
+    <ListPage ctx={ctx} query={query} page={page} spec={domainList} scoped={ownerEmail}>
       <FilterSelect name="verified" label="verified" value={query.verified} options={['yes', 'no']} />{' '}
       <StatusFilter value={query.status} />
     </ListPage>

@@ -3,7 +3,7 @@ import { Card, Details } from '../components/details.js';
 import { ActAs, OpButton, PostForm } from '../components/form.js';
 import { bytes, href, when } from '../components/format.js';
 import { Layout, NavLink, type PageContext } from '../components/layout.js';
-import { ListPage, type Scope, ScopeField } from '../components/list-page.js';
+import { ListPage, type ListSpec, type Scope, ScopeField } from '../components/list-page.js';
 import { type Column, PagedTable, dateColumn, numberColumn } from '../components/table.js';
 import type { Refusal } from '../context.js';
 import type { ActorChoice, EmailDetail, EmailRow, FolderRow, MailboxDetail, Page } from '../queries.js';
@@ -148,23 +148,29 @@ export function folderPage(
   );
 }
 
+const emailSearchList: ListSpec<EmailRow> = {
+  ...emailTable,
+  section: 'email',
+  scope: 'mailbox',
+  placeholder: 'Search subject or sender',
+  columns: emailColumns(true),
+  empty: 'No email matches.',
+};
+
 export function emailSearchPage(
   ctx: PageContext,
   page: Page<EmailRow>,
   query: EmailListQuery,
   mailboxAddress?: string,
 ) {
-  const scope: Scope = { kind: 'mailbox', id: query.mailbox, label: mailboxAddress };
-  const spec = { ...emailTable, placeholder: '', columns: emailColumns(true), empty: 'No email matches.' };
   return (
     <ListPage
       ctx={ctx}
-      section="email"
       query={query}
       page={page}
-      scope={scope}
-      spec={spec}
-      search={<EmailFilters query={query} action="/email" scope={scope} />}
+      spec={emailSearchList}
+      scoped={mailboxAddress}
+      search={(scope) => <EmailFilters query={query} action="/email" scope={scope} />}
     />
   );
 }

@@ -3,7 +3,7 @@ import { Card, Details } from '../components/details.js';
 import { ActAs, Field, PostForm, StatusButton, Submit } from '../components/form.js';
 import { bytes, href, when } from '../components/format.js';
 import { type Crumb, Layout, type PageContext } from '../components/layout.js';
-import { ListPage, type ListSpec, type Scope } from '../components/list-page.js';
+import { ListPage, type ListSpec } from '../components/list-page.js';
 import { type Column, MoreLink, Table, numberColumn } from '../components/table.js';
 import type { Refusal } from '../context.js';
 import type { ActorChoice, FolderRow, MailboxDetail, MailboxRow, Page } from '../queries.js';
@@ -25,6 +25,8 @@ export type MailboxListQuery = {
 };
 
 const mailboxList: ListSpec<MailboxRow> = {
+  section: 'mailboxes',
+  scope: 'domain',
   placeholder: 'Search address',
   columns: [mailboxColumn(), domainColumn(), ownerColumn(), ...mailboxStatusQuota, createdColumn()],
   empty: 'No mailbox matches.',
@@ -33,9 +35,8 @@ const mailboxList: ListSpec<MailboxRow> = {
 };
 
 export function mailboxesPage(ctx: PageContext, page: Page<MailboxRow>, query: MailboxListQuery, domainName?: string) {
-  const scope: Scope = { kind: 'domain', id: query.domain, label: domainName };
   return (
-    <ListPage ctx={ctx} section="mailboxes" query={query} page={page} scope={scope} spec={mailboxList}>
+    <ListPage ctx={ctx} query={query} page={page} spec={mailboxList} scoped={domainName}>
       <StatusFilter value={query.status} />
     </ListPage>
   );
