@@ -6,7 +6,7 @@ import type { Aether } from '../infrastructure/aether.js';
 import type { StudioQueries } from './queries.js';
 import type { SchemaModel } from './schema-diagram.js';
 import type { StudioSession } from './session.js';
-import type { Html, PageContext } from './views/html.js';
+import type { Html, PageContext } from './components/layout.js';
 
 export interface Studio {
   aether: Aether;
@@ -66,6 +66,11 @@ export function param(c: StudioContext, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+/** Several optional texts from the query string, by name (what a list page is filtered by). */
+export function params<N extends string>(c: StudioContext, ...names: N[]): Record<N, string | undefined> {
+  return Object.fromEntries(names.map((name) => [name, param(c, name)])) as Record<N, string | undefined>;
+}
+
 /** Splits a list typed into a form ("a@x.org, b@y.org" or one per line). */
 export function splitList(text: string | undefined): string[] {
   return (text ?? '')
@@ -91,7 +96,16 @@ export function pageContext(c: StudioContext): PageContext {
   return { csrf: session.csrf, notice, database: c.var.studio.database };
 }
 
-/** A form button the route does not know: a malformed request, not a domain refusal. */
-export function unknownOperation(op: string | undefined): never {
-  throw new HTTPException(400, { message: `unknown operation ${JSON.stringify(op ?? '')}` });
+/** A route's operations, by the name its form's button posts as "op". */
+export type Operations<F> = Readonly<Record<string, F>>;
+
+/**
+ * The operation a form's button names. One the route does not know (including names every
+ * object has, such as "constructor") is a malformed request, not a domain refusal: 400.
+ */
+export function operation<F>(operations: Operations<F>, op: string | undefined): F {
+  if (op === undefined || !Object.hasOwn(operations, op)) {
+    throw new HTTPException(400, { message: `unknown operation ${JSON.stringify(op ?? '')}` });
+  }
+  return operations[op]!;
 }

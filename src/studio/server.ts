@@ -29,8 +29,7 @@ import { schemaRoutes } from './routes/schema.js';
 import { userRoutes } from './routes/users.js';
 import { schemaModel } from './schema-diagram.js';
 import { SessionStore, newSecret, sameSecret } from './session.js';
-import { html } from './views/html.js';
-import { barePage, layout } from './views/layout.js';
+import { barePage, errorPage as errorView } from './views/errors.js';
 
 export interface StudioOptions {
   aether: Aether;
@@ -206,11 +205,7 @@ function errorPage(
   message: string,
 ): Response | Promise<Response> {
   if (!c.var.session) return c.html(barePage(title, message, String(status)), status);
-  const body = html`<section class="card">
-    <p>${message}</p>
-    <p><a href="/">Back to the dashboard</a></p>
-  </section>`;
-  return c.html(layout(pageContext(c), { title, section: 'dashboard' }, body), status);
+  return c.html(errorView(pageContext(c), title, message), status);
 }
 
 /** Starts the studio on a loopback address and resolves once it listens. */

@@ -129,6 +129,31 @@ describe('studio actions', () => {
     expect(await users()).toBe(before);
   });
 
+  it('answers a button named after an object property with 400 and changes nothing', async () => {
+    // the operations are looked up in a table: "constructor" or "__proto__" must not find Object's
+    const [email] = await db.sql<{ id: string }>('select id from email where mailbox_id = $1 limit 1', [
+      world.alice.id,
+    ]);
+    const digest = async () => {
+      const tables = ['"user"', 'domain', 'address', 'folder', 'email'];
+      return Promise.all(tables.map((t) => db.sql(`select x::text as row from ${t} x order by 1`)));
+    };
+    const before = await digest();
+    const forms = [
+      `/users/${world.ada.id}`,
+      `/domains/${world.adaOrg.id}`,
+      `/mailboxes/${world.alice.id}`,
+      `/mailboxes/${world.alice.id}/email/${email!.id}`,
+    ];
+    for (const path of forms) {
+      for (const op of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        const response = await post(path, { op, actor: world.ada.id });
+        expect({ path, op, status: response.status }).toEqual({ path, op, status: 400 });
+      }
+    }
+    expect(await digest()).toEqual(before);
+  });
+
   it('answers an unknown button with 400 and changes nothing', async () => {
     const response = await post(`/mailboxes/${world.alice.id}`, { op: 'explode', actor: world.ada.id });
     expect(response.status).toBe(400);

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { type StudioEnv, pageContext, param } from '../context.js';
+import { type StudioEnv, pageContext, params } from '../context.js';
 import { aliasesPage } from '../views/aliases.js';
 
 export const aliasRoutes = new Hono<StudioEnv>().get('/', async (c) => {
   const { queries } = c.var.studio;
-  const query = { q: param(c, 'q'), domain: param(c, 'domain'), after: param(c, 'after') };
+  const query = params(c, 'q', 'domain', 'after');
   const domain = query.domain ? await queries.getDomain(query.domain) : undefined;
   return c.html(aliasesPage(pageContext(c), await queries.listAliases(query), query, domain?.name));
 });

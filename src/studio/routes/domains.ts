@@ -1,17 +1,28 @@
 /** Domains: the list, one domain's page, and the owner's actions on it, through the services. */
 import { Hono } from 'hono';
 import {
+  type Operations,
   type Refusal,
   type StudioContext,
   type StudioEnv,
   mebibytes,
+  operation,
   pageContext,
-  param,
+  params,
   perform,
   splitList,
-  unknownOperation,
 } from '../context.js';
+import type { DomainService } from '../../application/domain-service.js';
+import type { DomainView } from '../../application/views.js';
 import { domainPage, domainsPage } from '../views/domains.js';
+
+type DomainOperation = (domains: DomainService, actor: string, id: string) => Promise<DomainView>;
+
+const domainOperations: Operations<DomainOperation> = {
+  verify: (domains, actor, id) => domains.verify(actor, id),
+  suspend: (domains, actor, id) => domains.suspend(actor, id),
+  activate: (domains, actor, id) => domains.activate(actor, id),
+};
 
 async function renderDomain(c: StudioContext, id: string, refusal?: Refusal) {
   const { queries } = c.var.studio;
@@ -27,13 +38,7 @@ const back = (c: StudioContext) => (refusal: Refusal) => renderDomain(c, c.req.p
 export const domainRoutes = new Hono<StudioEnv>()
   .get('/', async (c) => {
     const { queries } = c.var.studio;
-    const query = {
-      q: param(c, 'q'),
-      owner: param(c, 'owner'),
-      verified: param(c, 'verified'),
-      status: param(c, 'status'),
-      after: param(c, 'after'),
-    };
+    const query = params(c, 'q', 'owner', 'verified', 'status', 'after');
     const owner = query.owner ? await queries.getUser(query.owner) : undefined;
     return c.html(domainsPage(pageContext(c), await queries.listDomains(query), query, owner?.email));
   })
@@ -43,16 +48,8 @@ export const domainRoutes = new Hono<StudioEnv>()
       c,
       'domain-op',
       async (v) => {
-        const { domains } = c.var.studio.aether;
-        const [actor, id] = [v.actor ?? '', c.req.param('id')];
-        const domain =
-          v.op === 'verify'
-            ? await domains.verify(actor, id)
-            : v.op === 'suspend'
-              ? await domains.suspend(actor, id)
-              : v.op === 'activate'
-                ? await domains.activate(actor, id)
-                : unknownOperation(v.op);
+        const run = operation(domainOperations, v.op);
+        const domain = await run(c.var.studio.aether.domains, v.actor ?? '', c.req.param('id'));
         const notice =
           v.op === 'verify'
             ? `${domain.displayName} is verified: it receives mail.`

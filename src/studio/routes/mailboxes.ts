@@ -1,18 +1,68 @@
 /** Mailboxes, their folders and email: browsing, and the mail actions of the application services. */
 import { Hono } from 'hono';
 import { NotFoundError } from '../../domain/errors.js';
+import type { MailService } from '../../application/mail-service.js';
+import type { MailboxService } from '../../application/mailbox-service.js';
+import type { MailboxView } from '../../application/views.js';
 import {
+  type Operations,
   type Refusal,
   type StudioContext,
   type StudioEnv,
+  operation,
   pageContext,
   param,
+  params,
   perform,
   splitList,
-  unknownOperation,
 } from '../context.js';
+import type { StudioQueries } from '../queries.js';
 import { emailPage, folderPage } from '../views/email.js';
 import { mailboxPage, mailboxesPage } from '../views/mailboxes.js';
+
+const mailboxOperations: Operations<(mailboxes: MailboxService, actor: string, id: string) => Promise<MailboxView>> = {
+  suspend: (mailboxes, actor, id) => mailboxes.suspend(actor, id),
+  activate: (mailboxes, actor, id) => mailboxes.activate(actor, id),
+};
+
+/** What an action on one email acts on: the posted form, the services, and the email's page. */
+interface EmailAction {
+  mail: MailService;
+  queries: StudioQueries;
+  actor: string;
+  mailboxId: string;
+  emailId: string;
+  values: Record<string, string>;
+  /** The email's own page, where most actions return. */
+  view: string;
+}
+
+type EmailOperation = (a: EmailAction) => Promise<{ notice: string; location: string }>;
+
+const setFlag =
+  (flag: 'flagged' | 'seen', value: boolean, notice: string): EmailOperation =>
+  async (a) => {
+    await a.mail.flag(a.actor, a.mailboxId, a.emailId, { [flag]: value });
+    return { notice, location: a.view };
+  };
+
+const emailOperations: Operations<EmailOperation> = {
+  flag: setFlag('flagged', true, 'Flagged.'),
+  unflag: setFlag('flagged', false, 'Unflagged.'),
+  seen: setFlag('seen', true, 'Marked as read.'),
+  unseen: setFlag('seen', false, 'Marked as unread.'),
+  move: async (a) => {
+    const moved = await a.mail.move(a.actor, a.mailboxId, a.emailId, a.values.folder ?? '');
+    const mailbox = await a.queries.getMailbox(a.mailboxId);
+    const path = mailbox.folderRows.find((f) => f.id === moved.folderId)?.path ?? 'the folder';
+    return { notice: `Moved to ${path}.`, location: a.view };
+  },
+  trash: async (a) => {
+    const before = await a.queries.getEmail(a.mailboxId, a.emailId);
+    await a.mail.trash(a.actor, a.mailboxId, a.emailId);
+    return { notice: 'Moved to Trash.', location: `/mailboxes/${a.mailboxId}/folders/${before.folderId}` };
+  },
+};
 
 async function renderMailbox(c: StudioContext, id: string, refusal?: Refusal) {
   const { queries } = c.var.studio;
@@ -30,12 +80,7 @@ async function renderEmail(c: StudioContext, mailboxId: string, emailId: string,
 export const mailboxRoutes = new Hono<StudioEnv>()
   .get('/', async (c) => {
     const { queries } = c.var.studio;
-    const query = {
-      q: param(c, 'q'),
-      domain: param(c, 'domain'),
-      status: param(c, 'status'),
-      after: param(c, 'after'),
-    };
+    const query = params(c, 'q', 'domain', 'status', 'after');
     const domain = query.domain ? await queries.getDomain(query.domain) : undefined;
     return c.html(mailboxesPage(pageContext(c), await queries.listMailboxes(query), query, domain?.name));
   })
@@ -45,14 +90,8 @@ export const mailboxRoutes = new Hono<StudioEnv>()
       c,
       'mailbox-op',
       async (v) => {
-        const { mailboxes } = c.var.studio.aether;
-        const [actor, id] = [v.actor ?? '', c.req.param('id')];
-        const mailbox =
-          v.op === 'suspend'
-            ? await mailboxes.suspend(actor, id)
-            : v.op === 'activate'
-              ? await mailboxes.activate(actor, id)
-              : unknownOperation(v.op);
+        const run = operation(mailboxOperations, v.op);
+        const mailbox = await run(c.var.studio.aether.mailboxes, v.actor ?? '', c.req.param('id'));
         return { notice: `${mailbox.address} is now ${mailbox.status}.`, location: `/mailboxes/${mailbox.id}` };
       },
       (refusal) => renderMailbox(c, c.req.param('id'), refusal),
@@ -104,32 +143,17 @@ export const mailboxRoutes = new Hono<StudioEnv>()
       c,
       'email-op',
       async (v) => {
-        const { mail } = c.var.studio.aether;
-        const [actor, mailboxId, emailId] = [v.actor ?? '', c.req.param('id'), c.req.param('emailId')];
-        const view = `/mailboxes/${mailboxId}/email/${emailId}`;
-        switch (v.op) {
-          case 'flag':
-          case 'unflag':
-            await mail.flag(actor, mailboxId, emailId, { flagged: v.op === 'flag' });
-            return { notice: v.op === 'flag' ? 'Flagged.' : 'Unflagged.', location: view };
-          case 'seen':
-          case 'unseen':
-            await mail.flag(actor, mailboxId, emailId, { seen: v.op === 'seen' });
-            return { notice: v.op === 'seen' ? 'Marked as read.' : 'Marked as unread.', location: view };
-          case 'move': {
-            const moved = await mail.move(actor, mailboxId, emailId, v.folder ?? '');
-            const mailbox = await c.var.studio.queries.getMailbox(mailboxId);
-            const path = mailbox.folderRows.find((f) => f.id === moved.folderId)?.path ?? 'the folder';
-            return { notice: `Moved to ${path}.`, location: view };
-          }
-          case 'trash': {
-            const before = await c.var.studio.queries.getEmail(mailboxId, emailId);
-            await mail.trash(actor, mailboxId, emailId);
-            return { notice: 'Moved to Trash.', location: `/mailboxes/${mailboxId}/folders/${before.folderId}` };
-          }
-          default:
-            return unknownOperation(v.op);
-        }
+        const [mailboxId, emailId] = [c.req.param('id'), c.req.param('emailId')];
+        const run = operation(emailOperations, v.op);
+        return run({
+          mail: c.var.studio.aether.mail,
+          queries: c.var.studio.queries,
+          actor: v.actor ?? '',
+          mailboxId,
+          emailId,
+          values: v,
+          view: `/mailboxes/${mailboxId}/email/${emailId}`,
+        });
       },
       (refusal) => renderEmail(c, c.req.param('id'), c.req.param('emailId'), refusal),
     ),

@@ -1,18 +1,26 @@
 /** Users: the admin list, one user's page, registering, suspending, and adding domains for them. */
 import { Hono } from 'hono';
 import {
+  type Operations,
   type Refusal,
   type StudioContext,
   type StudioEnv,
   pageContext,
-  param,
+  params,
+  operation,
   perform,
-  unknownOperation,
 } from '../context.js';
+import type { UserService } from '../../application/user-service.js';
+import type { UserView } from '../../application/views.js';
 import { userPage, usersPage } from '../views/users.js';
 
+const userOperations: Operations<(users: UserService, id: string) => Promise<UserView>> = {
+  suspend: (users, id) => users.suspend(id),
+  activate: (users, id) => users.activate(id),
+};
+
 async function renderUsers(c: StudioContext, refusal?: Refusal) {
-  const query = { q: param(c, 'q'), status: param(c, 'status'), after: param(c, 'after') };
+  const query = params(c, 'q', 'status', 'after');
   const page = await c.var.studio.queries.listUsers(query);
   return usersPage(pageContext(c), page, query, refusal);
 }
@@ -48,14 +56,8 @@ export const userRoutes = new Hono<StudioEnv>()
       c,
       'user-status',
       async (v) => {
-        const { users } = c.var.studio.aether;
-        const id = c.req.param('id');
-        const user =
-          v.op === 'suspend'
-            ? await users.suspend(id)
-            : v.op === 'activate'
-              ? await users.activate(id)
-              : unknownOperation(v.op);
+        const run = operation(userOperations, v.op);
+        const user = await run(c.var.studio.aether.users, c.req.param('id'));
         return { notice: `${user.email} is now ${user.status}.`, location: `/users/${user.id}` };
       },
       (refusal) => renderUser(c, c.req.param('id'), refusal),
