@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema
+.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ build: ## compile TypeScript to dist/
 
 test: ## run the test suite against a real PostgreSQL
 	npm test
+
+format: ## format the code with Prettier (CI checks it with npm run format:check)
+	npm run format
 
 db-generate: ## create a migration from entity changes: make db-generate name=add-something
 	npx mikro-orm migration:create $(if $(name),--name $(name),)
