@@ -9,7 +9,8 @@ import { newId, update } from './identity.js';
 import type { Mailbox } from './mailbox.js';
 import type { User } from './user.js';
 
-export type DomainStatus = 'active' | 'suspended';
+export const DOMAIN_STATUSES = ['active', 'suspended'] as const;
+export type DomainStatus = (typeof DOMAIN_STATUSES)[number];
 
 /** Per-domain limits; 0 means unlimited. */
 export interface DomainLimits {
