@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Address } from '../domain/address.js';
 import { Alias } from '../domain/alias.js';
 import { DomainName } from '../domain/domain-name.js';
 import { EmailAddress } from '../domain/email-address.js';
-import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedDomainByName } from './loading.js';
+import { NotFoundError } from '../domain/errors.js';
+import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
+import { claimAddress } from './address-claims.js';
 import { lockAliasGraph } from './locking.js';
 import { assertRemovalClosesNoLoop, RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -67,18 +67,14 @@ export class AliasService {
     const parsed = parseDestinations(destinations);
     return this.run(async (em) => {
       await lockAliasGraph(em);
-      const actor = await loadActor(em, actorId);
-      // locked while its aliases are counted, so concurrent creations cannot overrun the limit
-      const domain = await loadOwnedDomainByName(em, actor, name, true);
-      const alias = new Alias({
-        ...(source ? { source } : {}),
-        domain,
-        destinations: parsed,
+      const address = source?.value ?? Alias.catchAllOf(name.ascii);
+      const domain = await claimAddress(em, await loadActor(em, actorId), {
+        domain: name,
+        address,
+        shown: address,
+        kind: 'alias',
       });
-      if ((await em.count(Address, { address: alias.address })) > 0) {
-        throw new ConflictError('ADDRESS_TAKEN', `${alias.address} is already taken by a mailbox or alias`);
-      }
-      domain.assertCanAddAlias(await em.count(Alias, { domain }));
+      const alias = new Alias({ ...(source ? { source } : {}), domain, destinations: parsed });
       const router = new RecipientRouter(em, { pending: alias });
       await alias.assertNoLoop((address) => router.route(address));
       em.persist(alias);

@@ -53,7 +53,7 @@ export async function releaseOtherClaims(em: EntityManager, winner: Domain): Pro
  * the catch-all, so checking it after the release covers them all. Needs the alias graph lock.
  */
 export async function assertReleaseClosesNoLoop(em: EntityManager, winner: Domain): Promise<void> {
-  const catchAll = await em.findOne(Alias, { address: `@${winner.name}` });
+  const catchAll = await em.findOne(Alias, { address: Alias.catchAllOf(winner.name) });
   if (!catchAll) return;
   // refused with the catch-all's own ALIAS_LOOP: "@x would forward back to itself through p@x"
   const router = new RecipientRouter(em);

@@ -1,18 +1,10 @@
-import { Address } from '../domain/address.js';
 import { EmailAddress } from '../domain/email-address.js';
 import { Email } from '../domain/email.js';
-import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.js';
+import { NotFoundError, RuleViolationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import {
-  checkId,
-  readScope,
-  type ReadScope,
-  loadActor,
-  loadOwnedDomain,
-  loadOwnedDomainByName,
-  loadOwnedMailbox,
-} from './loading.js';
+import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
+import { claimAddress } from './address-claims.js';
 import { lockAliasGraph } from './locking.js';
 import { assertRemovalClosesNoLoop } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -33,11 +25,12 @@ export class MailboxService {
     const address = EmailAddress.parse(input?.address);
     return this.run(async (em) => {
       const actor = await loadActor(em, actorId);
-      const domain = await loadOwnedDomainByName(em, actor, address.domain, true);
-      if ((await em.count(Address, { address: address.value })) > 0) {
-        throw new ConflictError('ADDRESS_TAKEN', `${address.unicode} is already taken by a mailbox or alias`);
-      }
-      domain.assertCanAddMailbox(await em.count(Mailbox, { domain }));
+      const domain = await claimAddress(em, actor, {
+        domain: address.domain,
+        address: address.value,
+        shown: address.unicode,
+        kind: 'mailbox',
+      });
       const mailbox = new Mailbox({
         address,
         domain,

@@ -1,7 +1,8 @@
 import type { Domain } from './domain.js';
 import { newId } from './identity.js';
 
-export type AddressKind = 'mailbox' | 'alias';
+export const ADDRESS_KINDS = ['mailbox', 'alias'] as const;
+export type AddressKind = (typeof ADDRESS_KINDS)[number];
 
 /**
  * An address claimed on a domain: a mailbox or an alias. Both live in one directory so that an

@@ -26,8 +26,13 @@ export class Alias extends Address {
         `${source.unicode} is not an address on ${domain.displayName}`,
       );
     }
-    super(source ? source.value : `@${domain.name}`, domain, props.now ?? new Date());
+    super(source ? source.value : Alias.catchAllOf(domain.name), domain, props.now ?? new Date());
     this.destinations = Alias.checkDestinations(this.address, props.destinations);
+  }
+
+  /** The address of the catch-all of the domain `name` (ASCII form). */
+  static catchAllOf(name: string): string {
+    return `@${name}`;
   }
 
   get isCatchAll(): boolean {

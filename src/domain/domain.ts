@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Collection } from '@mikro-orm/core';
 import { parseQuotaBytes } from './byte-size.js';
+import type { AddressKind } from './address.js';
 import type { Alias } from './alias.js';
 import { DomainName } from './domain-name.js';
 import { AccessDeniedError, RuleViolationError, ValidationError } from './errors.js';
@@ -8,7 +9,8 @@ import { newId, update } from './identity.js';
 import type { Mailbox } from './mailbox.js';
 import type { User } from './user.js';
 
-export type DomainStatus = 'active' | 'suspended';
+export const DOMAIN_STATUSES = ['active', 'suspended'] as const;
+export type DomainStatus = (typeof DOMAIN_STATUSES)[number];
 
 /** Per-domain limits; 0 means unlimited. */
 export interface DomainLimits {
@@ -24,6 +26,12 @@ export const DEFAULT_LIMITS: DomainLimits = {
   defaultQuotaBytes: 1024 ** 3, // 1 GiB
   maxQuotaBytes: 0,
 };
+
+/** Which limit caps each kind of address on a domain, and how reaching it is refused. */
+const CLAIM_LIMITS = {
+  mailbox: { limit: 'maxMailboxes', code: 'MAILBOX_LIMIT_REACHED', plural: 'mailboxes' },
+  alias: { limit: 'maxAliases', code: 'ALIAS_LIMIT_REACHED', plural: 'aliases' },
+} as const satisfies Record<AddressKind, { limit: keyof DomainLimits; code: string; plural: string }>;
 
 export const VERIFICATION_PREFIX = 'aether-verification=';
 
@@ -212,21 +220,16 @@ export class Domain {
     return quota;
   }
 
-  assertCanAddMailbox(existing: number): void {
-    if (this.maxMailboxes > 0 && existing >= this.maxMailboxes) {
-      throw new RuleViolationError(
-        'MAILBOX_LIMIT_REACHED',
-        `${this.displayName} allows at most ${this.maxMailboxes} mailboxes`,
-      );
-    }
-  }
-
-  assertCanAddAlias(existing: number): void {
-    if (this.maxAliases > 0 && existing >= this.maxAliases) {
-      throw new RuleViolationError(
-        'ALIAS_LIMIT_REACHED',
-        `${this.displayName} allows at most ${this.maxAliases} aliases`,
-      );
+  /**
+   * Refuses a new address of `kind` when the domain already holds its limit of them (`held`,
+   * counted by the caller under the domain's row lock). Every claim of an address goes through
+   * here, so a new rule for claiming (a limit, a reserved name) is added in one place.
+   */
+  assertCanClaim(kind: AddressKind, held: number): void {
+    const { limit, code, plural } = CLAIM_LIMITS[kind];
+    const max = this[limit];
+    if (max > 0 && held >= max) {
+      throw new RuleViolationError(code, `${this.displayName} allows at most ${max} ${plural}`);
     }
   }
 }

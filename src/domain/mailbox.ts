@@ -10,7 +10,8 @@ import { FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
 import { update } from './identity.js';
 import type { Message } from './message.js';
 
-export type MailboxStatus = 'active' | 'suspended';
+export const MAILBOX_STATUSES = ['active', 'suspended'] as const;
+export type MailboxStatus = (typeof MAILBOX_STATUSES)[number];
 
 /**
  * A mailbox: an address on a domain that stores mail, within a quota. `usedBytes` is always the

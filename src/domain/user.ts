@@ -4,7 +4,8 @@ import type { EmailAddress } from './email-address.js';
 import { AccessDeniedError, ValidationError } from './errors.js';
 import { newId, update } from './identity.js';
 
-export type UserStatus = 'active' | 'suspended';
+export const USER_STATUSES = ['active', 'suspended'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
 
 export const MAX_USER_NAME_LENGTH = 200;
 

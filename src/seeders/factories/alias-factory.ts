@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Alias } from '../../domain/alias.js';
 import type { Domain } from '../../domain/domain.js';
 import { EmailAddress } from '../../domain/email-address.js';
+import { ClaimedAddresses } from './claimed-addresses.js';
 import { ConstructorFactory } from './constructor-factory.js';
 
 export interface AliasInput {
@@ -20,8 +21,7 @@ const ROLE_NAMES = ['info', 'sales', 'support', 'billing', 'press', 'jobs', 'hel
 /** Aliases and catch-alls on a given domain. */
 export class AliasFactory extends ConstructorFactory<Alias, AliasInput> {
   readonly model = Alias;
-  /** Aliases made per domain, for the domain's limit (seeders start from an empty database). */
-  readonly #made = new Map<Domain, number>();
+  readonly #claimed = new ClaimedAddresses('alias');
 
   constructor(
     em: EntityManager,
@@ -33,14 +33,15 @@ export class AliasFactory extends ConstructorFactory<Alias, AliasInput> {
   protected build(input: AliasInput): Alias {
     const { domain } = input;
     const localPart = input.localPart ?? this.faker.helpers.arrayElement(ROLE_NAMES);
-    domain.assertCanAddAlias(this.#made.get(domain) ?? 0);
-    const alias = new Alias({
-      ...(input.catchAll ? {} : { source: EmailAddress.parse(`${localPart}@${domain.name}`) }),
+    return this.#claimed.claim(
       domain,
-      destinations: input.destinations.map((d) => EmailAddress.parse(d)),
-      ...(input.now ? { now: input.now } : {}),
-    });
-    this.#made.set(domain, (this.#made.get(domain) ?? 0) + 1);
-    return alias;
+      () =>
+        new Alias({
+          ...(input.catchAll ? {} : { source: EmailAddress.parse(`${localPart}@${domain.name}`) }),
+          domain,
+          destinations: input.destinations.map((d) => EmailAddress.parse(d)),
+          ...(input.now ? { now: input.now } : {}),
+        }),
+    );
   }
 }

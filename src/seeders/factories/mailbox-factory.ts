@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { Domain } from '../../domain/domain.js';
 import { EmailAddress } from '../../domain/email-address.js';
 import { Mailbox } from '../../domain/mailbox.js';
+import { ClaimedAddresses } from './claimed-addresses.js';
 import { ConstructorFactory } from './constructor-factory.js';
 
 export interface MailboxInput {
@@ -19,8 +20,7 @@ export interface MailboxInput {
 /** Mailboxes (with their six special-use folders, made by the constructor) on a given domain. */
 export class MailboxFactory extends ConstructorFactory<Mailbox, MailboxInput> {
   readonly model = Mailbox;
-  /** Mailboxes made per domain, for the domain's limit (seeders start from an empty database). */
-  readonly #made = new Map<Domain, number>();
+  readonly #claimed = new ClaimedAddresses('mailbox');
 
   constructor(
     em: EntityManager,
@@ -38,15 +38,15 @@ export class MailboxFactory extends ConstructorFactory<Mailbox, MailboxInput> {
         .toLowerCase()
         .replace(/[^a-z0-9]/g, '');
     const now = input.now ?? new Date();
-    domain.assertCanAddMailbox(this.#made.get(domain) ?? 0);
-    const mailbox = new Mailbox({
-      address: EmailAddress.parse(`${localPart}@${domain.name}`),
-      domain,
-      ...(input.quotaBytes === undefined ? {} : { quotaBytes: input.quotaBytes }),
-      now,
+    return this.#claimed.claim(domain, () => {
+      const mailbox = new Mailbox({
+        address: EmailAddress.parse(`${localPart}@${domain.name}`),
+        domain,
+        ...(input.quotaBytes === undefined ? {} : { quotaBytes: input.quotaBytes }),
+        now,
+      });
+      for (const path of input.folders ?? []) mailbox.addFolder(path, now);
+      return mailbox;
     });
-    for (const path of input.folders ?? []) mailbox.addFolder(path, now);
-    this.#made.set(domain, (this.#made.get(domain) ?? 0) + 1);
-    return mailbox;
   }
 }

@@ -1,9 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { Address } from '../../../domain/address.js';
-import { Alias } from '../../../domain/alias.js';
+import { Address, ADDRESS_KINDS } from '../../../domain/address.js';
+import { Alias, MAX_ALIAS_DESTINATIONS } from '../../../domain/alias.js';
 import { Domain } from '../../../domain/domain.js';
 import { Folder } from '../../../domain/folder.js';
-import { Mailbox } from '../../../domain/mailbox.js';
+import { Mailbox, MAILBOX_STATUSES } from '../../../domain/mailbox.js';
 import { rowCheckTrigger } from './row-triggers.js';
 import { caseFoldedSql } from '../case-fold-sql.js';
 import { tenantPolicy } from './tenant-policy.js';
@@ -19,7 +19,8 @@ export const AddressSchema = defineEntity({
   discriminatorColumn: 'kind',
   properties: {
     id: p.uuid().primary(),
-    kind: p.enum(['mailbox', 'alias']),
+    kind: p.enum(ADDRESS_KINDS),
+    // no domain limit: room for the longest address (254 octets) and catch-all (`@` and 253)
     address: p.string().length(255).unique('address_address_unique'),
     domain: () => p.manyToOne(Domain).index('address_domain_id_index').deleteRule('cascade'),
     createdAt: p.datetime(),
@@ -36,7 +37,7 @@ export const AddressSchema = defineEntity({
     { name: 'address_quota', expression: 'quota_bytes = 0 or used_bytes <= quota_bytes' },
     {
       name: 'address_alias_columns',
-      expression: `kind <> 'alias' or (cardinality(destinations) >= 1 and cardinality(destinations) <= 100)`,
+      expression: `kind <> 'alias' or (cardinality(destinations) >= 1 and cardinality(destinations) <= ${MAX_ALIAS_DESTINATIONS})`,
     },
   ],
   triggers: [
@@ -62,7 +63,7 @@ export const MailboxSchema = defineEntity({
   properties: {
     quotaBytes: p.bigint('number'),
     usedBytes: p.bigint('number'),
-    status: p.enum(['active', 'suspended']),
+    status: p.enum(MAILBOX_STATUSES),
     version: p.integer().version(),
     folders: () => p.oneToMany(Folder).mappedBy('mailbox').orphanRemoval(),
   },

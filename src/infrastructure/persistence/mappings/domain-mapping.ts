@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Alias } from '../../../domain/alias.js';
-import { Domain } from '../../../domain/domain.js';
+import { Domain, DOMAIN_STATUSES } from '../../../domain/domain.js';
+import { MAX_DOMAIN_LENGTH } from '../../../domain/domain-name.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { User } from '../../../domain/user.js';
 import { tenantPolicy } from './tenant-policy.js';
@@ -11,12 +12,13 @@ export const DomainSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     // several users may claim a name; it is unique among verified claims and per owner (see Domain)
-    name: p.string().length(253),
+    name: p.string().length(MAX_DOMAIN_LENGTH),
     owner: () => p.manyToOne(User).index('domain_owner_id_index').deleteRule('cascade'),
+    // no domain limit: room for tokens longer than today's 32 hex digits
     verificationToken: p.string().length(64).unique('domain_verification_token_unique'),
     verified: p.boolean(),
     verifiedAt: p.datetime().nullable(),
-    status: p.enum(['active', 'suspended']),
+    status: p.enum(DOMAIN_STATUSES),
     maxMailboxes: p.integer(),
     maxAliases: p.integer(),
     defaultQuotaBytes: p.bigint('number'),

@@ -1,7 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { MAX_ADDRESS_OCTETS } from '../../../domain/email-address.js';
 import { Email } from '../../../domain/email.js';
 import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
+import { MESSAGE_LIMITS } from '../../../domain/message.js';
 import { User } from '../../../domain/user.js';
 import { rowCheckTrigger } from './row-triggers.js';
 import { tenantPolicy } from './tenant-policy.js';
@@ -20,9 +22,9 @@ export const EmailSchema = defineEntity({
     id: p.uuid().primary(),
     folder: () => p.manyToOne(Folder).index('email_folder_id_index'),
     user: () => p.manyToOne(User).index('email_user_id_index').deleteRule('cascade'),
-    messageId: p.string().length(998),
+    messageId: p.string().length(MESSAGE_LIMITS.headerBytes),
     subject: p.text(),
-    fromAddress: p.string().length(254),
+    fromAddress: p.string().length(MAX_ADDRESS_OCTETS),
     toAddresses: p.array(),
     ccAddresses: p.array(),
     body: p.text().lazy(),

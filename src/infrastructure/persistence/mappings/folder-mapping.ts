@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { Folder } from '../../../domain/folder.js';
+import { Folder, FOLDER_ROLES, MAX_FOLDER_PATH_LENGTH } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { tenantPolicy } from './tenant-policy.js';
 
@@ -9,8 +9,8 @@ export const FolderSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     mailbox: () => p.manyToOne(Mailbox).deleteRule('cascade'),
-    path: p.string().length(255),
-    role: p.enum(['inbox', 'sent', 'drafts', 'trash', 'junk', 'archive']).nullable(),
+    path: p.string().length(MAX_FOLDER_PATH_LENGTH),
+    role: p.enum(FOLDER_ROLES).nullable(),
     createdAt: p.datetime(),
     version: p.integer().version(),
   },

@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Domain } from '../../../domain/domain.js';
-import { User } from '../../../domain/user.js';
+import { MAX_ADDRESS_OCTETS } from '../../../domain/email-address.js';
+import { MAX_USER_NAME_LENGTH, User, USER_STATUSES } from '../../../domain/user.js';
 import { caseFoldedSql } from '../case-fold-sql.js';
 import { tenantPolicy } from './tenant-policy.js';
 
@@ -9,10 +10,10 @@ export const UserSchema = defineEntity({
   tableName: 'user',
   properties: {
     id: p.uuid().primary(),
-    email: p.string().length(254).unique('user_email_unique'),
+    email: p.string().length(MAX_ADDRESS_OCTETS).unique('user_email_unique'),
     passwordHash: p.text().hidden().lazy(),
-    name: p.string().length(200).nullable(),
-    status: p.enum(['active', 'suspended']),
+    name: p.string().length(MAX_USER_NAME_LENGTH).nullable(),
+    status: p.enum(USER_STATUSES),
     createdAt: p.datetime(),
     updatedAt: p.datetime().onUpdate(() => new Date()),
     version: p.integer().version(),
