@@ -65,9 +65,11 @@ export class AliasService {
     destinations: string[],
   ): Promise<AliasView> {
     const parsed = parseDestinations(destinations);
+    const address = source?.value ?? Alias.catchAllOf(name.ascii);
+    // bad destinations are refused before anything is looked up, as every malformed input is
+    Alias.checkDestinations(address, parsed);
     return this.run(async (em) => {
       await lockAliasGraph(em);
-      const address = source?.value ?? Alias.catchAllOf(name.ascii);
       const domain = await claimAddress(em, await loadActor(em, actorId), {
         domain: name,
         address,

@@ -43,7 +43,8 @@ export class Alias extends Address {
     update(this, { destinations: Alias.checkDestinations(this.address, destinations) });
   }
 
-  private static checkDestinations(source: string, destinations: EmailAddress[]): string[] {
+  /** The destinations of an alias for `source`, checked: 1–100 of them, none the source itself. */
+  static checkDestinations(source: string, destinations: EmailAddress[]): string[] {
     const unique = [...new Set(destinations.map((d) => d.value))];
     if (unique.length === 0 || unique.length > MAX_ALIAS_DESTINATIONS) {
       throw new ValidationError('INVALID_EMAIL_ADDRESS', `an alias has 1–${MAX_ALIAS_DESTINATIONS} destinations`);
