@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { v7 } from 'uuid';
-import type { MessageInput } from '../src/domain/message.js';
+import { type MessageInput, messageSizeBytes } from '../src/domain/message.js';
 import { copyArray, copyIn, copyText } from './copy.js';
 
 const EMAIL_COLUMNS = [
@@ -27,17 +27,11 @@ const EMAIL_COLUMNS = [
   'received_at',
   'created_at',
 ] as const;
+/** The email columns the application reads: all but the body. */
+const EMAIL_HEADER_COLUMNS = EMAIL_COLUMNS.filter((c) => c !== 'body').join(', ');
 const INSERT_EMAIL = `insert into email (${EMAIL_COLUMNS.join(', ')}) values `;
 /** Rows per INSERT statement (17 parameters each, far below PostgreSQL's 65,535). */
 export const INSERT_CHUNK = 1_000;
-
-const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-export const messageSize = (m: MessageInput): number =>
-  bytes(m.from) +
-  [...m.to, ...(m.cc ?? [])].reduce((n, a) => n + bytes(a), 0) +
-  bytes(m.subject) +
-  bytes(m.messageId ?? '') +
-  bytes(m.body);
 
 export interface EmailRow {
   mailboxId: string;
@@ -184,7 +178,7 @@ export async function deliverMany(
     await client.query(LOCK_OWNER.replace('%WHERE%', 'address = $1'), [address]);
     const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'address = $1'), [address]);
     const m = rows[0];
-    const sizes = messages.map(messageSize);
+    const sizes = messages.map(messageSizeBytes);
     checkReceives(m, sizes);
     const now = new Date();
     const emailRows: EmailRow[] = messages.map((message, i) => ({
@@ -237,7 +231,7 @@ export async function deliverInbound(
     if (!entry.verified || entry.status !== 'active') throw new Error('domain does not receive mail');
     await client.query(LOCK_OWNER.replace('%WHERE%', 'id = $1'), [entry.id]);
     const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'id = $1'), [entry.id]);
-    const size = messageSize(message);
+    const size = messageSizeBytes(message);
     checkReceives(rows[0], [size]);
     const m = rows[0]!;
     const now = new Date();
@@ -280,8 +274,7 @@ export async function listFolderPage(
   const keyset = after ? 'and (received_at, id) < ($5, $6)' : '';
   if (after) params.push(after.receivedAt, after.id);
   const { rows } = await pool.query<PageRow>(
-    `select mailbox_id, id, folder_id, user_id, message_id, subject, from_address, to_addresses, cc_addresses,
-       size_bytes, seen, flagged, answered, draft, received_at, created_at
+    `select ${EMAIL_HEADER_COLUMNS}
      from email where mailbox_id = $1 and folder_id = $2 and user_id = $3 ${keyset}
      order by received_at desc, id desc limit $4`,
     params,

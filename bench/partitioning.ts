@@ -10,21 +10,16 @@ import assert from 'node:assert/strict';
 import type { DatabaseSettings } from '../src/infrastructure/database/database-settings.js';
 import { VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
 import {
-  type BenchDatabase,
-  type BenchmarkOptions,
-  type BenchmarkResult,
-  type BenchRun,
   interleave,
   machineInfo,
   openBenchDatabase,
-  type SeederRun,
   SEEDER_NODE_FLAGS,
   seedFixture,
   seedInChild,
   startRun,
-  type Target,
   volumeImportOptions,
-} from './benchmark.js';
+} from './harness.js';
+import type { BenchDatabase, BenchmarkOptions, BenchmarkResult, BenchRun, SeederRun, Target } from './types.js';
 import { defineWorkloads } from './workloads.js';
 import { dropDatabase } from '../src/infrastructure/database/admin-client.js';
 import { copyDatabase, createMigratedDatabase, revertMigration } from './database.js';

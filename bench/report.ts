@@ -3,7 +3,7 @@
  * chart; for the partitioning comparison, its table and `results/partitioning.json`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { BenchmarkResult, WorkloadResult } from './benchmark.js';
+import type { BenchmarkResult, WorkloadResult } from './types.js';
 import type { EmailTable, PartitioningResult } from './partitioning.js';
 import type { Stats } from './stats.js';
 

@@ -6,7 +6,8 @@
 import type pg from 'pg';
 import { v7 } from 'uuid';
 import { mailboxOfEmail, volumeMailboxAddress, type VolumeSize } from '../src/seeders/support/volume-layout.js';
-import { type EmailRow, insertEmails, messageSize } from './baseline.js';
+import { messageSizeBytes } from '../src/domain/message.js';
+import { type EmailRow, insertEmails } from './baseline.js';
 
 const BATCH = 5_000;
 const LANES = 2;
@@ -40,7 +41,7 @@ export async function importVolumeBaseline(pool: pg.Pool, size: VolumeSize, body
         body: bodies[n % bodies.length]!,
         messageId: `<${n}@volume.example>`,
       };
-      const sizeBytes = messageSize(message);
+      const sizeBytes = messageSizeBytes(message);
       used.set(mailbox.id, (used.get(mailbox.id) ?? 0) + sizeBytes);
       rows.push({
         mailboxId: mailbox.id,

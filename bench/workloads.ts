@@ -10,7 +10,7 @@ import type { MessageInput } from '../src/domain/message.js';
 import { VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
 import { volumeMailboxAddress, volumeUserEmail } from '../src/seeders/support/volume-layout.js';
 import * as sql from './baseline.js';
-import type { AnySide, BenchDatabase, Query, Sizes, StatementCounter, Target } from './benchmark.js';
+import type { AnySide, BenchDatabase, Query, Sizes, StatementCounter, Target } from './types.js';
 
 /** A workload's sides bound to one database, with the state their checks keep about it. */
 export interface BoundWorkload {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { offlineOrm, schemaModel, toMarkdown, toSvg } from '../studio/schema-diagram.js';
+import { offlineOrm, schemaModel, toMarkdown, toSvg } from '../infrastructure/persistence/schema-diagram/index.js';
 
 const orm = offlineOrm();
 try {

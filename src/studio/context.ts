@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { DomainError } from '../domain/errors.js';
 import type { Aether } from '../infrastructure/aether.js';
 import type { StudioQueries } from './queries.js';
-import type { SchemaModel } from './schema-diagram.js';
+import type { SchemaModel } from '../infrastructure/persistence/schema-diagram/index.js';
 import type { StudioSession } from './session.js';
 import type { Html, PageContext } from './components/layout.js';
 

@@ -27,7 +27,7 @@ import { emailRoutes } from './routes/email.js';
 import { mailboxRoutes } from './routes/mailboxes.js';
 import { schemaRoutes } from './routes/schema.js';
 import { userRoutes } from './routes/users.js';
-import { schemaModel } from './schema-diagram.js';
+import { schemaModel } from '../infrastructure/persistence/schema-diagram/index.js';
 import { SessionStore, newSecret, sameSecret } from './session.js';
 import { barePage, errorPage as errorView } from './views/errors.js';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mailboxLedger } from '../support/ledger.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { expectRefused, message, ownerWithDomain } from '../support/world.js';
 
@@ -13,14 +14,7 @@ async function mailboxOn(options: Parameters<typeof ownerWithDomain>[1] = {}, qu
   return { owner, domain, box };
 }
 
-async function usedAndStored(mailboxId: string) {
-  const [row] = await db.sql<{ used: number; stored: number; count: number }>(
-    `select a.used_bytes::int as used, coalesce(sum(e.size_bytes), 0)::int as stored, count(e.id)::int as count
-       from address a left join email e on e.mailbox_id = a.id where a.id = $1 group by a.id`,
-    [mailboxId],
-  );
-  return row!;
-}
+const ledger = (mailboxId: string) => mailboxLedger(db, mailboxId);
 
 describe('inbound delivery', () => {
   it('stores one copy in INBOX and counts its bytes against the quota', async () => {
@@ -35,7 +29,7 @@ describe('inbound delivery', () => {
       [box.id],
     );
     expect(email!.folder).toBe('inbox');
-    const { used, stored } = await usedAndStored(box.id);
+    const { used, stored } = await ledger(box.id);
     expect(used).toBe(stored);
     expect(used).toBe(email!.size_bytes);
   });
@@ -66,12 +60,12 @@ describe('inbound delivery', () => {
     await expectRefused(db, 'QUOTA_EXCEEDED', () =>
       db.aether.mail.deliverInbound({ recipients: [box.address], message: message({ body: 'x'.repeat(150) }) }),
     );
-    const before = await usedAndStored(box.id);
+    const before = await ledger(box.id);
     expect(before.used).toBe(before.stored);
     // purging frees the space again
     const [email] = await db.sql<{ id: string }>('select id from email where mailbox_id = $1', [box.id]);
     await db.aether.mail.purge(owner.id, box.id, email!.id);
-    expect(await usedAndStored(box.id)).toEqual({ used: 0, stored: 0, count: 0 });
+    expect(await ledger(box.id)).toEqual({ used: 0, quota: 300, stored: 0, emails: 0 });
     await db.aether.mail.deliverInbound({ recipients: [box.address], message: message({ body: 'x'.repeat(150) }) });
   });
 
@@ -87,7 +81,7 @@ describe('inbound delivery', () => {
     await expectRefused(db, 'NO_SUCH_RECIPIENT', () =>
       db.aether.mail.deliverInbound({ recipients: ['someone@not-ours.example'], message: message() }),
     );
-    expect((await usedAndStored(box.id)).count).toBe(0);
+    expect((await ledger(box.id)).emails).toBe(0);
   });
 
   it('resolves aliases and the catch-all to one copy per mailbox, and reports external forwards', async () => {
@@ -105,7 +99,7 @@ describe('inbound delivery', () => {
     });
     expect(report.delivered.map((r) => r.mailboxId)).toEqual([box.id]);
     expect(report.forwarded).toEqual(['partner@outside.test']);
-    expect((await usedAndStored(box.id)).count).toBe(1);
+    expect((await ledger(box.id)).emails).toBe(1);
   });
 
   it('refuses malformed messages with INVALID_MESSAGE', async () => {
@@ -188,7 +182,7 @@ describe('handling email', () => {
       await db.sql('select f.role from email e join folder f on f.id = e.folder_id where e.id = $1', [id]),
     ).toEqual([{ role: 'trash' }]);
     await db.aether.mail.purge(owner.id, box.id, id);
-    expect(await usedAndStored(box.id)).toEqual({ used: 0, stored: 0, count: 0 });
+    expect(await ledger(box.id)).toEqual({ used: 0, quota: box.quotaBytes, stored: 0, emails: 0 });
     await expectRefused(db, 'NOT_FOUND', () => db.aether.mail.purge(owner.id, box.id, id));
   });
 

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { mailboxLedger } from '../support/ledger.js';
 import { useTestDatabase } from '../support/test-database.js';
+import { PASSWORD } from '../support/world.js';
 
 const db = useTestDatabase();
 
 describe('a mail flow through the application services', () => {
   it('registers, adds and verifies a domain, creates a mailbox, delivers and lists', async () => {
     const { users, domains, mailboxes, mail } = db.aether;
-    const ada = await users.register({ email: 'ada@example.net', password: 'correct horse battery', name: 'Ada' });
+    const ada = await users.register({ email: 'ada@example.net', password: PASSWORD, name: 'Ada' });
     const domain = await domains.add(ada.id, { name: 'example.org' });
     db.dns.publishTxt('example.org', domain.verificationRecord.value);
     const verified = await domains.verify(ada.id, domain.id);
@@ -21,11 +23,9 @@ describe('a mail flow through the application services', () => {
     const inbox = full.folders!.find((f) => f.role === 'inbox')!;
     const page = await mail.listFolderPage(ada.id, { mailboxId: box.id, folderId: inbox.id });
     expect(page.items.map((i) => i.subject)).toEqual(['hi']);
-    const rows = await db.sql<{ used_bytes: string; sum: string }>(
-      `select a.used_bytes, (select sum(size_bytes) from email e where e.mailbox_id = a.id) as sum from address a where a.id = $1`,
-      [box.id],
-    );
-    expect(rows[0]!.used_bytes).toBe(rows[0]!.sum);
+    const ledger = await mailboxLedger(db, box.id);
+    expect(ledger).toMatchObject({ emails: 1, used: ledger.stored });
+    expect(ledger.used).toBeGreaterThan(0);
     const stats = await db.aether.statistics.forMailbox(ada.id, box.id);
     expect(stats.folders.find((f) => f.role === 'inbox')).toMatchObject({ emails: 1, unread: 1 });
     const counts = await db.aether.statistics.emailCountsPerUser();

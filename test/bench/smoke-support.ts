@@ -1,7 +1,7 @@
 /** What the benchmark's smoke tests share: options for a smoke run on the test server, and what to expect of it. */
 import { randomBytes } from 'node:crypto';
 import { expect, inject } from 'vitest';
-import type { BenchmarkOptions } from '../../bench/benchmark.js';
+import type { BenchmarkOptions } from '../../bench/types.js';
 import type { Stats } from '../../bench/stats.js';
 import type { DatabaseSettings } from '../../src/infrastructure/database/database-settings.js';
 import { parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';

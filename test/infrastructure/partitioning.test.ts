@@ -11,7 +11,7 @@ import { openAether } from '../../src/infrastructure/aether.js';
 import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
 import { useEmptyDatabase } from '../support/empty-database.js';
 import { fastHasher, useTestDatabase } from '../support/test-database.js';
-import { message, ownerWithDomain } from '../support/world.js';
+import { message, ownerWithDomain, PASSWORD } from '../support/world.js';
 
 describe('queries that name their mailbox', () => {
   const db = useTestDatabase();
@@ -104,7 +104,7 @@ describe('the partitioning migration on a populated database', () => {
 async function populateUnpartitioned(sql: (text: string, params?: unknown[]) => Promise<unknown[]>) {
   const owner = randomUUID();
   const domain = randomUUID();
-  const hash = await fastHasher.hash('correct horse battery');
+  const hash = await fastHasher.hash(PASSWORD);
   await sql(
     `insert into "user" (id, email, password_hash, name, status, created_at, updated_at) values ($1, 'owner@part.test', $2, null, 'active', now(), now())`,
     [owner, hash],

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
+import { mailboxLedger } from '../support/ledger.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { message, ownerWithDomain } from '../support/world.js';
 
@@ -21,14 +22,7 @@ async function mailbox(quotaBytes?: number) {
   return { owner, domain, box };
 }
 
-async function ledger(mailboxId: string) {
-  const [row] = await db.sql<{ used: number; stored: number; emails: number; quota: number }>(
-    `select a.used_bytes::int as used, a.quota_bytes::int as quota, coalesce(sum(e.size_bytes), 0)::int as stored, count(e.id)::int as emails
-       from address a left join email e on e.mailbox_id = a.id where a.id = $1 group by a.id`,
-    [mailboxId],
-  );
-  return row!;
-}
+const ledger = (mailboxId: string) => mailboxLedger(db, mailboxId);
 
 describe('concurrent deliveries to one mailbox', () => {
   it('50 at once: used bytes equal exactly the sum of what is stored', async () => {

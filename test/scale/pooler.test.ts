@@ -11,6 +11,7 @@ import { withAdminClient } from '../../src/infrastructure/database/admin-client.
 import { parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
 import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
 import { APPLICATION_ROLE } from '../support/databases.js';
+import { mailboxLedger } from '../support/ledger.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { message, ownerWithDomain, registerUser } from '../support/world.js';
 
@@ -118,11 +119,7 @@ describe.skipIf(!poolerUrl)('behind PgBouncer in transaction mode', () => {
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const [usersAfter] = await db.sql<{ n: number }>('select count(*)::int as n from "user"');
     expect(usersAfter!.n - usersBefore!.n).toBe(100);
-    const ledger = await db.sql<{ emails: number; used: number; stored: number }>(
-      `select count(e.id)::int as emails, a.used_bytes::int as used, coalesce(sum(e.size_bytes), 0)::int as stored
-         from address a left join email e on e.mailbox_id = a.id where a.id = any($1) group by a.id`,
-      [boxes.map((b) => b.id)],
-    );
+    const ledger = await Promise.all(boxes.map((b) => mailboxLedger(db, b.id)));
     expect(ledger.map((l) => l.emails)).toEqual([25, 25, 25, 25]);
     for (const l of ledger) expect(l.used).toBe(l.stored);
 

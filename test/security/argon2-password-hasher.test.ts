@@ -4,8 +4,8 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import { ValidationError } from '../../src/domain/errors.js';
 import { assertAcceptablePassword } from '../../src/domain/password-hasher.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
+import { PASSWORD } from '../support/world.js';
 
-const PASSWORD = 'correct horse battery staple';
 const hasher = new Argon2PasswordHasher();
 
 describe('Argon2PasswordHasher', () => {

@@ -4,9 +4,10 @@
  * Each input is either refused with a domain error of an exact code and NOTHING changed in the
  * database (row counts, a digest of every row of every table, and the row the call aimed at), or
  * stored verbatim (read back with SQL and compared byte for byte). SQL-looking text is data, never
- * SQL, and never matches more than itself (`%`, `_`, `\` are not wildcards anywhere). MikroORM
- * sends values to PostgreSQL inlined as escaped literals, not as bind parameters, so this is also
- * the test of that escaping (quotes, backslashes, NUL, lone surrogates).
+ * SQL, and never matches more than itself (`%`, `_`, `\` are not wildcards anywhere). Values reach
+ * PostgreSQL as bound parameters (stock MikroORM would inline them as escaped literals; our
+ * connection binds them: src/infrastructure/database/upstream/bound-parameters.ts), so this is also
+ * the test of that binding (quotes, backslashes, NUL, lone surrogates arrive as values, not SQL).
  *
  * The explicit limits (cited by the README's guarantees; the first test checks the constants):
  *
@@ -47,7 +48,8 @@
  *     most MAX_BATCH_SIZE = 50000 messages (INVALID_MESSAGE)
  *  Ids: anything that is not a UUID string is NOT_FOUND before any SQL is sent
  *
- * The tests at the end were found as bugs by this file and are kept as regression tests.
+ * The tests at the end ("former bugs") were found as bugs by this file; all are fixed, and they stay
+ * as regression tests.
  */
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -1086,8 +1088,8 @@ describe('mail: deliverInbound, deliverMany, send', () => {
         () => db.aether.mail.deliverMany(w.a.box, [message(), bad as never, message()]),
         ['address', w.a.boxId],
       );
-      // send takes no `from` (it is the mailbox), and a message that is not an object is a known bug there
-      if (!String(label).startsWith('from ') && !String(label).startsWith('message ')) {
+      // send takes no `from` (it is the mailbox)
+      if (!String(label).startsWith('from ')) {
         await refused('INVALID_MESSAGE', () => db.aether.mail.send(w.a.ownerId, w.a.boxId, bad as never), [
           'address',
           w.a.boxId,
@@ -1443,11 +1445,11 @@ describe('arbitrary text in free-text fields', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Known bugs outside the files this suite may change (see the report); each test states the
-// right behaviour and is expected to fail until the bug is fixed.
+// Former bugs, found by this file and fixed since: each test states the right behaviour and
+// passes; it stays as the regression test of its bug.
 // ---------------------------------------------------------------------------------------------
 
-describe('known bugs', () => {
+describe('former bugs (regression tests)', () => {
   it('domains.changeLimits changes only the limits, whatever other keys it is given (verified, verifiedAt, name)', async () => {
     // refusing the extra keys or ignoring them are both right; verifying or renaming the domain is not
     const { owner, domain } = await ownerWithDomain(db, { verified: false });
@@ -1536,7 +1538,7 @@ describe('known bugs', () => {
     await refused('INVALID_DOMAIN_NAME', () => db.aether.domains.add(w.a.ownerId, null as never));
     await refused('INVALID_EMAIL_ADDRESS', () => db.aether.mailboxes.create(w.a.ownerId, null as never));
     await refused('NOT_FOUND', () => db.aether.mail.listFolderPage(w.a.ownerId, null as never));
-    // send spreads its input: null, a string or a number becomes an empty message, stored in Sent
+    // send refuses what is not an object before spreading it (spread, null or a string would be an empty message)
     await refused('INVALID_MESSAGE', () => db.aether.mail.send(w.a.ownerId, w.a.boxId, null as never), [
       'address',
       w.a.boxId,

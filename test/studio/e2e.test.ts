@@ -10,7 +10,7 @@ import { type Browser, type Locator, type Page, chromium } from 'playwright-core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStudio, startStudio } from '../../src/studio/server.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { PASSWORD } from './world.js';
+import { PASSWORD } from '../support/world.js';
 
 const CANDIDATES = [
   process.env.CHROMIUM_PATH,

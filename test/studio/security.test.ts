@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStudio, startStudio } from '../../src/studio/server.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { type Session, originOf, signIn } from './client.js';
-import { PASSWORD, buildWorld } from './world.js';
+import { PASSWORD } from '../support/world.js';
+import { buildWorld } from './world.js';
 
 const db = useTestDatabase();
 let studio: RunningStudio;

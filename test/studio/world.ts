@@ -1,7 +1,6 @@
 /** A small world of users, domains, mailboxes, aliases and mail, built through the services. */
 import type { TestDatabase } from '../support/test-database.js';
-
-export const PASSWORD = 'correct horse battery';
+import { PASSWORD } from '../support/world.js';
 
 export async function buildWorld(db: TestDatabase) {
   const { users, domains, mailboxes, aliases, mail } = db.aether;

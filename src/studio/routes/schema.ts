@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { type StudioEnv, pageContext } from '../context.js';
-import { toSvg } from '../schema-diagram.js';
+import { toSvg } from '../../infrastructure/persistence/schema-diagram/index.js';
 import { schemaPage } from '../views/schema.js';
 
 export const schemaRoutes = new Hono<StudioEnv>()

@@ -3,8 +3,8 @@ import { Badge } from '../components/badges.js';
 import { Card } from '../components/details.js';
 import { Layout, type PageContext } from '../components/layout.js';
 import { type Column, Table } from '../components/table.js';
-import type { SchemaModel } from '../schema-diagram.js';
-import { toMermaid, toSvg } from '../schema-diagram.js';
+import type { SchemaModel } from '../../infrastructure/persistence/schema-diagram/index.js';
+import { toMermaid, toSvg } from '../../infrastructure/persistence/schema-diagram/index.js';
 
 type SchemaTable = SchemaModel['tables'][number];
 type SchemaColumn = SchemaTable['columns'][number];

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { offlineOrm, schemaModel, toMarkdown, toMermaid, toSvg } from '../../src/studio/schema-diagram.js';
+import {
+  offlineOrm,
+  schemaModel,
+  toMarkdown,
+  toMermaid,
+  toSvg,
+} from '../../src/infrastructure/persistence/schema-diagram/index.js';
 
 const orm = offlineOrm();
 const model = schemaModel(orm.getMetadata());
