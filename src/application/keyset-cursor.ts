@@ -34,6 +34,27 @@ export function encodeCursor(position: KeysetPosition): string {
  * separator) is INVALID_CURSOR; an id that is not a UUID names nothing and is NOT_FOUND.
  */
 export function decodeCursor(cursor: unknown): KeysetPosition {
+  const { key, id } = split(cursor);
+  return { key, id: checkId(id, 'cursor') };
+}
+
+export function encodeEmailCursor(email: EmailPosition): string {
+  return encodeCursor({ key: email.receivedAt.toISOString(), id: email.id });
+}
+
+export function decodeEmailCursor(cursor: unknown): EmailPosition {
+  const { key, id } = split(cursor);
+  const receivedAt = new Date(key);
+  // only what encodeEmailCursor makes: a timestamp PostgreSQL can hold (years 1 to 9999)
+  const year = receivedAt.getUTCFullYear();
+  if (Number.isNaN(receivedAt.getTime()) || year < 1 || year > 9999) {
+    throw invalidCursor();
+  }
+  return { receivedAt, id: checkId(id, 'cursor') };
+}
+
+/** The key and the id as written, the id not yet checked (a bad key is refused first). */
+function split(cursor: unknown): { key: string; id: string } {
   const text = String(cursor);
   const bytes = Buffer.from(text, 'base64url');
   if (bytes.toString('base64url') !== text) throw invalidCursor();
@@ -45,20 +66,5 @@ export function decodeCursor(cursor: unknown): KeysetPosition {
   }
   const at = decoded.lastIndexOf(SEPARATOR);
   if (at < 0 || at === decoded.length - 1) throw invalidCursor();
-  return { key: decoded.slice(0, at), id: checkId(decoded.slice(at + 1), 'cursor') };
-}
-
-export function encodeEmailCursor(email: EmailPosition): string {
-  return encodeCursor({ key: email.receivedAt.toISOString(), id: email.id });
-}
-
-export function decodeEmailCursor(cursor: unknown): EmailPosition {
-  const { key, id } = decodeCursor(cursor);
-  const receivedAt = new Date(key);
-  // only what encodeEmailCursor makes: a timestamp PostgreSQL can hold (years 1 to 9999)
-  const year = receivedAt.getUTCFullYear();
-  if (Number.isNaN(receivedAt.getTime()) || year < 1 || year > 9999) {
-    throw invalidCursor();
-  }
-  return { receivedAt, id };
+  return { key: decoded.slice(0, at), id: decoded.slice(at + 1) };
 }
