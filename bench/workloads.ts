@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Aether } from '../src/infrastructure/aether.js';
+import { encodeEmailCursor } from '../src/application/keyset-cursor.js';
 import { User } from '../src/domain/user.js';
 import type { MessageInput } from '../src/domain/message.js';
 import { VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
@@ -64,8 +65,7 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
       const expected = (await reference(deep ? depth : 0)).slice(0, pageSize).map((r) => r.id);
       assert.equal(expected.length, pageSize);
       const cursorRow = deep ? (await reference(depth - 1))[0]! : undefined; // the last row of the page before
-      const cursor =
-        cursorRow && Buffer.from(`${cursorRow.receivedAt.toISOString()}|${cursorRow.id}`).toString('base64url');
+      const cursor = cursorRow && encodeEmailCursor(cursorRow);
       const ids = (items: { id: string }[]) => items.map((e) => e.id);
       return {
         description: `newest ${pageSize} of the hot mailbox (${size.hot} emails)${deep ? `, after ${depth} (keyset cursor)` : ''}`,

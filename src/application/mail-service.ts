@@ -5,9 +5,10 @@ import { NotFoundError, RuleViolationError, ValidationError } from '../domain/er
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { type Message, type MessageInput, parseMessage } from '../domain/message.js';
-import { CompiledQuery, type Placeholders } from './compiled-query.js';
+import { decodeEmailCursor, encodeEmailCursor } from './keyset-cursor.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { lockMailboxes } from './locking.js';
+import type { FolderPageReads } from './read-models.js';
 import { RecipientRouter } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
@@ -32,6 +33,7 @@ export const MAX_BATCH_SIZE = 50_000;
 export class MailService {
   constructor(
     private readonly run: UnitOfWork,
+    private readonly pages: FolderPageReads,
     private readonly reads: ReadScope = readScope(false),
   ) {}
 
@@ -131,22 +133,18 @@ export class MailService {
     }
     const mailboxId = checkId(input?.mailboxId, 'mailbox');
     const folderId = checkId(input?.folderId, 'folder');
-    const after = input?.cursor ? decodeCursor(input?.cursor) : undefined;
+    const after = input?.cursor ? decodeEmailCursor(input?.cursor) : undefined;
     const actingUserId = checkId(actorId, 'acting user');
     return this.run(async (em) => {
       // ownership and the actor's being active are part of the filter (email.user is the domain
-      // owner): one query per page, and only an empty page needs to find out why. A page is read,
-      // never changed: rows are mapped straight to summaries, not hydrated into managed entities.
-      const args = { mailboxId, folderId, actingUserId, limit: limit + 1 };
-      const rows = after
-        ? await PAGE_AFTER.all<PageRow>(em, { ...args, afterReceivedAt: after.receivedAt, afterId: after.id })
-        : await FIRST_PAGE.all<PageRow>(em, args);
+      // owner): one query per page, and only an empty page needs to find out why
+      const rows = await this.pages.folderPage(em, { mailboxId, folderId, actingUserId, limit: limit + 1, after });
       if (rows.length === 0) await assertFolderVisible(em, (await loadActor(em, actorId)).id, mailboxId, folderId);
-      const items = rows.slice(0, limit).map(toPageSummary);
+      const items = rows.slice(0, limit);
       const last = items.at(-1);
       return {
         items,
-        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+        nextCursor: rows.length > limit && last ? encodeEmailCursor(last) : null,
       };
     }, this.reads(actorId));
   }
@@ -294,108 +292,4 @@ async function assertFolderVisible(
     mailbox: { id: mailboxId, domain: { owner: actorId } },
   });
   if (!folder) throw new NotFoundError('folder');
-}
-
-/** What a folder page reads of an email (never the body). */
-const PAGE_FIELDS = [
-  'mailbox',
-  'id',
-  'folder',
-  'messageId',
-  'subject',
-  'fromAddress',
-  'toAddresses',
-  'ccAddresses',
-  'sizeBytes',
-  'seen',
-  'flagged',
-  'answered',
-  'draft',
-  'receivedAt',
-] as const;
-
-interface PageRow {
-  mailbox: string;
-  id: string;
-  folder: string;
-  messageId: string;
-  subject: string;
-  fromAddress: string;
-  toAddresses: string[];
-  ccAddresses: string[];
-  sizeBytes: number;
-  seen: boolean;
-  flagged: boolean;
-  answered: boolean;
-  draft: boolean;
-  receivedAt: Date | string;
-}
-
-/** A folder page, newest first, as one query (built once: see CompiledQuery). */
-function folderPage(
-  em: EntityManager,
-  p: Placeholders<{ mailboxId: string; folderId: string; actingUserId: string; limit: number }>,
-) {
-  return em
-    .createQueryBuilder(Email, 'e')
-    .select(PAGE_FIELDS)
-    .where({
-      mailbox: p.text('mailboxId'),
-      folder: p.text('folderId'),
-      user: { id: p.text('actingUserId'), status: 'active' },
-    })
-    .orderBy([{ receivedAt: 'desc' }, { id: 'desc' }])
-    .limit(p.number('limit'));
-}
-
-const FIRST_PAGE = new CompiledQuery(Email, folderPage);
-
-/**
- * The page after a cursor. The keyset is one row comparison: PostgreSQL seeks to it in
- * email_folder_page_index, where the equivalent `a < x or (a = x and b < y)` reads and discards
- * every newer row first.
- */
-const PAGE_AFTER = new CompiledQuery(
-  Email,
-  (
-    em,
-    p: Placeholders<{
-      mailboxId: string;
-      folderId: string;
-      actingUserId: string;
-      limit: number;
-      afterReceivedAt: Date;
-      afterId: string;
-    }>,
-  ) => folderPage(em, p).andWhere('(e.received_at, e.id) < (?, ?)', [p.date('afterReceivedAt'), p.text('afterId')]),
-);
-
-function toPageSummary(r: PageRow): EmailSummary {
-  return {
-    id: r.id,
-    mailboxId: r.mailbox,
-    folderId: r.folder,
-    messageId: r.messageId,
-    subject: r.subject,
-    from: r.fromAddress,
-    to: [...r.toAddresses],
-    cc: [...r.ccAddresses],
-    sizeBytes: r.sizeBytes,
-    flags: { seen: r.seen, flagged: r.flagged, answered: r.answered, draft: r.draft },
-    receivedAt: r.receivedAt instanceof Date ? r.receivedAt : new Date(r.receivedAt),
-  };
-}
-
-function encodeCursor(email: { receivedAt: Date; id: string }): string {
-  return Buffer.from(`${email.receivedAt.toISOString()}|${email.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
-  const [at, id] = Buffer.from(String(cursor), 'base64url').toString('utf8').split('|');
-  const receivedAt = new Date(at ?? '');
-  // only what encodeCursor makes: a timestamp PostgreSQL can hold (years 1 to 9999)
-  const year = receivedAt.getUTCFullYear();
-  if (!id || Number.isNaN(receivedAt.getTime()) || year < 1 || year > 9999)
-    throw new ValidationError('INVALID_CURSOR', 'that page cursor is not valid');
-  return { receivedAt, id: checkId(id, 'cursor') };
 }

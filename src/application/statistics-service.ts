@@ -1,11 +1,9 @@
-import { raw } from '@mikro-orm/core';
-import { Alias } from '../domain/alias.js';
-import { Domain } from '../domain/domain.js';
-import { Email } from '../domain/email.js';
 import { Folder } from '../domain/folder.js';
-import { Mailbox } from '../domain/mailbox.js';
 import { readScope, type ReadScope, loadActor, loadOwnedMailbox, loadUser } from './loading.js';
+import type { EmailCount, StatisticsReads } from './read-models.js';
 import type { UnitOfWork } from './unit-of-work.js';
+
+export type { EmailCount } from './read-models.js';
 
 export interface UserStatistics {
   userId: string;
@@ -31,28 +29,11 @@ export interface MailboxStatistics {
   }[];
 }
 
-export interface EmailCount {
-  userId: string;
-  email: string;
-  emails: number;
-}
-
-interface Totals {
-  emails: number;
-  unread: number;
-  bytes: string;
-}
-
-const TOTALS = [
-  raw('count(*)::int as emails'),
-  raw('(count(*) filter (where not seen))::int as unread'),
-  raw('coalesce(sum(size_bytes), 0)::bigint as bytes'),
-];
-
 /** Read-only figures for dashboards and reports. The database counts; nothing is loaded to be counted. */
 export class StatisticsService {
   constructor(
     private readonly run: UnitOfWork,
+    private readonly statistics: StatisticsReads,
     private readonly reads: ReadScope = readScope(false),
   ) {}
 
@@ -60,18 +41,7 @@ export class StatisticsService {
     return this.run(
       async (em) => {
         const user = await loadUser(em, userId);
-        const domains = await em.count(Domain, { owner: user });
-        const mailboxes = await em.count(Mailbox, { domain: { owner: user } });
-        const aliases = await em.count(Alias, { domain: { owner: user } });
-        const totals = await em.createQueryBuilder(Email).select(TOTALS).where({ user }).execute<Totals>('get', false);
-        return {
-          userId: user.id,
-          domains,
-          mailboxes,
-          aliases,
-          emails: totals.emails,
-          storageBytes: Number(totals.bytes),
-        };
+        return { userId: user.id, ...(await this.statistics.userTotals(em, user.id)) };
       },
       { readOnly: true },
     );
@@ -81,13 +51,7 @@ export class StatisticsService {
     return this.run(async (em) => {
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
       const folders = await em.find(Folder, { mailbox }, { orderBy: { path: 'asc' } });
-      const rows = await em
-        .createQueryBuilder(Email)
-        .select([raw('folder_id'), ...TOTALS])
-        .where({ mailbox })
-        .groupBy(raw('folder_id'))
-        .execute<(Totals & { folder_id: string })[]>('all', false);
-      const byFolder = new Map(rows.map((r) => [r.folder_id, r]));
+      const byFolder = await this.statistics.folderTotals(em, mailbox.id);
       return {
         mailboxId: mailbox.id,
         address: mailbox.address,
@@ -101,7 +65,7 @@ export class StatisticsService {
             role: f.role,
             emails: t?.emails ?? 0,
             unread: t?.unread ?? 0,
-            bytes: Number(t?.bytes ?? 0),
+            bytes: t?.bytes ?? 0,
           };
         }),
       };
@@ -110,22 +74,6 @@ export class StatisticsService {
 
   /** Email count per user over all email: one grouped query. */
   async emailCountsPerUser(): Promise<EmailCount[]> {
-    return this.run(
-      async (em) => {
-        const rows = await em
-          .createQueryBuilder(Email, 'e')
-          .select([raw('u.id as user_id'), raw('u.email as email'), raw('count(*)::int as emails')])
-          .join('e.user', 'u')
-          .groupBy([raw('u.id'), raw('u.email')])
-          .orderBy({ [raw('u.email')]: 'asc' })
-          .execute<{ user_id: string; email: string; emails: number }[]>('all', false);
-        return rows.map((r) => ({
-          userId: r.user_id,
-          email: r.email,
-          emails: r.emails,
-        }));
-      },
-      { readOnly: true },
-    );
+    return this.run((em) => this.statistics.emailCountsPerUser(em), { readOnly: true });
   }
 }

@@ -13,6 +13,11 @@ export interface UnitOfWorkOptions {
   readOnly?: boolean;
   /** Read from the primary even when read-only (read-after-write for a caller that just wrote). */
   primary?: boolean;
+  /**
+   * Reads one consistent snapshot: a READ ONLY, REPEATABLE READ transaction on the primary, so
+   * several reads agree with each other and nothing can be written, even by mistake.
+   */
+  snapshot?: boolean;
 }
 
 /**

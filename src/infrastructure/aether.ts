@@ -17,6 +17,7 @@ import type { PasswordHasher } from '../domain/password-hasher.js';
 import { type DatabaseSettings, resolveDatabaseSettings } from './database/database-settings.js';
 import { createOrmConfig } from './database/orm-config.js';
 import { DatabaseUnavailableError, describeConnectionFailure } from './database/preflight.js';
+import { readModels } from './persistence/read-models/index.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { Argon2PasswordHasher } from './security/argon2-password-hasher.js';
 
@@ -84,12 +85,12 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
   const services = (runner: UnitOfWork): Services => {
     const reads = readScope(options.rowLevelSecurity ?? false);
     return {
-      users: new UserService(runner, hasher),
+      users: new UserService(runner, hasher, readModels),
       domains: new DomainService(runner, options.resolveTxt ?? ((name) => resolveTxt(name)), reads),
       mailboxes: new MailboxService(runner, reads),
       aliases: new AliasService(runner, reads),
-      mail: new MailService(runner, reads),
-      statistics: new StatisticsService(runner, reads),
+      mail: new MailService(runner, readModels, reads),
+      statistics: new StatisticsService(runner, readModels, reads),
     };
   };
   return {

@@ -2,22 +2,25 @@
  * Read-only browsing for the studio: paged, filtered lists and detail reads over every table,
  * with the counts an admin wants to see next to each row.
  *
- * Every read runs in a READ ONLY, REPEATABLE READ transaction on a forked entity manager, so the
- * studio cannot write through this module even by mistake, and a page is one consistent snapshot.
+ * Every read is a snapshot unit of work (a READ ONLY, REPEATABLE READ transaction, database
+ * errors translated like any other use case's), so the studio cannot write through this module
+ * even by mistake, and a page is one consistent snapshot.
  * Filters go through MikroORM (`em.find`, `em.count`, QueryBuilder): what the user types is only
  * ever a bound parameter. The few `raw()` fragments are constant aggregate expressions.
  */
-import { IsolationLevel, raw } from '@mikro-orm/core';
+import { raw } from '@mikro-orm/core';
 import type { EntityClass } from '@mikro-orm/core';
-import type { EntityManager, FilterQuery, MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, FilterQuery, QBFilterQuery } from '@mikro-orm/postgresql';
 import { Alias } from '../domain/alias.js';
 import { Domain } from '../domain/domain.js';
 import { Email } from '../domain/email.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { NotFoundError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { User } from '../domain/user.js';
+import { decodeCursor, decodeEmailCursor, encodeCursor, type KeysetPosition } from '../application/keyset-cursor.js';
 import { checkId } from '../application/loading.js';
+import type { UnitOfWork } from '../application/unit-of-work.js';
 import {
   type AliasView,
   type DomainView,
@@ -34,7 +37,8 @@ import {
   toMailboxView,
   toUserView,
 } from '../application/views.js';
-import { translateDatabaseError } from '../infrastructure/persistence/database-errors.js';
+import { emailPage, type EmailListRow } from '../infrastructure/persistence/read-models/email-page.js';
+import { folderTotals } from '../infrastructure/persistence/read-models/statistics.js';
 import { countRows } from '../infrastructure/persistence/table-counts.js';
 
 export const PAGE_SIZE = 25;
@@ -87,10 +91,7 @@ export interface AliasRow extends AliasView {
   ownerEmail: string;
 }
 
-export interface EmailRow extends EmailSummary {
-  mailboxAddress: string;
-  folderPath: string;
-}
+export type EmailRow = EmailListRow;
 
 export interface EmailDetail extends EmailView {
   mailboxAddress: string;
@@ -129,24 +130,6 @@ export interface ListInput {
   limit?: number | undefined;
 }
 
-/** Keyset cursors: the ordering key of the last row shown, as base64url JSON. */
-export function encodeCursor(values: string[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string, length: number): string[] {
-  let values: unknown;
-  try {
-    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    values = undefined;
-  }
-  if (!Array.isArray(values) || values.length !== length || !values.every((v) => typeof v === 'string')) {
-    throw new ValidationError('INVALID_CURSOR', 'that page link is not valid; start again from the first page');
-  }
-  return values as string[];
-}
-
 /** A `$ilike` pattern that matches `q` anywhere, with LIKE wildcards in `q` taken literally. */
 export function containsPattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -166,7 +149,7 @@ function paged<E, T>(
   rows: E[],
   limit: number,
   total: number,
-  key: (row: E) => string[],
+  key: (row: E) => KeysetPosition,
   map: (rows: E[]) => T[],
 ): Page<T> {
   const shown = rows.slice(0, limit);
@@ -189,8 +172,8 @@ async function pageByKey<E extends { id: string }, T>(
   toRows: (rows: E[]) => T[] | Promise<T[]>,
 ): Promise<Page<T>> {
   const limit = pageSize(input.limit);
-  const after = input.after ? decodeCursor(input.after, 2) : undefined;
-  const keyset = after && { $or: [{ [key]: { $gt: after[0] } }, { [key]: after[0], id: { $gt: after[1] } }] };
+  const after = input.after ? decodeCursor(input.after) : undefined;
+  const keyset = after && { $or: [{ [key]: { $gt: after.key } }, { [key]: after.key, id: { $gt: after.id } }] };
   // the filter is built for E; MikroORM's types cannot follow it through a generic entity
   const total = await em.count(entity, where as never);
   const rows: E[] = await em.find(entity, (keyset ? { $and: [where, keyset] } : where) as never, {
@@ -202,25 +185,18 @@ async function pageByKey<E extends { id: string }, T>(
     rows,
     limit,
     total,
-    (row) => [String(row[key]), row.id],
+    (row) => ({ key: String(row[key]), id: row.id }),
     (shown) => shown,
   );
   return { ...page, items: await toRows(page.items) };
 }
 
-const EMAIL_ORDER = [{ receivedAt: 'desc' }, { id: 'desc' }] as const;
-
 export class StudioQueries {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(private readonly run: UnitOfWork) {}
 
   /** One read-only snapshot; nothing can be written through `em`. */
   private async read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    const em = this.orm.em.fork({ clear: true, useContext: false });
-    try {
-      return await em.transactional(work, { readOnly: true, isolationLevel: IsolationLevel.REPEATABLE_READ });
-    } catch (error) {
-      throw translateDatabaseError(error);
-    }
+    return this.run(work, { snapshot: true });
   }
 
   async dashboard(top = 8): Promise<Dashboard> {
@@ -353,22 +329,8 @@ export class StudioQueries {
       const mailbox = await em.findOne(Mailbox, { id: mailboxId }, { populate: ['domain', 'domain.owner'] });
       if (!mailbox) throw new NotFoundError('mailbox');
       const folders = await em.find(Folder, { mailbox }, { orderBy: { role: 'asc', path: 'asc' } });
-      const totals = await em
-        .createQueryBuilder(Email, 'e')
-        .select([
-          raw('e.folder_id as folder_id'),
-          raw('count(*)::int as emails'),
-          raw('(count(*) filter (where not e.seen))::int as unread'),
-          raw('coalesce(sum(e.size_bytes), 0)::bigint as bytes'),
-        ])
-        .where({ mailbox })
-        .groupBy(raw('e.folder_id'))
-        .execute<{ folder_id: string; emails: number; unread: number; bytes: string }[]>('all', false);
-      const byFolder = new Map(totals.map((t) => [t.folder_id, t]));
-      const folderRows = sortFolders(folders).map((f) => {
-        const t = byFolder.get(f.id);
-        return { ...toFolderView(f), emails: t?.emails ?? 0, unread: t?.unread ?? 0, bytes: Number(t?.bytes ?? 0) };
-      });
+      const byFolder = await folderTotals(em, mailbox.id);
+      const folderRows = sortFolders(folders).map((f) => ({ ...toFolderView(f), ...(byFolder.get(f.id) ?? NO_EMAIL) }));
       return { ...toMailboxRow(mailbox), folderRows };
     });
   }
@@ -402,35 +364,23 @@ export class StudioQueries {
   ): Promise<Page<EmailRow>> {
     const limit = pageSize(input.limit);
     const pattern = search(input.q);
-    const where: FilterQuery<Email> = {
+    const where: QBFilterQuery<Email, 'e'> = {
       ...(input.mailbox ? { mailbox: checkId(input.mailbox, 'mailbox') } : {}),
       ...(input.folder ? { folder: checkId(input.folder, 'folder') } : {}),
       ...(pattern ? { $or: [{ subject: { $ilike: pattern } }, { fromAddress: { $ilike: pattern } }] } : {}),
       ...(input.unread ? { seen: false } : {}),
       ...(input.flagged ? { flagged: true } : {}),
     };
-    const cursor = input.after ? decodeCursor(input.after, 2) : undefined;
-    let keyset: FilterQuery<Email> | undefined;
-    if (cursor) {
-      const receivedAt = new Date(cursor[0]!);
-      if (Number.isNaN(receivedAt.getTime()))
-        throw new ValidationError('INVALID_CURSOR', 'that page link is not valid');
-      const id = checkId(cursor[1], 'cursor');
-      keyset = { $or: [{ receivedAt: { $lt: receivedAt } }, { receivedAt, id: { $lt: id } }] };
-    }
+    const after = input.after ? decodeEmailCursor(input.after) : undefined;
     return this.read(async (em) => {
       const total = await em.count(Email, where);
-      const rows = await em.find(Email, keyset ? { $and: [where, keyset] } : where, {
-        orderBy: [...EMAIL_ORDER],
-        limit: limit + 1,
-        populate: ['mailbox', 'folder'],
-      });
+      const rows = await emailPage(em, where, { limit: limit + 1, after });
       return paged(
         rows,
         limit,
         total,
-        (e) => [e.receivedAt.toISOString(), e.id],
-        (es) => es.map((e) => ({ ...toEmailSummary(e), mailboxAddress: e.mailbox.address, folderPath: e.folder.path })),
+        (e) => ({ key: e.receivedAt.toISOString(), id: e.id }),
+        (es) => es,
       );
     });
   }
@@ -473,6 +423,8 @@ export class StudioQueries {
     });
   }
 }
+
+const NO_EMAIL = { emails: 0, unread: 0, bytes: 0 } as const;
 
 /** Special-use folders first, in their usual order, then user folders by path. */
 function sortFolders(folders: Folder[]): Folder[] {

@@ -63,7 +63,7 @@ export function createStudioApp(
 ): Hono<StudioEnv> {
   const studio: Studio = {
     aether,
-    queries: new StudioQueries(aether.orm),
+    queries: new StudioQueries(aether.unitOfWork),
     schema: schemaModel(aether.orm.getMetadata()),
     database: `${describeTarget(aether.settings.application)}${aether.settings.embedded ? ' (embedded)' : ''}`,
   };

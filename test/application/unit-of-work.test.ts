@@ -3,6 +3,7 @@ import { EmailAddress } from '../../src/domain/email-address.js';
 import { ConflictError } from '../../src/domain/errors.js';
 import { User } from '../../src/domain/user.js';
 import { useTestDatabase } from '../support/test-database.js';
+import { digestRows } from '../support/digest.js';
 import { registerUser } from '../support/world.js';
 
 const db = useTestDatabase();
@@ -66,5 +67,26 @@ describe('the unit of work', () => {
     expect(await db.sql('select name, version from "user" where id = $1', [user.id])).toEqual([
       { name: 'Theirs', version: 2 },
     ]);
+  });
+
+  it('reads one snapshot that nothing can write through (snapshot: a READ ONLY, REPEATABLE READ transaction)', async () => {
+    await registerUser(db);
+    const users = async () => (await db.sql<{ n: number }>('select count(*)::int as n from "user"'))[0]!.n;
+    const before = await users();
+    const seen = await db.aether.unitOfWork(
+      async (em) => {
+        const first = await em.count(User, {});
+        await registerUser(db); // committed by another connection meanwhile
+        return [first, await em.count(User, {})];
+      },
+      { snapshot: true },
+    );
+    expect(seen).toEqual([before, before]); // the second read saw the snapshot of the first
+    expect(await users()).toBe(before + 1);
+
+    const digest = await digestRows(db);
+    const write = db.aether.unitOfWork((em) => em.nativeDelete(User, {}), { snapshot: true });
+    await expect(write).rejects.toThrow(/25006/); // read_only_sql_transaction;
+    expect(await digestRows(db)).toEqual(digest);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PasswordHasher } from '../../src/domain/password-hasher.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
+import { readModels } from '../../src/infrastructure/persistence/read-models/index.js';
 import { fastHasher, useTestDatabase } from '../support/test-database.js';
 import { expectRefused, PASSWORD, registerUser } from '../support/world.js';
 
@@ -71,7 +72,7 @@ describe('users', () => {
   it('spends a full hash verification on unknown users, so timing does not reveal accounts', async () => {
     const counting = new CountingHasher(fastHasher);
     const { UserService } = await import('../../src/application/user-service.js');
-    const users = new UserService(db.aether.unitOfWork, counting);
+    const users = new UserService(db.aether.unitOfWork, counting, readModels);
     await expect(users.authenticate({ email: 'ghost@people.test', password: PASSWORD })).rejects.toMatchObject({
       code: 'INVALID_CREDENTIALS',
     });
@@ -86,12 +87,18 @@ describe('users', () => {
     const user = await registerUser(db);
     const { UserService } = await import('../../src/application/user-service.js');
     const stronger = new Argon2PasswordHasher({ memoryCost: 2048, timeCost: 2, parallelism: 1 });
-    await new UserService(db.aether.unitOfWork, stronger).authenticate({ email: user.email, password: PASSWORD });
+    await new UserService(db.aether.unitOfWork, stronger, readModels).authenticate({
+      email: user.email,
+      password: PASSWORD,
+    });
     const [row] = await db.sql<{ password_hash: string }>('select password_hash from "user" where id = $1', [user.id]);
     expect(row!.password_hash).toMatch(/^\$argon2id\$v=19\$m=2048,t=2,p=1\$/);
     // and the new hash still verifies
     await expect(
-      new UserService(db.aether.unitOfWork, stronger).authenticate({ email: user.email, password: PASSWORD }),
+      new UserService(db.aether.unitOfWork, stronger, readModels).authenticate({
+        email: user.email,
+        password: PASSWORD,
+      }),
     ).resolves.toBeTruthy();
   });
 

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isDomainError } from '../../src/domain/errors.js';
 import { User } from '../../src/domain/user.js';
-import { StudioQueries, containsPattern, decodeCursor, encodeCursor } from '../../src/studio/queries.js';
+import { decodeCursor, encodeCursor } from '../../src/application/keyset-cursor.js';
+import { StudioQueries, containsPattern } from '../../src/studio/queries.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { buildWorld } from './world.js';
 
@@ -12,7 +13,7 @@ let queries: StudioQueries;
 
 beforeAll(async () => {
   world = await buildWorld(db);
-  queries = new StudioQueries(db.aether.orm);
+  queries = new StudioQueries(db.aether.unitOfWork);
 });
 
 describe('studio queries (read-only browsing)', () => {
@@ -117,10 +118,10 @@ describe('studio queries (read-only browsing)', () => {
   it('refuses bad ids and cursors with domain errors', async () => {
     await expect(queries.getUser('nope')).rejects.toSatisfy((e) => isDomainError(e, 'NOT_FOUND'));
     await expect(queries.listUsers({ after: 'garbage' })).rejects.toSatisfy((e) => isDomainError(e, 'INVALID_CURSOR'));
-    await expect(queries.listEmail({ after: encodeCursor(['not a date', 'x']) })).rejects.toSatisfy((e) =>
+    await expect(queries.listEmail({ after: encodeCursor({ key: 'not a date', id: 'x' }) })).rejects.toSatisfy((e) =>
       isDomainError(e, 'INVALID_CURSOR'),
     );
-    expect(decodeCursor(encodeCursor(['a', 'b']), 2)).toEqual(['a', 'b']);
+    expect(decodeCursor(encodeCursor({ key: 'a', id: world.ada.id }))).toEqual({ key: 'a', id: world.ada.id });
   });
 
   it('reads in a read-only transaction', async () => {

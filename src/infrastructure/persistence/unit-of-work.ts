@@ -1,3 +1,4 @@
+import { IsolationLevel } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { UnitOfWork } from '../../application/unit-of-work.js';
 import { isDomainError } from '../../domain/errors.js';
@@ -17,7 +18,7 @@ export function createUnitOfWork(
   const translate = (error: unknown) => translateDatabaseError(error);
 
   return async (work, options = {}) => {
-    if (options.readOnly && !options.actingUserId && !options.primary) {
+    if (options.readOnly && !options.actingUserId && !options.primary && !options.snapshot) {
       try {
         return await work(fork());
       } catch (error) {
@@ -34,7 +35,8 @@ export function createUnitOfWork(
     };
     if (Object.keys(variables).length > 0) em.setSessionContext({ variables });
     try {
-      return await em.transactional((tx) => work(tx));
+      const snapshot = options.snapshot ? { readOnly: true, isolationLevel: IsolationLevel.REPEATABLE_READ } : {};
+      return await em.transactional((tx) => work(tx), snapshot);
     } catch (error) {
       throw translate(error);
     }

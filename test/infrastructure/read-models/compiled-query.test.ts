@@ -1,9 +1,12 @@
 /** A query built once with the query builder and run with new values on every call. */
 import { describe, expect, it } from 'vitest';
-import { User } from '../../src/domain/user.js';
-import { CompiledQuery, type Placeholders } from '../../src/application/compiled-query.js';
-import { useTestDatabase } from '../support/test-database.js';
-import { registerUser } from '../support/world.js';
+import { User } from '../../../src/domain/user.js';
+import {
+  CompiledQuery,
+  type Placeholders,
+} from '../../../src/infrastructure/persistence/read-models/compiled-query.js';
+import { useTestDatabase } from '../../support/test-database.js';
+import { registerUser } from '../../support/world.js';
 
 const db = useTestDatabase();
 

@@ -1,0 +1,54 @@
+/** Figures for dashboards and reports: the database counts, nothing is loaded to be counted. */
+import { raw } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EmailCount, FolderTotals, UserTotals } from '../../../application/read-models.js';
+import { Alias } from '../../../domain/alias.js';
+import { Domain } from '../../../domain/domain.js';
+import { Email } from '../../../domain/email.js';
+import { Mailbox } from '../../../domain/mailbox.js';
+
+interface TotalsRow {
+  emails: number;
+  unread: number;
+  bytes: string;
+}
+
+const TOTALS = [
+  raw('count(*)::int as emails'),
+  raw('(count(*) filter (where not seen))::int as unread'),
+  raw('coalesce(sum(size_bytes), 0)::bigint as bytes'),
+];
+
+export async function userTotals(em: EntityManager, userId: string): Promise<UserTotals> {
+  const domains = await em.count(Domain, { owner: userId });
+  const mailboxes = await em.count(Mailbox, { domain: { owner: userId } });
+  const aliases = await em.count(Alias, { domain: { owner: userId } });
+  const totals = await em
+    .createQueryBuilder(Email)
+    .select(TOTALS)
+    .where({ user: userId })
+    .execute<TotalsRow>('get', false);
+  return { domains, mailboxes, aliases, emails: totals.emails, storageBytes: Number(totals.bytes) };
+}
+
+export async function folderTotals(em: EntityManager, mailboxId: string): Promise<Map<string, FolderTotals>> {
+  const rows = await em
+    .createQueryBuilder(Email)
+    .select([raw('folder_id'), ...TOTALS])
+    .where({ mailbox: mailboxId })
+    .groupBy(raw('folder_id'))
+    .execute<(TotalsRow & { folder_id: string })[]>('all', false);
+  return new Map(rows.map((r) => [r.folder_id, { emails: r.emails, unread: r.unread, bytes: Number(r.bytes) }]));
+}
+
+/** Email count per user over all email: one grouped query. */
+export async function emailCountsPerUser(em: EntityManager): Promise<EmailCount[]> {
+  const rows = await em
+    .createQueryBuilder(Email, 'e')
+    .select([raw('u.id as user_id'), raw('u.email as email'), raw('count(*)::int as emails')])
+    .join('e.user', 'u')
+    .groupBy([raw('u.id'), raw('u.email')])
+    .orderBy({ [raw('u.email')]: 'asc' })
+    .execute<{ user_id: string; email: string; emails: number }[]>('all', false);
+  return rows.map((r) => ({ userId: r.user_id, email: r.email, emails: r.emails }));
+}
