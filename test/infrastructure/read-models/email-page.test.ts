@@ -23,7 +23,8 @@ async function allPages<P extends { items: { id: string }[] }>(
     page = await next(page);
   }
   expect(page, 'the last page has no cursor').toBeNull();
-  return { ids, sql: db.queries.filter((q) => /from "?email"? as "?e"?/.test(q) && !q.includes('count(')) };
+  // the table may be schema-qualified (?schema=)
+  return { ids, sql: db.queries.filter((q) => /from ("[^"]+"\.)?"?email"? as "?e"?/.test(q) && !q.includes('count(')) };
 }
 
 beforeAll(async () => {
