@@ -104,7 +104,7 @@ export class MailService {
       const locked = await lockMailboxes(em, [found, ...targets.values()]);
       const sender = locked.get(found.id)?.mailbox;
       if (!sender) throw new NotFoundError('mailbox');
-      for (const id of targets.keys()) if (!locked.has(id)) throw noSuchRecipient(targets.get(id)!.address);
+      assertStillThere(targets, locked);
       await em.populate(sender, ['folders']);
       const sent = sender.send(message);
       em.persist(sent);
@@ -268,8 +268,12 @@ async function resolveRecipients(
  */
 async function lockTargets(em: EntityManager, targets: Map<string, Mailbox>) {
   const locked = await lockMailboxes(em, [...targets.values()]);
-  for (const [id, mailbox] of targets) if (!locked.has(id)) throw noSuchRecipient(mailbox.address);
+  assertStillThere(targets, locked);
   return locked;
+}
+
+function assertStillThere(targets: Map<string, Mailbox>, locked: Map<string, unknown>): void {
+  for (const [id, mailbox] of targets) if (!locked.has(id)) throw noSuchRecipient(mailbox.address);
 }
 
 /** One copy of the message into the INBOX of each (locked) mailbox. */
