@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema
+.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,3 +45,9 @@ bench: ## the benchmark against hand-written SQL
 
 docs-schema: ## regenerate docs/schema.md and docs/schema.svg from the MikroORM metadata
 	npm run docs:schema
+
+docs-api: ## the API reference from the JSDoc, into docs/api/
+	npm run docs:api
+
+test-consumer: ## pack, install into a scratch project, type-check and run a consumer against PostgreSQL
+	npm run test:consumer

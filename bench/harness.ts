@@ -86,8 +86,12 @@ function countingPool(pool: pg.Pool): { pool: pg.Pool; count: StatementCounter }
   };
 }
 
-export async function openBenchDatabase(settings: DatabaseSettings): Promise<BenchDatabase> {
-  const aether = await openAether({ settings, debug: false });
+/** `schemaCheck: false` for the partitioning comparison's copy, which reverts a migration on purpose. */
+export async function openBenchDatabase(
+  settings: DatabaseSettings,
+  { schemaCheck = true } = {},
+): Promise<BenchDatabase> {
+  const aether = await openAether({ settings, debug: false, schemaCheck });
   const { pool, count } = countingPool(plainPool(settings.direct));
   const q: Query = async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
     (await pool.query<R>(text, params)).rows;

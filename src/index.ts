@@ -1,14 +1,42 @@
-/** What consumers import: open the data layer, call the services, catch domain errors. */
-export { type Aether, type AetherOptions, openAether } from './infrastructure/aether.js';
+/**
+ * What consumers import: open the data layer, call the services, catch typed errors. Everything a
+ * consumer can catch is exported here (every error class and the list of codes), and so are the
+ * entity classes, for consumers who query through `aether.orm.em` (read-only: changes go through
+ * the services, which keep the rules).
+ */
+export {
+  type Aether,
+  type AetherOptions,
+  type Migrations,
+  type Services,
+  openAether,
+} from './infrastructure/aether.js';
 export type { DatabaseSettings } from './infrastructure/database/database-settings.js';
 export { resolveDatabaseSettings } from './infrastructure/database/database-settings.js';
-export type { UnitOfWork } from './application/unit-of-work.js';
+export type { ConnectionTarget } from './infrastructure/database/database-url.js';
+export type { UnitOfWork, UnitOfWorkOptions } from './application/unit-of-work.js';
 export type { DeliveryReport, FolderPage } from './application/mail-service.js';
+export { MAX_BATCH_SIZE, MAX_ENVELOPE_RECIPIENTS, MAX_PAGE_SIZE } from './application/mail-service.js';
 export type { EmailCount, MailboxStatistics, UserStatistics } from './application/statistics-service.js';
 export type * from './application/views.js';
+
+// errors: every refusal is a DomainError with a stable code; opening can also fail with these
 export * from './domain/errors.js';
+export { ConfigurationError } from './infrastructure/database/database-url.js';
+export { DatabaseUnavailableError } from './infrastructure/database/preflight.js';
+export { SchemaOutdatedError } from './infrastructure/database/schema-status.js';
+
+// the model
 export { MESSAGE_LIMITS, type MessageInput } from './domain/message.js';
-export type { DomainLimits, TxtResolver } from './domain/domain.js';
+export { type DomainLimits, type TxtResolver, DEFAULT_LIMITS } from './domain/domain.js';
 export type { EmailFlags } from './domain/email.js';
+export type { PasswordHasher } from './domain/password-hasher.js';
 export { EmailAddress } from './domain/email-address.js';
 export { DomainName } from './domain/domain-name.js';
+export { User, USER_STATUSES, type UserStatus } from './domain/user.js';
+export { Domain, DOMAIN_STATUSES, type DomainStatus } from './domain/domain.js';
+export { Address, ADDRESS_KINDS, type AddressKind } from './domain/address.js';
+export { Mailbox, MAILBOX_STATUSES, type MailboxStatus } from './domain/mailbox.js';
+export { Alias, MAX_ALIAS_DEPTH, MAX_ALIAS_DESTINATIONS } from './domain/alias.js';
+export { Folder, FOLDER_ROLES, type FolderRole } from './domain/folder.js';
+export { Email } from './domain/email.js';

@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   // the database could not do the work (timeout, lost connection); the work was not done
   'DATABASE_UNAVAILABLE',
   'STATEMENT_TIMEOUT',
+  // the database's schema is older than this code: apply the pending migrations (not an outage)
+  'SCHEMA_OUTDATED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

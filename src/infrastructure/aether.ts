@@ -17,6 +17,8 @@ import type { PasswordHasher } from '../domain/password-hasher.js';
 import { type DatabaseSettings, resolveDatabaseSettings } from './database/database-settings.js';
 import { createOrmConfig } from './database/orm-config.js';
 import { DatabaseUnavailableError, describeConnectionFailure } from './database/preflight.js';
+import { applyMigrations } from './database/apply-migrations.js';
+import { pendingMigrations, SchemaOutdatedError } from './database/schema-status.js';
 import { readModels } from './persistence/read-models/index.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { Argon2PasswordHasher } from './security/argon2-password-hasher.js';
@@ -38,6 +40,26 @@ export interface AetherOptions {
   rowLevelSecurity?: boolean;
   /** Where log lines go (console by default). */
   logger?: (message: string) => void;
+  /**
+   * Apply pending migrations before opening (as the `DATABASE_URL` user, never through the
+   * pooler; concurrent openers wait for each other). Off by default: deploys usually migrate
+   * once, before the application starts.
+   */
+  migrate?: boolean;
+  /**
+   * Refuse to open a database whose schema is behind this code (SCHEMA_OUTDATED), checked with
+   * one query. On by default; off for tools that open an outdated database on purpose, e.g. to
+   * call `aether.migrations.up()`.
+   */
+  schemaCheck?: boolean;
+}
+
+/** The schema's migrations, from code. */
+export interface Migrations {
+  /** Names of the migrations this code ships that the database has not applied, oldest first. */
+  pending(): Promise<string[]>;
+  /** Applies the pending migrations (each in its own transaction); returns their names. */
+  up(): Promise<string[]>;
 }
 
 /** The application services, each public method one unit of work. */
@@ -53,6 +75,7 @@ export interface Services {
 export interface Aether extends Services {
   readonly orm: MikroORM;
   readonly settings: DatabaseSettings;
+  readonly migrations: Migrations;
   readonly unitOfWork: UnitOfWork;
   /** The same services with every read on the primary: read-after-write when replicas lag. */
   readonly primary: Services;
@@ -63,6 +86,7 @@ const viaPooler = (s: DatabaseSettings) => s.application.host !== s.direct.host 
 
 export async function openAether(options: AetherOptions = {}): Promise<Aether> {
   const settings = options.settings ?? (await resolveDatabaseSettings());
+  if (options.migrate) await applyMigrations(settings);
   const config = createOrmConfig(settings, 'application', {
     ...(options.debug === undefined ? {} : { debug: options.debug }),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -74,6 +98,20 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
   } catch (error) {
     await orm.close(true).catch(() => {});
     throw new DatabaseUnavailableError(describeConnectionFailure(settings.application, error), { cause: error });
+  }
+  const migrations: Migrations = {
+    pending: async () => (await pendingMigrations(orm)) ?? [],
+    up: () => applyMigrations(settings),
+  };
+  if (options.schemaCheck ?? true) {
+    const pending = await pendingMigrations(orm).catch(async (error: unknown) => {
+      await orm.close(true).catch(() => {});
+      throw error;
+    });
+    if (pending && pending.length > 0) {
+      await orm.close(true).catch(() => {});
+      throw new SchemaOutdatedError(pending);
+    }
   }
   const run = createUnitOfWork(orm, {
     hasReplicas: settings.replicas.length > 0,
@@ -96,6 +134,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
   return {
     orm,
     settings,
+    migrations,
     unitOfWork: run,
     ...services(run),
     primary: services(onPrimary),

@@ -1,6 +1,7 @@
 /**
  * Least privilege: the role the application runs as may read and write our tables' rows and
- * nothing else — no DDL, no TRUNCATE, not the migrations table. Migrations run as the schema
+ * nothing else — no DDL, no TRUNCATE, nothing of the migrations table but the names of the
+ * migrations applied. Migrations run as the schema
  * owner (DATABASE_URL); the application connects as this role. Row-level security policies apply
  * to this role (they never apply to the owner). Partitions are not granted: the role reaches their
  * rows through the parent only. Partitions a later migration creates do get the default grants until
@@ -27,6 +28,8 @@ export async function grantApplicationRole(
   await client.query(`revoke create on schema ${s} from ${r}`);
   await client.query(`grant select, insert, update, delete on all tables in schema ${s} to ${r}`);
   await client.query(`revoke all on table ${s}."mikro_orm_migrations" from ${r}`).catch(() => {});
+  // reading which migrations ran is how openAether() tells an outdated schema from an outage
+  await client.query(`grant select (name) on table ${s}."mikro_orm_migrations" to ${r}`).catch(() => {});
   // partitions (and any inheritance child) only through their parent, whose policies then apply
   // to every row; a partition named directly would be read with its own policies, if any
   const { rows: children } = await client.query<{ child: string }>(

@@ -51,6 +51,9 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
 ]);
 
+/** A table, column or function the code expects is missing: migrations are pending, not an outage. */
+const SCHEMA_CODES = new Set(['42P01', '42703']);
+
 export function translateDatabaseError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
   if (error instanceof OptimisticLockError) {
@@ -84,6 +87,13 @@ export function translateDatabaseError(error: unknown): unknown {
     });
   }
   const code = String((error as { code?: string }).code ?? '');
+  if (SCHEMA_CODES.has(code)) {
+    return new PersistenceError(
+      'SCHEMA_OUTDATED',
+      `the database schema is older than this code (${code}): apply the pending migrations (npx mikro-orm migration:up)`,
+      { cause: error },
+    );
+  }
   if (code === '57014') {
     return new PersistenceError('STATEMENT_TIMEOUT', 'the database took too long and the work was cancelled', {
       cause: error,
