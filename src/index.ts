@@ -12,3 +12,7 @@ export type { DomainLimits, TxtResolver } from './domain/domain.js';
 export type { EmailFlags } from './domain/email.js';
 export { EmailAddress } from './domain/email-address.js';
 export { DomainName } from './domain/domain-name.js';
+export type * from './application/credential-views.js';
+export { MAIL_PROTOCOLS, type MailProtocol } from './domain/mail-protocol.js';
+export { DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from './domain/login-throttle.js';
+export { mailLookupSchema, MAIL_LOOKUP_VERSION } from './infrastructure/mail/lookup-schema.js';
