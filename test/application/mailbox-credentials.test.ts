@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MailboxCredentialService } from '../../src/application/mailbox-credential-service.js';
 import type { LoginThrottlePolicy } from '../../src/domain/login-throttle.js';
-import type { PasswordHasher } from '../../src/domain/password-hasher.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
 import { digestRows } from '../support/digest.js';
 import { hold, outcome, waitForLockWaiters } from '../support/interleave.js';
-import { fastHasher, useTestDatabase } from '../support/test-database.js';
+import { CountingHasher } from '../support/counting-hasher.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { expectRefused, ownerWithDomain, registerUser } from '../support/world.js';
-
-/** Counts what the service asks of the hasher, delegating the real work. */
-class CountingHasher implements PasswordHasher {
-  verifies = 0;
-  dummyVerifies = 0;
-  constructor(readonly inner: Argon2PasswordHasher = fastHasher) {}
-  hash = (plain: string) => this.inner.hash(plain);
-  needsRehash = (hash: string) => this.inner.needsRehash(hash);
-  verify = (hash: string, plain: string) => {
-    this.verifies++;
-    return this.inner.verify(hash, plain);
-  };
-  verifyAgainstDummy = (plain: string) => {
-    this.dummyVerifies++;
-    return this.inner.verifyAgainstDummy(plain);
-  };
-}
 
 const db = useTestDatabase();
 const MAILBOX_PASSWORD = 'mailbox-secret-password';

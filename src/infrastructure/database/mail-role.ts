@@ -5,25 +5,24 @@
  */
 import type pg from 'pg';
 import { MAIL_LOOKUP_VIEWS, mailLookupSchema } from '../mail/lookup-schema.js';
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+import { checkRoleName, createLoginRole } from './application-role.js';
 
 export async function grantMailRole(
   client: pg.Client | pg.PoolClient,
   options: { role: string; password?: string; schema: string; database: string },
 ): Promise<{ lookupSchema: string }> {
   const { role, schema, database } = options;
-  if (!IDENTIFIER.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
+  checkRoleName(role);
   const lookupSchema = mailLookupSchema(schema);
   const { rows } = await client.query('select 1 from pg_namespace where nspname = $1', [lookupSchema]);
   if (rows.length === 0) throw new Error(`schema ${lookupSchema} does not exist: run the migrations first`);
-  const r = client.escapeIdentifier(role);
+  const r = await createLoginRole(client, {
+    role,
+    database,
+    ...(options.password ? { password: options.password } : {}),
+  });
   const s = client.escapeIdentifier(schema);
   const l = client.escapeIdentifier(lookupSchema);
-  const login = options.password ? `login password ${client.escapeLiteral(options.password)}` : 'login';
-  await client.query(`do $$ begin create role ${r} ${login}; exception when duplicate_object then null; end $$`);
-  if (options.password) await client.query(`alter role ${r} ${login}`);
-  await client.query(`grant connect on database ${client.escapeIdentifier(database)} to ${r}`);
   // nothing of the data schema, whatever was granted before (a role reused from the application)
   await client.query(`revoke all on all tables in schema ${s} from ${r}`);
   await client.query(`revoke all on schema ${s} from ${r}`);
