@@ -1,6 +1,13 @@
 import { AppPassword } from '../domain/app-password.js';
 import { EmailAddress } from '../domain/email-address.js';
-import { AccessDeniedError, ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
+import {
+  AccessDeniedError,
+  ConflictError,
+  DomainError,
+  isDomainError,
+  NotFoundError,
+  ValidationError,
+} from '../domain/errors.js';
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from '../domain/login-throttle.js';
 import { isMailProtocol, type MailProtocol } from '../domain/mail-protocol.js';
 import { Mailbox } from '../domain/mailbox.js';
@@ -132,7 +139,8 @@ export class MailboxCredentialService {
    *
    * Three steps, so no transaction stays open while argon2 runs: a unit of work takes an attempt
    * slot (committed, whatever follows) and loads the credential; the hash is checked; on success a
-   * second one closes the throttle window and records the use (and rehashes an outdated hash).
+   * second one closes the throttle window and records the use. An outdated hash is then replaced
+   * in a unit of work of its own, best effort (see `rehash`).
    */
   async authenticate(input: {
     address: string;
@@ -167,23 +175,38 @@ export class MailboxCredentialService {
     mailbox.assertActive();
     mailbox.domain.assertSendsMail();
     mailbox.domain.owner.assertActive();
-    const rehash = this.hasher.needsRehash(credential.hash) ? await this.hasher.hash(secret) : null;
     await this.run(async (em) => {
       await clearLoginSlots(em, mailbox.address);
-      const fresh =
-        credential instanceof AppPassword
-          ? await em.findOne(AppPassword, { id: credential.id }, { populate: ['hash'] })
-          : await em.findOne(MailboxPassword, { id: credential.id }, { populate: ['hash'] });
-      if (!fresh) return; // revoked for good or reset meanwhile: this login was still right when checked
-      if (fresh instanceof AppPassword) fresh.recordUse(input.remoteAddress ?? null);
-      // only when the hash is still the one checked: a concurrent reset wins
-      if (rehash && fresh.hash === credential.hash) fresh.replace(rehash);
+      if (credential instanceof AppPassword) {
+        // last use only: these columns are written by logins alone (a revocation writes revoked_at)
+        const used = await em.findOne(AppPassword, { id: credential.id });
+        used?.recordUse(input.remoteAddress ?? null);
+      }
     });
+    if (this.hasher.needsRehash(credential.hash)) await this.rehash(credential, secret);
     return {
       mailbox: toMailboxView(mailbox),
       credential: credential instanceof AppPassword ? 'app-password' : 'password',
       appPasswordId: credential instanceof AppPassword ? credential.id : null,
     };
+  }
+
+  /**
+   * Best effort, after the login succeeded: a hash made with older parameters is replaced, only if
+   * it is still the one checked. A reset committed meanwhile wins (the mailbox password is
+   * versioned); the next login rehashes the new one.
+   */
+  private async rehash(credential: MailboxPassword | AppPassword, secret: string): Promise<void> {
+    const hash = await this.hasher.hash(secret);
+    await this.run(async (em) => {
+      const fresh =
+        credential instanceof AppPassword
+          ? await em.findOne(AppPassword, { id: credential.id }, { populate: ['hash'] })
+          : await em.findOne(MailboxPassword, { id: credential.id }, { populate: ['hash'] });
+      if (fresh && fresh.hash === credential.hash) fresh.replace(hash);
+    }).catch((error: unknown) => {
+      if (!isDomainError(error, 'CONCURRENT_UPDATE')) throw error;
+    });
   }
 }
 

@@ -11,6 +11,8 @@ export class MailboxPassword {
   /** argon2id hash in PHC form; hidden from serialization. */
   readonly hash: string;
   readonly changedAt: Date;
+  /** A reset and a rehash-on-login of the same row: the later gets CONCURRENT_UPDATE, never a lost reset. */
+  readonly version: number = 1;
 
   constructor(props: { mailbox: Mailbox; hash: string; now?: Date }) {
     this.mailbox = props.mailbox;

@@ -5,7 +5,7 @@ import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-p
 import { digestRows } from '../support/digest.js';
 import { hold, outcome, waitForLockWaiters } from '../support/interleave.js';
 import { CountingHasher } from '../support/counting-hasher.js';
-import { useTestDatabase } from '../support/test-database.js';
+import { fastHasher, useTestDatabase } from '../support/test-database.js';
 import { expectRefused, ownerWithDomain, registerUser } from '../support/world.js';
 
 const db = useTestDatabase();
@@ -100,6 +100,42 @@ describe('mailbox passwords', () => {
       mailbox.id,
     ]);
     expect(row!.hash).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+  });
+
+  it('a reset committed while a login rehashes wins, and the login still succeeds', async () => {
+    const { owner, domain } = await ownerWithDomain(db);
+    const mailbox = await db.aether.mailboxes.create(owner.id, { address: `reset@${domain.name}` });
+    const weak = new MailboxCredentialService(
+      db.aether.unitOfWork,
+      new Argon2PasswordHasher({ memoryCost: 512, timeCost: 1 }),
+    );
+    await weak.setPassword(owner.id, mailbox.id, MAILBOX_PASSWORD);
+    const resetHash = await fastHasher.hash('the-password-after-the-reset');
+    // the owner's reset, uncommitted: the login's rehash waits on the row, then finds a newer version
+    const reset = await hold(db, [
+      [`update mailbox_password set hash = $1, version = version + 1 where mailbox_id = $2`, [resetHash, mailbox.id]],
+    ]);
+    const login = outcome(
+      db.aether.credentials.authenticate({ address: mailbox.address, secret: MAILBOX_PASSWORD, protocol: 'imap' }),
+    );
+    await waitForLockWaiters(db, 1);
+    await reset.commit();
+    expect(await login).toMatchObject({ ok: true });
+    const [row] = await db.sql<{ hash: string }>('select hash from mailbox_password where mailbox_id = $1', [
+      mailbox.id,
+    ]);
+    expect(row!.hash).toBe(resetHash);
+  });
+
+  it('go with their mailbox: deleting it deletes its password and application passwords', async () => {
+    const { owner, mailbox } = await mailboxWithPassword();
+    await db.aether.credentials.createAppPassword(owner.id, mailbox.id, { name: 'Phone', protocols: ['imap'] });
+    await db.aether.mailboxes.delete(owner.id, mailbox.id);
+    for (const table of ['mailbox_password', 'app_password'])
+      expect(await db.sql(`select 1 from ${table} where mailbox_id = $1`, [mailbox.id]), table).toEqual([]);
+    await expect(
+      db.aether.credentials.authenticate({ address: mailbox.address, secret: MAILBOX_PASSWORD, protocol: 'imap' }),
+    ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 });
 

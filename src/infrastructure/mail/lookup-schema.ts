@@ -1,5 +1,5 @@
 /**
- * Where the published lookups live (created by Migration20261204141100_mail_lookup_views): a schema
+ * Where the published lookups live (created by Migration20261204142500_mail_lookup_views): a schema
  * of their own, named after the data schema and the version of their columns.
  */
 export const MAIL_LOOKUP_VERSION = 1;

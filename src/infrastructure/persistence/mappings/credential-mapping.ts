@@ -39,6 +39,7 @@ export const MailboxPasswordSchema = defineEntity({
     mailbox: () => p.manyToOne(Mailbox).unique('mailbox_password_mailbox_unique').deleteRule('cascade'),
     hash: p.text().hidden().lazy(),
     changedAt: p.datetime(),
+    version: p.integer().version(),
   },
   checks: [{ name: 'mailbox_password_hash', expression: phcHash('hash') }],
   triggers: [ofMailbox('mailbox_password')],

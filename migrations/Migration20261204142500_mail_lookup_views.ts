@@ -15,8 +15,8 @@ const SERVING = `d.verified and d.status = 'active' and u.status = 'active'`;
 const MAILBOXES = `address m join domain d on d.id = m.domain_id join "user" u on u.id = d.owner_id`;
 const ON_SERVING_DOMAIN = `m.kind = 'mailbox' and ${SERVING}`;
 
-export class Migration20261204141100_mail_lookup_views extends Migration {
-  override name = 'Migration20261204141100_mail_lookup_views';
+export class Migration20261204142500_mail_lookup_views extends Migration {
+  override name = 'Migration20261204142500_mail_lookup_views';
 
   override up(): void | Promise<void> {
     this.addSql(`do \$do\$
