@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MailboxCredentialService } from '../../src/application/mailbox-credential-service.js';
+import { AppPassword } from '../../src/domain/app-password.js';
 import type { LoginThrottlePolicy } from '../../src/domain/login-throttle.js';
+import { MailboxPassword } from '../../src/domain/mailbox-password.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
 import { digestRows } from '../support/digest.js';
 import { hold, outcome, waitForLockWaiters } from '../support/interleave.js';
@@ -226,6 +228,21 @@ describe('application passwords', () => {
     await expect(
       db.aether.credentials.authenticate({ address: mailbox.address, secret, protocol: 'imap' }),
     ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  });
+
+  it('row-level security shows a unit of work confined to a user only that user’s credentials', async () => {
+    const mine = await mailboxWithPassword();
+    const theirs = await mailboxWithPassword();
+    for (const { owner, mailbox } of [mine, theirs])
+      await db.aether.credentials.createAppPassword(owner.id, mailbox.id, { name: 'Phone', protocols: ['imap'] });
+    const seen = await db.aether.unitOfWork(
+      async (em) => ({
+        passwords: (await em.find(MailboxPassword, {})).map((p) => p.mailbox.id),
+        appPasswords: (await em.find(AppPassword, {})).map((p) => p.mailbox.id),
+      }),
+      { actingUserId: mine.owner.id },
+    );
+    expect(seen).toEqual({ passwords: [mine.mailbox.id], appPasswords: [mine.mailbox.id] });
   });
 
   it('the database refuses credentials of an alias and unknown protocols', async () => {
