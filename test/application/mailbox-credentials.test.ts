@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PRUNED_PER_ATTEMPT } from '../../src/application/login-throttle.js';
 import { MailboxCredentialService } from '../../src/application/mailbox-credential-service.js';
 import { AppPassword } from '../../src/domain/app-password.js';
 import type { LoginThrottlePolicy } from '../../src/domain/login-throttle.js';
@@ -343,6 +344,24 @@ describe('login throttling', () => {
     expect(await throttleRow(mailbox.address)).toBeNull(); // a success closes the window
     expect(await attempt('wrong-password')).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     expect(await throttleRow(mailbox.address)).toBe(1);
+  });
+
+  it('attempts remove the rows of windows that ended, a few at a time', async () => {
+    await db.sql(
+      `insert into login_throttle (address, window_started_at, attempts)
+       select 'stale-' || i || '@old.example', now() - interval '700 seconds', 1 from generate_series(1, $1::int) i`,
+      [PRUNED_PER_ATTEMPT + 5],
+    );
+    const { service } = credentials();
+    const stale = async () =>
+      (await db.sql<{ n: number }>(`select count(*)::int as n from login_throttle where address like 'stale-%'`))[0]!.n;
+    const attempt = () =>
+      service.authenticate({ address: 'someone@new.example', secret: 'x', protocol: 'imap' }).catch(() => {});
+    await attempt();
+    expect(await stale()).toBe(5);
+    await attempt();
+    expect(await stale()).toBe(0);
+    expect(await throttleRow('someone@new.example')).toBe(2);
   });
 
   it('a burst of parallel bad logins checks at most the limit of passwords', async () => {

@@ -98,7 +98,8 @@ export const LoginThrottleSchema = defineEntity({
   tableName: 'login_throttle',
   properties: {
     address: p.string().length(MAX_ADDRESS_OCTETS).primary(),
-    windowStartedAt: p.datetime(),
+    // the oldest ended windows are pruned by later attempts (application/login-throttle.ts)
+    windowStartedAt: p.datetime().index('login_throttle_window_started_at_index'),
     attempts: p.integer(),
   },
   checks: [{ name: 'login_throttle_attempts', expression: 'attempts >= 1' }],

@@ -1,11 +1,12 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261204142439_mailbox_credentials extends Migration {
+export class Migration20261204142400_mailbox_credentials extends Migration {
 
-  override name = 'Migration20261204142439_mailbox_credentials';
+  override name = 'Migration20261204142400_mailbox_credentials';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "login_throttle" ("address" varchar(254) not null, "window_started_at" timestamptz not null, "attempts" int not null, primary key ("address"));`);
+    this.addSql(`create index "login_throttle_window_started_at_index" on "login_throttle" ("window_started_at");`);
 
     this.addSql(`create table "mailbox_password" ("id" uuid not null, "mailbox_id" uuid not null, "hash" text not null, "changed_at" timestamptz not null, "version" int not null default 1, primary key ("id"));`);
     this.addSql(`alter table "mailbox_password" add constraint "mailbox_password_mailbox_unique" unique ("mailbox_id");`);
