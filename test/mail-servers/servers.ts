@@ -19,7 +19,13 @@ import {
   postfixMapFiles,
 } from '../../src/infrastructure/mail/server-config.js';
 
-export const BINARIES = ['/usr/sbin/postmap', '/usr/sbin/dovecot', '/usr/bin/doveadm'];
+export const BINARIES = [
+  '/usr/sbin/postmap',
+  '/usr/lib/postfix/postfix-pgsql.so',
+  '/usr/sbin/dovecot',
+  '/usr/bin/doveadm',
+  '/usr/lib/dovecot/modules/auth/libdriver_pgsql.so',
+];
 export const missingBinaries = BINARIES.filter((b) => !existsSync(b));
 /** In CI (MAIL_SERVERS_E2E=1, set by .ci/run) a missing server fails the run; elsewhere the tests are skipped, loudly. */
 export const serversRequired = Boolean(process.env.CI) || process.env.MAIL_SERVERS_E2E === '1';
