@@ -314,15 +314,26 @@ describe('mailbox logins', () => {
     );
   });
 
-  it('never put a hash or a secret into the SQL log', async () => {
-    const { mailbox } = await mailboxWithPassword();
+  it('never put a hash or a secret into the SQL log or an error', async () => {
+    const { owner, mailbox } = await mailboxWithPassword();
     db.queries.length = 0;
     await db.aether.credentials.authenticate({ address: mailbox.address, secret: MAILBOX_PASSWORD, protocol: 'imap' });
-    await db.aether.credentials
-      .authenticate({ address: mailbox.address, secret: 'wrong-secret', protocol: 'imap' })
-      .catch(() => {});
+    const wrong = await outcome(
+      db.aether.credentials.authenticate({ address: mailbox.address, secret: 'wrong-secret', protocol: 'imap' }),
+    );
+    await db.aether.mailboxes.suspend(owner.id, mailbox.id);
+    const suspended = await outcome(
+      db.aether.credentials.authenticate({ address: mailbox.address, secret: MAILBOX_PASSWORD, protocol: 'imap' }),
+    );
     expect(db.queries.length).toBeGreaterThan(0);
     expect(db.queries.join('\n')).not.toMatch(/argon2|mailbox-secret|wrong-secret/);
+    for (const refused of [wrong, suspended]) {
+      expect(refused.ok).toBe(false);
+      const error = (refused as { error: Error }).error;
+      expect(`${error.message} ${JSON.stringify(error)} ${String(error.stack)}`).not.toMatch(
+        /argon2|mailbox-secret|wrong-secret/,
+      );
+    }
   });
 });
 
