@@ -3,8 +3,14 @@
  * each block marked `<!-- config: PATH -->` is what server-config.ts renders for the example
  * values, character for character, so the documented files are the tested ones.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
 import {
   dovecotAuthConf,
   dovecotSqlConf,
@@ -37,5 +43,24 @@ describe('the documented mail server configuration', () => {
       ),
     );
     expect(documentedBlocks('dovecot.md')).toEqual(expected);
+  });
+
+  it('npm run mail:config writes the same files for the database of DATABASE_URL', async () => {
+    const { directUrl } = inject('aetherDatabase');
+    const out = await mkdtemp(join(tmpdir(), 'aether-mail-config-'));
+    try {
+      await promisify(execFile)(
+        'npx',
+        ['tsx', 'src/cli/mail-config.ts', '--role', 'aether_mail', '--password', 'pw', '--out', out],
+        { env: { ...process.env, DATABASE_URL: directUrl } },
+      );
+      const target = parseDatabaseUrl(directUrl);
+      const db = { ...target, user: 'aether_mail', password: 'pw' };
+      for (const file of [...postfixMapFiles(db, EXAMPLE_PATHS), dovecotSqlConf(db, EXAMPLE_PATHS)])
+        expect(await readFile(join(out, file.path), 'utf8'), file.path).toBe(file.text);
+      expect(await readFile(join(out, '/etc/postfix/main.cf.aether'), 'utf8')).toBe(postfixMainCf(EXAMPLE_PATHS));
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
