@@ -3,7 +3,7 @@
  * and Dovecot connect as, which may read the published lookup views and nothing else, on the
  * database and schema of DATABASE_URL. Run it as the schema owner after `migration:up`.
  */
-import { parseArgs } from 'node:util';
+import { fail, parseMailCliArgs } from './mail-cli-args.js';
 import { openSchemaSettings } from '../infrastructure/database/cli-settings.js';
 import { withAdminClient } from '../infrastructure/database/admin-client.js';
 import { grantMailRole } from '../infrastructure/database/mail-role.js';
@@ -18,27 +18,16 @@ dovecot_userdb) and nothing else. Run it after the migrations, as the schema own
   --password SECRET  its login password (leave out to keep the current one)
   --help             this text`;
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(1);
-}
-
-let values: { role?: string; password?: string; help?: boolean };
-try {
-  ({ values } = parseArgs({
+const values = parseMailCliArgs(
+  {
     options: {
       role: { type: 'string', default: 'aether_mail' },
       password: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  }));
-} catch (error) {
-  fail(`${(error as Error).message} (see --help)`);
-}
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+  },
+  HELP,
+);
 const settings = await openSchemaSettings();
 try {
   await withAdminClient(settings.direct, async (client) => {

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { fail, parseMailCliArgs } from './mail-cli-args.js';
 import { resolveDatabaseSettings } from '../infrastructure/database/database-settings.js';
 import {
   type ConfigFile,
@@ -28,14 +28,8 @@ role (npm run db:mail-role).
   --out DIR          write the files under DIR (DIR/etc/postfix/…, DIR/etc/dovecot/…) instead of printing them
   --help             this text`;
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(1);
-}
-
-let values: { role?: string; password?: string; 'mail-root'?: string; out?: string; help?: boolean };
-try {
-  ({ values } = parseArgs({
+const values = parseMailCliArgs(
+  {
     options: {
       role: { type: 'string', default: 'aether_mail' },
       password: { type: 'string' },
@@ -43,14 +37,9 @@ try {
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  }));
-} catch (error) {
-  fail(`${(error as Error).message} (see --help)`);
-}
-if (values.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+  },
+  HELP,
+);
 if (!values.password) fail('--password is required: the mail role logs in with it (see --help)');
 
 const { direct } = await resolveDatabaseSettings().catch((error: Error) => fail(error.message));
