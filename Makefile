@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer
+.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer db-mail-role test-mail-servers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,3 +51,9 @@ docs-api: ## the API reference from the JSDoc, into docs/api/
 
 test-consumer: ## pack, install into a scratch project, type-check and run a consumer against PostgreSQL
 	npm run test:consumer
+
+db-mail-role: ## the role Postfix and Dovecot read the lookups as: make db-mail-role password=… [role=aether_mail]
+	npm run db:mail-role -- --role $(or $(role),aether_mail) $(if $(password),--password $(password),)
+
+test-mail-servers: ## the Postfix and Dovecot tests alone (needs postfix-pgsql and dovecot-pgsql installed)
+	MAIL_SERVERS_E2E=1 npx vitest run test/mail-servers

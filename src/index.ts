@@ -40,3 +40,7 @@ export { Mailbox, MAILBOX_STATUSES, type MailboxStatus } from './domain/mailbox.
 export { Alias, MAX_ALIAS_DEPTH, MAX_ALIAS_DESTINATIONS } from './domain/alias.js';
 export { Folder, FOLDER_ROLES, type FolderRole } from './domain/folder.js';
 export { Email } from './domain/email.js';
+export type * from './application/credential-views.js';
+export { MAIL_PROTOCOLS, type MailProtocol } from './domain/mail-protocol.js';
+export { DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from './domain/login-throttle.js';
+export { mailLookupSchema, MAIL_LOOKUP_VERSION } from './infrastructure/mail/lookup-schema.js';

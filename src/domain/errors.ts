@@ -16,11 +16,14 @@ export const ERROR_CODES = [
   'INVALID_MESSAGE',
   'INVALID_CURSOR',
   'TOO_MANY_RECIPIENTS',
+  'INVALID_PROTOCOL',
+  'INVALID_EXPIRY',
   // uniqueness and concurrency
   'EMAIL_TAKEN',
   'DOMAIN_TAKEN',
   'ADDRESS_TAKEN',
   'FOLDER_EXISTS',
+  'APP_PASSWORD_NAME_TAKEN',
   'CONCURRENT_UPDATE',
   // rules of the mail platform
   'ADDRESS_OUTSIDE_DOMAIN',
@@ -39,6 +42,7 @@ export const ERROR_CODES = [
   'NO_SUCH_RECIPIENT',
   // identity and access
   'INVALID_CREDENTIALS',
+  'LOGIN_THROTTLED',
   'NOT_OWNER',
   'NOT_FOUND',
   // the database could not do the work (timeout, lost connection); the work was not done

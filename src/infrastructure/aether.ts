@@ -8,11 +8,13 @@ import { AliasService } from '../application/alias-service.js';
 import { readScope } from '../application/loading.js';
 import { DomainService } from '../application/domain-service.js';
 import { MailService } from '../application/mail-service.js';
+import { MailboxCredentialService } from '../application/mailbox-credential-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
 import { StatisticsService } from '../application/statistics-service.js';
 import type { UnitOfWork } from '../application/unit-of-work.js';
 import { UserService } from '../application/user-service.js';
 import type { TxtResolver } from '../domain/domain.js';
+import type { LoginThrottlePolicy } from '../domain/login-throttle.js';
 import type { PasswordHasher } from '../domain/password-hasher.js';
 import { type DatabaseSettings, resolveDatabaseSettings } from './database/database-settings.js';
 import { createOrmConfig } from './database/orm-config.js';
@@ -29,6 +31,8 @@ export interface AetherOptions {
   /** DNS TXT lookups for domain verification; the platform's resolver by default. */
   resolveTxt?: TxtResolver;
   passwordHasher?: PasswordHasher;
+  /** Failed mailbox logins allowed per address and window (DEFAULT_LOGIN_THROTTLE: 10 per 15 minutes). */
+  loginThrottle?: LoginThrottlePolicy;
   /** Log every SQL statement, without bound values (also `AETHER_SQL_DEBUG=1`). */
   debug?: boolean;
   /**
@@ -70,6 +74,7 @@ export interface Services {
   readonly aliases: AliasService;
   readonly mail: MailService;
   readonly statistics: StatisticsService;
+  readonly credentials: MailboxCredentialService;
 }
 
 export interface Aether extends Services {
@@ -129,6 +134,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
       aliases: new AliasService(runner, reads),
       mail: new MailService(runner, readModels, reads),
       statistics: new StatisticsService(runner, readModels, reads),
+      credentials: new MailboxCredentialService(runner, hasher, options.loginThrottle, reads),
     };
   };
   return {

@@ -5,6 +5,7 @@ import type { Alias } from '../domain/alias.js';
 import type { Domain } from '../domain/domain.js';
 import type { Email } from '../domain/email.js';
 import type { Mailbox } from '../domain/mailbox.js';
+import { MailboxPassword } from '../domain/mailbox-password.js';
 import { Argon2PasswordHasher } from '../infrastructure/security/argon2-password-hasher.js';
 import { AliasFactory } from './factories/alias-factory.js';
 import { DomainFactory } from './factories/domain-factory.js';
@@ -16,6 +17,7 @@ import { assertEmptyDatabase } from './support/assert-empty-database.js';
 import {
   DEV_DOMAINS,
   DEV_INBOUND_PER_MAILBOX,
+  DEV_MAILBOX_PASSWORD,
   DEV_REPLIES_PER_MAILBOX,
   DEV_USERS,
   DEV_WORLD_SEED,
@@ -38,6 +40,7 @@ export class DatabaseSeeder extends Seeder {
     // the real hasher with its default (OWASP) parameters, so these logins work as documented
     const hasher = new Argon2PasswordHasher();
     const hashes = await Promise.all(DEV_USERS.map((u) => hasher.hash(u.password)));
+    const mailboxHash = await hasher.hash(DEV_MAILBOX_PASSWORD);
     const now = new Date();
     const faker = seededFaker(DEV_WORLD_SEED);
     const factories = {
@@ -75,6 +78,7 @@ export class DatabaseSeeder extends Seeder {
       else factories.emails.makeOne({ mailbox, folder: mailbox.folder('drafts'), flags: { draft: true, seen: true } });
     }
     for (const alias of aliases) deliverThroughAlias(factories.emails, alias, mailboxes);
+    for (const mailbox of mailboxes.values()) em.persist(new MailboxPassword({ mailbox, hash: mailboxHash, now }));
 
     await em.flush();
   }

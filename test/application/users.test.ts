@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PasswordHasher } from '../../src/domain/password-hasher.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
 import { readModels } from '../../src/infrastructure/persistence/read-models/index.js';
+import { CountingHasher } from '../support/counting-hasher.js';
 import { fastHasher, useTestDatabase } from '../support/test-database.js';
 import { expectRefused, PASSWORD, registerUser } from '../support/world.js';
-
-/** Counts what the services ask of the hasher, delegating the real work. */
-class CountingHasher implements PasswordHasher {
-  dummyVerifies = 0;
-  verifies = 0;
-  constructor(readonly inner: Argon2PasswordHasher) {}
-  hash = (plain: string) => this.inner.hash(plain);
-  needsRehash = (hash: string) => this.inner.needsRehash(hash);
-  verify = (hash: string, plain: string) => {
-    this.verifies++;
-    return this.inner.verify(hash, plain);
-  };
-  verifyAgainstDummy = (plain: string) => {
-    this.dummyVerifies++;
-    return this.inner.verifyAgainstDummy(plain);
-  };
-}
 
 const db = useTestDatabase();
 

@@ -17,9 +17,12 @@ describe('the schema diagram, from MikroORM metadata', () => {
   it('has one box per table, with the entities mapped to it', () => {
     expect(model.tables.map((t) => [t.name, t.entities])).toEqual([
       ['address', ['Address', 'Alias', 'Mailbox']],
+      ['app_password', ['AppPassword']],
       ['domain', ['Domain']],
       ['email', ['Email']],
       ['folder', ['Folder']],
+      ['login_throttle', ['LoginThrottle']],
+      ['mailbox_password', ['MailboxPassword']],
       ['user', ['User']],
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;
@@ -41,11 +44,13 @@ describe('the schema diagram, from MikroORM metadata', () => {
       .sort();
     expect(fks).toEqual([
       'address.domain_id -> domain.id',
+      'app_password.mailbox_id -> address.id',
       'domain.owner_id -> user.id',
       'email.folder_id -> folder.id',
       'email.mailbox_id -> address.id',
       'email.user_id -> user.id',
       'folder.mailbox_id -> address.id',
+      'mailbox_password.mailbox_id -> address.id',
     ]);
     expect(model.relations.find((r) => r.from === 'domain')!.onDelete).toBe('cascade');
   });

@@ -8,6 +8,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { Address, ADDRESS_KINDS } from '../../src/domain/address.js';
 import { MAX_ALIAS_DESTINATIONS } from '../../src/domain/alias.js';
+import {
+  AppPassword,
+  MAX_APP_PASSWORD_NAME_LENGTH,
+  MAX_REMOTE_ADDRESS_LENGTH,
+  SELECTOR_LENGTH,
+} from '../../src/domain/app-password.js';
+import { LoginThrottle } from '../../src/domain/login-throttle.js';
 import { MAX_DOMAIN_LENGTH } from '../../src/domain/domain-name.js';
 import { Domain, DOMAIN_STATUSES } from '../../src/domain/domain.js';
 import { MAX_ADDRESS_OCTETS } from '../../src/domain/email-address.js';
@@ -39,6 +46,10 @@ const LENGTHS = [
   [Folder, 'path', 'folder', 'path', MAX_FOLDER_PATH_LENGTH],
   [Email, 'messageId', 'email', 'message_id', MESSAGE_LIMITS.headerBytes],
   [Email, 'fromAddress', 'email', 'from_address', MAX_ADDRESS_OCTETS],
+  [AppPassword, 'name', 'app_password', 'name', MAX_APP_PASSWORD_NAME_LENGTH],
+  [AppPassword, 'selector', 'app_password', 'selector', SELECTOR_LENGTH],
+  [AppPassword, 'lastUsedFrom', 'app_password', 'last_used_from', MAX_REMOTE_ADDRESS_LENGTH],
+  [LoginThrottle, 'address', 'login_throttle', 'address', MAX_ADDRESS_OCTETS],
 ] as const;
 
 const metadataOf = (entity: abstract new (...args: never[]) => unknown) =>

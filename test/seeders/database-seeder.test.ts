@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
 import { DatabaseSeeder } from '../../src/seeders/DatabaseSeeder.js';
-import { DEV_USERS } from '../../src/seeders/support/dev-world.js';
+import { DEV_MAILBOX_PASSWORD, DEV_USERS } from '../../src/seeders/support/dev-world.js';
 import { type TestDatabase, useTestDatabase } from '../support/test-database.js';
 
 const db = useTestDatabase();
@@ -89,6 +89,13 @@ describe('DatabaseSeeder', () => {
       expect(await hasher.verify(row!.password_hash, user.password)).toBe(true);
       expect(hasher.needsRehash(row!.password_hash)).toBe(false);
     }
+    const [mailboxes] = await db.sql<{ without: number; hashes: string[] }>(
+      `select count(*) filter (where p.id is null)::int as without, array_agg(distinct p.hash) filter (where p.id is not null) as hashes
+         from address a left join mailbox_password p on p.mailbox_id = a.id where a.kind = 'mailbox'`,
+    );
+    expect(mailboxes!.without).toBe(0);
+    expect(mailboxes!.hashes).toHaveLength(1);
+    expect(await hasher.verify(mailboxes!.hashes[0]!, DEV_MAILBOX_PASSWORD)).toBe(true);
   });
 
   it('refuses a database that already has users, and adds nothing', async () => {

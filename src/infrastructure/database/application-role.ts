@@ -17,13 +17,12 @@ export async function grantApplicationRole(
   options: { role: string; password?: string; schema: string; database: string },
 ): Promise<void> {
   const { role, schema, database } = options;
-  if (!IDENTIFIER.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
-  const r = client.escapeIdentifier(role);
+  const r = await createLoginRole(client, {
+    role,
+    database,
+    ...(options.password ? { password: options.password } : {}),
+  });
   const s = client.escapeIdentifier(schema);
-  const login = options.password ? `login password ${client.escapeLiteral(options.password)}` : 'login';
-  await client.query(`do $$ begin create role ${r} ${login}; exception when duplicate_object then null; end $$`);
-  if (options.password) await client.query(`alter role ${r} ${login}`);
-  await client.query(`grant connect on database ${client.escapeIdentifier(database)} to ${r}`);
   await client.query(`grant usage on schema ${s} to ${r}`);
   await client.query(`revoke create on schema ${s} from ${r}`);
   await client.query(`grant select, insert, update, delete on all tables in schema ${s} to ${r}`);
@@ -43,4 +42,25 @@ export async function grantApplicationRole(
   for (const { child } of children) await client.query(`revoke all on table ${child} from ${r}`);
   // tables that later migrations create (as the current, owning role) get the same grants
   await client.query(`alter default privileges in schema ${s} grant select, insert, update, delete on tables to ${r}`);
+}
+
+/**
+ * Creates `role` (or keeps it), sets its password when one is given, and lets it connect to
+ * `database`. Returns the quoted name. Shared with the mail role (mail-role.ts).
+ */
+export async function createLoginRole(
+  client: pg.Client | pg.PoolClient,
+  options: { role: string; password?: string; database: string },
+): Promise<string> {
+  checkRoleName(options.role);
+  const r = client.escapeIdentifier(options.role);
+  const login = options.password ? `login password ${client.escapeLiteral(options.password)}` : 'login';
+  await client.query(`do $$ begin create role ${r} ${login}; exception when duplicate_object then null; end $$`);
+  if (options.password) await client.query(`alter role ${r} ${login}`);
+  await client.query(`grant connect on database ${client.escapeIdentifier(options.database)} to ${r}`);
+  return r;
+}
+
+export function checkRoleName(role: string): void {
+  if (!IDENTIFIER.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
 }

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { SeedManager } from '@mikro-orm/seeder';
+import { mailLookupSchema } from '../mail/lookup-schema.js';
 import { entities } from '../persistence/entities.js';
 import type { ConnectionTarget } from './database-url.js';
 import type { DatabaseSettings } from './database-settings.js';
@@ -57,6 +58,8 @@ export function createOrmConfig(
         }
       : {}),
     pool: { min: 0, max: settings.poolMax, idleTimeoutMillis: 10_000 },
+    // the mail servers' lookup views are a migration's, not the entities': schema diffs leave them be
+    schemaGenerator: { ignoreSchema: [mailLookupSchema(target.schema)] },
     driverOptions,
     extensions: [LockingMigrator, SeedManager],
     migrations: {

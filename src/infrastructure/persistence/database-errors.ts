@@ -27,6 +27,10 @@ const UNIQUE: Record<string, [ErrorCode, string]> = {
   domain_name_owner_unique: ['DOMAIN_TAKEN', 'you have already added that domain'],
   address_address_unique: ['ADDRESS_TAKEN', 'that address is already taken by a mailbox or alias'],
   folder_mailbox_path_unique: ['FOLDER_EXISTS', 'the mailbox already has a folder with that name'],
+  app_password_live_name_unique: [
+    'APP_PASSWORD_NAME_TAKEN',
+    'the mailbox already has an application password with that name',
+  ],
 };
 
 const CHECKS: Record<string, [ErrorCode, string]> = {

@@ -1,4 +1,5 @@
 import { AddressSchema, AliasSchema, MailboxSchema } from './mappings/address-mapping.js';
+import { AppPasswordSchema, LoginThrottleSchema, MailboxPasswordSchema } from './mappings/credential-mapping.js';
 import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
@@ -13,4 +14,7 @@ export const entities = [
   AliasSchema,
   FolderSchema,
   EmailSchema,
+  MailboxPasswordSchema,
+  AppPasswordSchema,
+  LoginThrottleSchema,
 ];

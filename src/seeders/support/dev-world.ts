@@ -13,6 +13,9 @@ export const DEV_USERS = [
   { email: 'linus@example.com', name: 'Linus Torvalds', password: 'linus-dev-password' },
 ] as const;
 
+/** The password of every mailbox of the development world (IMAP, POP3, SMTP; public on purpose). */
+export const DEV_MAILBOX_PASSWORD = 'mailbox-dev-password';
+
 export interface DevDomain {
   name: string;
   /** Index into DEV_USERS. */
@@ -21,6 +24,7 @@ export interface DevDomain {
   limits?: { maxMailboxes?: number; defaultQuotaBytes?: number; maxQuotaBytes?: number };
   /** Fixed mailboxes; the first one also gets a user folder. */
   mailboxes: { localPart: string; quotaBytes?: number; folder?: string }[];
+
   /** More mailboxes with fake first names. */
   extraMailboxes: number;
   /**

@@ -1,0 +1,47 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LoginThrottle, type LoginThrottlePolicy } from '../domain/login-throttle.js';
+
+/** Windows that ended are removed a few at a time by the attempts that come later. */
+export const PRUNED_PER_ATTEMPT = 20;
+
+/**
+ * Takes the next attempt slot of `address` in its window (see LoginThrottle) and says whether it is
+ * within the limit. One statement: the upsert locks the row, so concurrent attempts are numbered one
+ * after the other and exactly `limit` of them are admitted per window. The window runs on the
+ * database's clock, the same for every process.
+ *
+ * The same statement deletes up to PRUNED_PER_ATTEMPT rows of other addresses whose window has
+ * ended (skipping any another attempt holds), so addresses tried once, known or not, do not pile
+ * up: the table stays about as large as the addresses tried within one window.
+ */
+export async function takeLoginSlot(em: EntityManager, address: string, policy: LoginThrottlePolicy): Promise<boolean> {
+  const table = qualifiedTable(em);
+  const ended = (alias: string) => `${alias}.window_started_at <= now() - make_interval(secs => ?)`;
+  const [row] = await em.getConnection().execute<{ attempts: number }[]>(
+    `with pruned as (
+       delete from ${table} where address in (
+         select o.address from ${table} o where ${ended('o')} and o.address <> ?
+         order by o.window_started_at limit ${PRUNED_PER_ATTEMPT} for update skip locked))
+     insert into ${table} as t (address, window_started_at, attempts) values (?, now(), 1)
+     on conflict (address) do update set
+       window_started_at = case when ${ended('t')} then now() else t.window_started_at end,
+       attempts = case when ${ended('t')} then 1 else least(t.attempts + 1, ?) end
+     returning attempts`,
+    [policy.windowSeconds, address, address, policy.windowSeconds, policy.windowSeconds, policy.limit + 1],
+    'all',
+    em.getTransactionContext(),
+  );
+  return row!.attempts <= policy.limit;
+}
+
+/** A successful login closes the address's window. */
+export async function clearLoginSlots(em: EntityManager, address: string): Promise<void> {
+  await em.nativeDelete(LoginThrottle, { address });
+}
+
+function qualifiedTable(em: EntityManager): string {
+  const meta = em.getMetadata().get(LoginThrottle);
+  const schema = meta.schema ?? em.config.get('schema');
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  return schema && schema !== '*' ? `${quote(schema)}.${quote(meta.tableName)}` : quote(meta.tableName);
+}
