@@ -9,14 +9,16 @@
  */
 import type pg from 'pg';
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** What a role name may be (no quoting games in GRANT statements). */
+export const APPLICATION_ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function grantApplicationRole(
   client: pg.Client | pg.PoolClient,
   options: { role: string; password?: string; schema: string; database: string },
 ): Promise<void> {
   const { role, schema, database } = options;
-  if (!IDENTIFIER.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
+  if (!APPLICATION_ROLE_NAME.test(role))
+    throw new Error('the role name must be lower-case letters, digits and underscores');
   const r = client.escapeIdentifier(role);
   const s = client.escapeIdentifier(schema);
   const login = options.password ? `login password ${client.escapeLiteral(options.password)}` : 'login';

@@ -22,7 +22,12 @@ const REASONS: Record<string, string> = {
 
 export function describeConnectionFailure(target: ConnectionTarget, error: unknown): string {
   const err = error as { code?: string; message?: string };
-  const reason = (err.code && REASONS[err.code]) ?? redact(String(err.message ?? error).split('\n')[0]!, target);
+  const message = String(err.message ?? error);
+  const reason =
+    (err.code && REASONS[err.code]) ??
+    (/does not support SSL/i.test(message)
+      ? 'the server does not support SSL; remove ?sslmode= (or use sslmode=prefer) or enable SSL on the server'
+      : redact(message.split('\n')[0]!, target));
   return `${target.source}: cannot connect to ${target.host}:${target.port} (database "${target.database}", user "${target.user}"): ${reason}`;
 }
 
