@@ -35,7 +35,7 @@ export function parseDatabaseUrl(value: string, source = 'DATABASE_URL'): Connec
     return parseUrl(value, source);
   } catch (error) {
     // a special character in the password is the usual cause of a URL that makes no sense
-    if (error instanceof ConfigurationError && /[@#]/.test(value.replace(/^[^@]*@/, ''))) {
+    if (error instanceof ConfigurationError && (value.includes('#') || value.split('@').length > 2)) {
       throw new ConfigurationError(error.message + ENCODE_HINT);
     }
     throw error;
