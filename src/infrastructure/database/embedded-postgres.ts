@@ -369,6 +369,8 @@ export async function acquireEmbeddedPostgres(
     writeFileSync(join(paths.leases, String(process.pid)), '');
     const { pgCtl } = await binaries();
     const release = () => {
+      // the directory was deleted under us: the next start stops the orphaned server (stopOrphans)
+      if (!existsSync(paths.home)) return;
       const unlockExit = takeLockSync(paths);
       try {
         rmSync(join(paths.leases, String(process.pid)), { force: true });
