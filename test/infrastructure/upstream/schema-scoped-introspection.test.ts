@@ -5,7 +5,6 @@
  */
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { describe, expect, it } from 'vitest';
-import { entities } from '../../../src/infrastructure/persistence/entities.js';
 import { createOrmConfig } from '../../../src/infrastructure/database/orm-config.js';
 import { useEmptyDatabase } from '../../support/empty-database.js';
 
@@ -16,7 +15,7 @@ async function listedSchemas(driver: typeof PostgreSqlDriver | undefined): Promi
   await db.sql('create table if not exists guard_sibling.elsewhere (id int)');
   await db.sql('create table if not exists public.here (id int)');
   const config = createOrmConfig(db.settings, 'schema');
-  const orm = await MikroORM.init({ ...config, entities, ...(driver ? { driver } : {}) });
+  const orm = await MikroORM.init({ ...config, ...(driver ? { driver } : {}) } as never);
   try {
     const helper = orm.em.getPlatform().getSchemaHelper()!;
     const tables = await helper.getAllTables(orm.em.getConnection(), ['public']);
