@@ -89,7 +89,8 @@ describe('one line, never a stack trace or a wall of help', () => {
   const env = () => ({ DATABASE_URL: db.url });
 
   it('every project command has a working --help', async () => {
-    for (const script of ['start', 'db:reset', 'db:app-role', 'db:status', 'db:url', 'db:serve', 'studio']) {
+    const scripts = ['start', 'db:reset', 'db:app-role', 'db:status', 'db:url', 'db:serve', 'studio', 'bench'];
+    for (const script of [...scripts, 'db:seed:volume', 'docs:schema', 'db:case-fold-pattern']) {
       const { code, stdout, stderr } = await runNpm(script, ['--help'], { env: env() });
       expect({ script, code, stderr }).toEqual({ script, code: 0, stderr: '' });
       expect(stdout).toMatch(/^Usage: /);
