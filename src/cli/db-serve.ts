@@ -16,13 +16,15 @@ With DATABASE_URL set there is nothing to keep up, and the command says so.`,
 );
 const settings = await openSchemaSettings();
 if (!settings.embedded) fail('DATABASE_URL is set: that server runs on its own; `npm run db:url` prints its URL');
-console.log(`Embedded PostgreSQL: ${formatDatabaseUrl(settings.direct)}
-Press Ctrl+C to stop (the server stops with the last project process).`);
+// before the URL is printed: whoever sees it may press Ctrl+C at once
 const stop = () => {
   releaseEmbeddedPostgres();
   process.exit(0);
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+console.log(`Embedded PostgreSQL: ${formatDatabaseUrl(settings.direct)}
+Press Ctrl+C to stop (the server stops with the last project process).`);
+
 // nothing else keeps the event loop alive
 setInterval(() => {}, 1 << 30);
