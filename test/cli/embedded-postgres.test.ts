@@ -23,20 +23,25 @@ function freshHome(): string {
 }
 const embedded = (home: string) => ({ AETHER_HOME: home, DATABASE_URL: undefined, AETHER_ENV_FILE: 'none' });
 
-/** `npm run db:serve` in a process group of its own, as a terminal runs it; resolves with its URL. */
+/** `db:serve` in a process group of its own, as a terminal runs it; resolves with its URL. */
 async function serve(home: string): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(`${projectRoot}node_modules/.bin/tsx`, [`${projectRoot}src/cli/db-serve.ts`], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      PATH: `${projectRoot}node_modules/.bin:${process.env.PATH}`,
-      AETHER_HOME: home,
-      AETHER_ENV_FILE: 'none',
-      DATABASE_URL: '',
+  // one process (tsx's loader in it, not tsx's parent that relays signals) so that its own exit is seen
+  const child = spawn(
+    `${projectRoot}node_modules/.bin/node`,
+    ['--import', 'tsx', `${projectRoot}src/cli/db-serve.ts`],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        PATH: `${projectRoot}node_modules/.bin:${process.env.PATH}`,
+        AETHER_HOME: home,
+        AETHER_ENV_FILE: 'none',
+        DATABASE_URL: '',
+      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   children.push(child);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
