@@ -22,7 +22,14 @@ export interface CliOptions {
 function environment(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   // the project's pinned Node first, as npm scripts have it, whatever the working directory
   const path = `${projectRoot}node_modules/.bin:${process.env.PATH ?? ''}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: path, FORCE_COLOR: '0', NO_COLOR: '1' };
+  // a developer's own .env must not steer the tests: a test that wants a file names it
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: path,
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    AETHER_ENV_FILE: 'none',
+  };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
