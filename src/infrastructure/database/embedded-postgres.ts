@@ -129,17 +129,27 @@ export async function initialiseCluster(dataDir: string, password: string): Prom
   }
 }
 
-/** Starts the cluster in its own session (it outlives this process) on loopback; returns its port. */
+/**
+ * Starts the cluster in its own session (it outlives this process) on loopback; returns its port.
+ * A port picked here as free may be taken before the server binds it (another checkout's server
+ * starting at the same moment): then it tries again on another one.
+ */
 export async function startCluster(dataDir: string, port?: number): Promise<number> {
   const { pgCtl } = await binaries();
-  const listen = port ?? (await getPort({ port: PREFERRED_PORTS, host: '127.0.0.1' }));
-  const settings = `-p ${listen} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
-  await promisify(execFile)(
-    pgCtl,
-    ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', settings],
-    { ...runAs() },
-  );
-  return listen;
+  for (let attempt = 1; ; attempt++) {
+    const listen = port ?? (await getPort({ port: PREFERRED_PORTS, host: '127.0.0.1' }));
+    const settings = `-p ${listen} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+    try {
+      await promisify(execFile)(
+        pgCtl,
+        ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', settings],
+        { ...runAs() },
+      );
+      return listen;
+    } catch (error) {
+      if (port !== undefined || attempt === 3 || runningPort(dataDir) !== undefined) throw error;
+    }
+  }
 }
 
 export async function stopCluster(dataDir: string): Promise<void> {
