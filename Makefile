@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer db-mail-role test-mail-servers
+.PHONY: help quick-start dev build test format db-generate db-migrate db-status db-diff db-url db-serve db-app-role db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer db-mail-role test-mail-servers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,21 @@ db-generate: ## create a migration from entity changes: make db-generate name=ad
 
 db-migrate: ## apply pending migrations (DATABASE_URL directly, never the pooler)
 	npx mikro-orm migration:up
+
+db-status: ## applied and pending migrations; exits 1 while any are pending
+	npm run db:status
+
+db-diff: ## print the SQL that would bring the database to the entities (read-only)
+	npm run db:diff
+
+db-url: ## print the full URL of the database (the embedded one by default), for psql or pgAdmin
+	npm run db:url
+
+db-serve: ## keep the embedded PostgreSQL up until Ctrl+C
+	npm run db:serve
+
+db-app-role: ## the application's least-privilege role: make db-app-role password=… [role=aether_app]
+	npm run db:app-role -- $(if $(role),--role $(role),) $(if $(password),--password $(password),)
 
 db-seed: ## seed the development world into an empty database
 	npx mikro-orm seeder:run

@@ -151,7 +151,9 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   } finally {
     await db.close();
     await counted.close();
-    await dropDatabase(server.direct, dbName).catch(() => {});
+    if (!options.keep) {
+      await dropDatabase(server.direct, dbName).catch(() => {});
+    } else log(`[bench] kept the database(s) on the server (--keep)`);
   }
 }
 

@@ -176,7 +176,9 @@ export async function runPartitioningBenchmark(options: BenchmarkOptions = {}): 
     };
   } finally {
     for (const db of opened) await db.close();
-    for (const database of [name, flatName]) await dropDatabase(server.direct, database).catch(() => {});
+    if (!options.keep) {
+      for (const database of [name, flatName]) await dropDatabase(server.direct, database).catch(() => {});
+    } else log(`[bench] kept the database(s) on the server (--keep)`);
   }
 }
 

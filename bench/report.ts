@@ -144,6 +144,14 @@ async function writeJson(r: BenchmarkResult | PartitioningResult, dir: URL, name
   return json.pathname;
 }
 
+/**
+ * Where a run writes its results: bench/results/ (committed) for a real run; a smoke run's timings
+ * mean nothing, so it writes to the git-ignored bench/smoke-results/ and never overwrites them.
+ */
+export function resultsDirectory(smoke: boolean): URL {
+  return new URL(smoke ? './smoke-results/' : './results/', import.meta.url);
+}
+
 export async function writeResults(r: BenchmarkResult, dir: URL): Promise<{ json: string; svg: string }> {
   const json = await writeJson(r, dir, 'latest.json');
   const svg = new URL('ratios.svg', dir);

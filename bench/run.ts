@@ -1,37 +1,40 @@
 /**
  * `npm run bench [-- --smoke] [-- --volume-emails N]`: the data layer against hand-written SQL.
- * Prints a table, writes bench/results/latest.json and bench/results/ratios.svg.
+ * Prints a table, writes bench/results/latest.json and bench/results/ratios.svg (a smoke run:
+ * bench/smoke-results/, git-ignored). Drops its databases when done unless `--keep`.
  * `npm run bench -- --partitioning` instead compares our workloads on a partitioned `email`
  * against the same data with the partition migration reverted (issue #8: none more than 10 %
  * slower); it prints its own table and writes only bench/results/partitioning.json.
  * `BENCH_SMOKE=1` is `--smoke`; `BENCH_VOLUME_EMAILS` is `--volume-emails`; `BENCH_PARTITIONING=1` is `--partitioning`.
  */
-import { parseArgs } from 'node:util';
+import { commandLine } from '../src/cli/command-line.js';
 import { runBenchmark } from './benchmark.js';
 import { runPartitioningBenchmark } from './partitioning.js';
-import { formatPartitioningTable, formatTable, writePartitioningResults, writeResults } from './report.js';
+import {
+  formatPartitioningTable,
+  formatTable,
+  resultsDirectory,
+  writePartitioningResults,
+  writeResults,
+} from './report.js';
 
-const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--volume-emails N]]
+const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--volume-emails N] [--keep]]
 
-  --smoke            tiny fixture, few iterations: checks that everything works (timings mean nothing)
+  --smoke            tiny fixture, few iterations: checks that everything works (timings mean nothing;
+                     writes bench/smoke-results/, never the committed bench/results/)
   --partitioning     partitioned email against the same data with the partition migration reverted,
                      our side of every workload on both (writes bench/results/partitioning.json)
   --volume-emails N  emails in the volume import (1,000,000 by default; 10,000 with --smoke)
+  --keep             leave the benchmark's database on the server (dropped by default: about 1 GB)
 
 Environment: BENCH_SMOKE=1, BENCH_PARTITIONING=1, BENCH_VOLUME_EMAILS=N; DATABASE_URL picks the server.`;
 
-const { values } = parseArgs({
-  options: {
-    smoke: { type: 'boolean', default: false },
-    partitioning: { type: 'boolean', default: false },
-    'volume-emails': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
+const values = commandLine(usage, {
+  smoke: { type: 'boolean', default: false },
+  partitioning: { type: 'boolean', default: false },
+  keep: { type: 'boolean', default: false },
+  'volume-emails': { type: 'string' },
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
 const smoke = values.smoke || process.env.BENCH_SMOKE === '1';
 const partitioning = values.partitioning || process.env.BENCH_PARTITIONING === '1';
 const rawVolume = values['volume-emails'] ?? process.env.BENCH_VOLUME_EMAILS;
@@ -40,8 +43,8 @@ if (volumeEmails !== undefined && (!Number.isSafeInteger(volumeEmails) || volume
   console.error(`error: --volume-emails must be a whole number from 1 upwards (got "${rawVolume}")`);
   process.exit(2);
 }
-const options = { smoke, ...(volumeEmails === undefined ? {} : { volumeEmails }) };
-const results = new URL('./results/', import.meta.url);
+const options = { smoke, keep: values.keep, ...(volumeEmails === undefined ? {} : { volumeEmails }) };
+const results = resultsDirectory(smoke);
 
 if (partitioning) {
   const result = await runPartitioningBenchmark(options);

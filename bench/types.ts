@@ -18,6 +18,8 @@ export interface BenchmarkOptions {
   database?: string;
   /** Where progress lines go. */
   log?: (line: string) => void;
+  /** Leave the benchmark's databases on the server afterwards (they are dropped by default: ~1 GB). */
+  keep?: boolean;
   /** Settings of the server to run on; from the environment (or the embedded PostgreSQL) by default. */
   settings?: DatabaseSettings;
 }

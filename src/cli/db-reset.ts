@@ -4,27 +4,33 @@
  * database that does not look local unless `--force`.
  */
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { openSchemaSettings } from '../infrastructure/database/cli-settings.js';
-import { describeTarget } from '../infrastructure/database/database-url.js';
+import { describeTarget, isLocalHost } from '../infrastructure/database/database-url.js';
 import { createOrmConfig } from '../infrastructure/database/orm-config.js';
 import { DatabaseSeeder } from '../seeders/DatabaseSeeder.js';
+import { commandLine, run } from './command-line.js';
 
-const { values } = parseArgs({
-  options: {
+const values = commandLine(
+  `Usage: npm run db:reset [-- --yes] [-- --force] [-- --no-seed]
+
+Drops every table of the configured schema, applies all migrations and seeds the development world.
+
+  -y, --yes     do not ask first (needed without a terminal)
+  --force       also on a database that does not look local (not 127.0.0.1, localhost or ::1)
+  --no-seed     migrate only
+  -h, --help    show this help`,
+  {
     yes: { type: 'boolean', short: 'y', default: false },
     force: { type: 'boolean', default: false },
     'no-seed': { type: 'boolean', default: false },
   },
-});
-
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+);
 
 // decided before connecting anywhere: a production host is refused even when it is unreachable
 const url = process.env.DATABASE_URL?.trim();
 const host = url ? URL.canParse(url) && new URL(url).hostname.replace(/^\[(.*)\]$/, '$1') : '127.0.0.1';
-if (host && !LOCAL_HOSTS.has(host) && !values.force) {
+if (host && !isLocalHost(host) && !values.force) {
   console.error(
     `error: refusing to reset the database on ${host}: it does not look local. Pass --force if you really mean it.`,
   );
@@ -48,7 +54,7 @@ if (!values.yes) {
 
 const config = createOrmConfig(settings, 'schema');
 const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
-try {
+await run(async () => {
   await orm.schema.drop({ dropMigrationsTable: true });
   const applied = await orm.migrator.up();
   console.log(`Dropped everything and applied ${applied.length} migration(s).`);
@@ -56,6 +62,4 @@ try {
     await orm.seeder.seed(DatabaseSeeder);
     console.log('Seeded the development world.');
   }
-} finally {
-  await orm.close(true);
-}
+}).finally(() => orm.close(true));

@@ -6,6 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { offlineOrm, schemaModel, toMarkdown, toSvg } from '../infrastructure/persistence/schema-diagram/index.js';
+import { commandLine } from './command-line.js';
+
+commandLine(
+  `Usage: npm run docs:schema
+
+Writes docs/schema.md (Mermaid) and docs/schema.svg from the MikroORM metadata; needs no database.`,
+  {},
+);
 
 const orm = offlineOrm();
 try {

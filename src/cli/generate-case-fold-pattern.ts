@@ -6,16 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { caseFoldChangesBracket, caseFoldPatternModule } from '../infrastructure/persistence/case-fold-sql.js';
+import { commandLine } from './command-line.js';
 
-if (process.argv.includes('--help')) {
-  console.log(
-    'Usage: npm run db:case-fold-pattern\nRegenerates the database pattern of code points that case folding changes.',
-  );
-} else {
-  const target = fileURLToPath(
-    new URL('../infrastructure/persistence/case-fold-pattern.generated.ts', import.meta.url),
-  );
-  const bracket = caseFoldChangesBracket();
-  writeFileSync(target, caseFoldPatternModule(bracket));
-  console.log(`Wrote ${target} (${bracket.length} characters, Unicode ${process.versions.unicode}).`);
-}
+commandLine(
+  'Usage: npm run db:case-fold-pattern\n\nRegenerates the database pattern of code points that case folding changes.',
+  {},
+);
+const target = fileURLToPath(new URL('../infrastructure/persistence/case-fold-pattern.generated.ts', import.meta.url));
+const bracket = caseFoldChangesBracket();
+writeFileSync(target, caseFoldPatternModule(bracket));
+console.log(`Wrote ${target} (${bracket.length} characters, Unicode ${process.versions.unicode}).`);

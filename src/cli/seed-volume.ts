@@ -5,10 +5,10 @@
  * peak memory of the process. Sizes default to the SEED_* variables, then to VOLUME_DEFAULTS.
  */
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { MikroORM } from '@mikro-orm/postgresql';
 import cliProgress from 'cli-progress';
 import { openSchemaSettings } from '../infrastructure/database/cli-settings.js';
+import { commandLine } from './command-line.js';
 import { describeTarget } from '../infrastructure/database/database-url.js';
 import { createOrmConfig } from '../infrastructure/database/orm-config.js';
 import {
@@ -36,22 +36,15 @@ The SEED_USERS, SEED_DOMAINS, SEED_MAILBOXES, SEED_EMAILS, SEED_HOT_EMAILS, SEED
 SEED_BATCH_SIZE variables change the defaults. The database must not hold volume data yet.`;
 
 function parseOptions(): VolumeOptions {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string' },
-      domains: { type: 'string' },
-      mailboxes: { type: 'string' },
-      emails: { type: 'string' },
-      'hot-emails': { type: 'string' },
-      'body-bytes': { type: 'string' },
-      'batch-size': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const values = commandLine(USAGE, {
+    users: { type: 'string' },
+    domains: { type: 'string' },
+    mailboxes: { type: 'string' },
+    emails: { type: 'string' },
+    'hot-emails': { type: 'string' },
+    'body-bytes': { type: 'string' },
+    'batch-size': { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
   const env = volumeOptionsFromEnv();
   const count = (name: keyof typeof values, fallback: number | undefined): number => {
     const raw = values[name];

@@ -3,9 +3,19 @@
  * everything else (DATABASE_URL, or the embedded PostgreSQL). STUDIO_PORT picks the port.
  */
 import { type Aether, openAether } from '../infrastructure/aether.js';
+import { openCliSettings } from '../infrastructure/database/cli-settings.js';
 import { ConfigurationError } from '../infrastructure/database/database-url.js';
 import { DatabaseUnavailableError } from '../infrastructure/database/preflight.js';
 import { type RunningStudio, startStudio } from '../studio/server.js';
+import { commandLine } from './command-line.js';
+
+commandLine(
+  `Usage: npm run studio
+
+Aether Studio in the browser, on the database of every other command (DATABASE_URL, or the
+embedded PostgreSQL). STUDIO_PORT picks the port (0: any free one). Prints a one-time link.`,
+  {},
+);
 
 function portFromEnv(raw: string | undefined): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -19,7 +29,8 @@ function portFromEnv(raw: string | undefined): number | undefined {
 
 async function open(): Promise<Aether> {
   try {
-    return await openAether();
+    // the command reads .env (openAether itself never does) and names the file it read
+    return await openAether({ settings: await openCliSettings() });
   } catch (error) {
     if (error instanceof ConfigurationError || error instanceof DatabaseUnavailableError) {
       console.error(`error: ${error.message}`);

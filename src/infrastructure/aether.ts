@@ -24,6 +24,7 @@ import { pendingMigrations, SchemaOutdatedError } from './database/schema-status
 import { readModels } from './persistence/read-models/index.js';
 import { createUnitOfWork } from './persistence/unit-of-work.js';
 import { Argon2PasswordHasher } from './security/argon2-password-hasher.js';
+import { developmentTxtResolver } from './dns/development-dns.js';
 
 export interface AetherOptions {
   /** Where to connect; read from the environment (or the embedded default) when omitted. */
@@ -92,6 +93,8 @@ const viaPooler = (s: DatabaseSettings) => s.application.host !== s.direct.host 
 export async function openAether(options: AetherOptions = {}): Promise<Aether> {
   const settings = options.settings ?? (await resolveDatabaseSettings());
   if (options.migrate) await applyMigrations(settings);
+  // AETHER_DEV_DNS_FILE (local databases only: see development-dns.ts), else the platform's DNS
+  const txt = options.resolveTxt ?? developmentTxtResolver(settings) ?? ((name: string) => resolveTxt(name));
   const config = createOrmConfig(settings, 'application', {
     ...(options.debug === undefined ? {} : { debug: options.debug }),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -129,7 +132,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
     const reads = readScope(options.rowLevelSecurity ?? false);
     return {
       users: new UserService(runner, hasher, readModels),
-      domains: new DomainService(runner, options.resolveTxt ?? ((name) => resolveTxt(name)), reads),
+      domains: new DomainService(runner, txt, reads),
       mailboxes: new MailboxService(runner, reads),
       aliases: new AliasService(runner, reads),
       mail: new MailService(runner, readModels, reads),

@@ -3,8 +3,11 @@
  * application and the hand-written baseline and checks its results. Timings are not asserted:
  * speed is the benchmark's business, and a loaded machine must not fail the suite.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runBenchmark } from '../../bench/benchmark.js';
+import { resultsDirectory } from '../../bench/report.js';
 import { expectMeasured, smokeOptions } from './smoke-support.js';
 
 describe('the benchmark (smoke mode)', () => {
@@ -23,4 +26,15 @@ describe('the benchmark (smoke mode)', () => {
     expect(result.volume.ours.peakRssMiB).toBeGreaterThan(0);
     expect(result.coldStart.firstQueryMs).toBeGreaterThan(0);
   }, 240_000);
+});
+
+describe('where results go', () => {
+  it('a smoke run writes to the git-ignored bench/smoke-results/, never the committed bench/results/', () => {
+    const smoke = fileURLToPath(resultsDirectory(true));
+    expect(smoke).toMatch(/\/bench\/smoke-results\/$/);
+    expect(fileURLToPath(resultsDirectory(false))).toMatch(/\/bench\/results\/$/);
+    // git ignores what a smoke run writes
+    const ignored = execFileSync('git', ['check-ignore', `${smoke}latest.json`], { encoding: 'utf8' });
+    expect(ignored.trim()).toBe(`${smoke}latest.json`);
+  });
 });

@@ -10,7 +10,8 @@
  */
 import type pg from 'pg';
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** What a role name may be (no quoting games in GRANT statements). */
+export const APPLICATION_ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function grantApplicationRole(
   client: pg.Client | pg.PoolClient,
@@ -62,5 +63,5 @@ export async function createLoginRole(
 }
 
 export function checkRoleName(role: string): void {
-  if (!IDENTIFIER.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
+  if (!APPLICATION_ROLE_NAME.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
 }

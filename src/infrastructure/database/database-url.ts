@@ -26,7 +26,23 @@ export class ConfigurationError extends Error {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
+// `@`, `#`, `/`, `?` in a password end the user part early: the URL then names another host
+const ENCODE_HINT =
+  '; if the password holds @ # / ? or %, percent-encode them (@ as %40, # as %23, / as %2F, ? as %3F, % as %25)';
+
 export function parseDatabaseUrl(value: string, source = 'DATABASE_URL'): ConnectionTarget {
+  try {
+    return parseUrl(value, source);
+  } catch (error) {
+    // a special character in the password is the usual cause of a URL that makes no sense
+    if (error instanceof ConfigurationError && (value.includes('#') || value.split('@').length > 2)) {
+      throw new ConfigurationError(error.message + ENCODE_HINT);
+    }
+    throw error;
+  }
+}
+
+function parseUrl(value: string, source: string): ConnectionTarget {
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -34,6 +50,9 @@ export function parseDatabaseUrl(value: string, source = 'DATABASE_URL'): Connec
     throw new ConfigurationError(
       `${source} is not a valid URL; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA`,
     );
+  }
+  if (url.hash) {
+    throw new ConfigurationError(`${source} has a # in it, which ends the URL there`);
   }
   const host = decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
@@ -69,6 +88,13 @@ export function parseDatabaseUrl(value: string, source = 'DATABASE_URL'): Connec
   };
 }
 
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Whether a host is this machine (where development-only conveniences are allowed). */
+export function isLocalHost(host: string): boolean {
+  return LOCAL_HOSTS.has(host.toLowerCase());
+}
+
 /** The URL of a target with its password masked, safe to print. */
 export function describeTarget(target: ConnectionTarget): string {
   return formatDatabaseUrl({ ...target, password: target.password ? '****' : '' });
@@ -90,9 +116,18 @@ export function redact(text: string, target: Pick<ConnectionTarget, 'password'>)
   return text.split(target.password).join('****').split(encodeURIComponent(target.password)).join('****');
 }
 
+/** The driver's `ssl` option for `?sslmode=` (require and verify-ca encrypt, verify-full checks the host too). */
+export function sslOption(target: Pick<ConnectionTarget, 'options'>): { rejectUnauthorized: boolean } | undefined {
+  const mode = target.options.sslmode;
+  if (!mode || mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
+  return { rejectUnauthorized: mode === 'verify-full' };
+}
+
 /** Connection settings for a plain `pg` client (preflight checks, test databases, baselines). */
 export function toPgConfig(target: ConnectionTarget, database = target.database) {
+  const ssl = sslOption(target);
   return {
+    ...(ssl ? { ssl } : {}),
     host: target.host,
     port: target.port,
     user: target.user,

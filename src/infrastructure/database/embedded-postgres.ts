@@ -13,7 +13,18 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +33,8 @@ import lockfile from 'proper-lockfile';
 import { onExit } from 'signal-exit';
 import { withAdminClient } from './admin-client.js';
 import { type ConnectionTarget, describeTarget } from './database-url.js';
+import { loadedEnvFile } from './env-file.js';
+import { DatabaseUnavailableError } from './preflight.js';
 import { postgresBinaries as binaries } from './upstream/embedded-postgres-binaries.js';
 
 const DATABASE = 'aether';
@@ -34,6 +47,8 @@ export interface EmbeddedPaths {
   credentials: string;
   leases: string;
   lock: string;
+  /** The pid of the process holding `lock`, so that a waiter can tell a dead holder at once. */
+  lockHolder: string;
 }
 
 export function embeddedPaths(home = process.env.AETHER_HOME ?? resolve(process.cwd(), '.aether')): EmbeddedPaths {
@@ -43,6 +58,7 @@ export function embeddedPaths(home = process.env.AETHER_HOME ?? resolve(process.
     credentials: join(home, 'embedded.json'),
     leases: join(home, 'leases'),
     lock: join(home, 'startup.lock'),
+    lockHolder: join(home, 'startup.lock.pid'),
   };
 }
 
@@ -113,17 +129,27 @@ export async function initialiseCluster(dataDir: string, password: string): Prom
   }
 }
 
-/** Starts the cluster in its own session (it outlives this process) on loopback; returns its port. */
+/**
+ * Starts the cluster in its own session (it outlives this process) on loopback; returns its port.
+ * A port picked here as free may be taken before the server binds it (another checkout's server
+ * starting at the same moment): then it tries again on another one.
+ */
 export async function startCluster(dataDir: string, port?: number): Promise<number> {
   const { pgCtl } = await binaries();
-  const listen = port ?? (await getPort({ port: PREFERRED_PORTS, host: '127.0.0.1' }));
-  const settings = `-p ${listen} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
-  await promisify(execFile)(
-    pgCtl,
-    ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', settings],
-    { ...runAs() },
-  );
-  return listen;
+  for (let attempt = 1; ; attempt++) {
+    const listen = port ?? (await getPort({ port: PREFERRED_PORTS, host: '127.0.0.1' }));
+    const settings = `-p ${listen} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+    try {
+      await promisify(execFile)(
+        pgCtl,
+        ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', settings],
+        { ...runAs() },
+      );
+      return listen;
+    } catch (error) {
+      if (port !== undefined || attempt === 3 || runningPort(dataDir) !== undefined) throw error;
+    }
+  }
 }
 
 export async function stopCluster(dataDir: string): Promise<void> {
@@ -149,11 +175,93 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function lockSync(paths: EmbeddedPaths): () => void {
+// a live holder refreshes the lock every STALE_MS / 2; one that stops (a frozen process, a holder
+// killed between taking the lock and writing its pid) loses it after STALE_MS
+const STALE_MS = 10_000;
+const LOCK_WAIT_MS = 120_000;
+
+/**
+ * Removes the startup lock when the process holding it is dead (killed by Ctrl-C in the middle of
+ * a start, for one): waiting out the staleness timeout made the next command hang in silence.
+ * Returns the pid of a live holder, if any. The holder file is renamed first, so that of two
+ * waiters only one breaks the lock, and a lock taken meanwhile by a live process is put back.
+ */
+function breakDeadLock(paths: EmbeddedPaths): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(paths.lockHolder, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (isAlive(pid)) return pid;
+  const claimed = `${paths.lockHolder}.${process.pid}`;
+  try {
+    renameSync(paths.lockHolder, claimed);
+  } catch {
+    return undefined; // another waiter broke it first
+  }
+  const still = Number(readFileSync(claimed, 'utf8'));
+  if (isAlive(still)) {
+    renameSync(claimed, paths.lockHolder);
+    return still;
+  }
+  rmSync(claimed, { force: true });
+  rmSync(paths.lock, { recursive: true, force: true });
+  return undefined;
+}
+
+/** Takes the startup lock, breaking one whose holder is dead; says once whom it waits for. */
+async function takeLock(paths: EmbeddedPaths, log: (line: string) => void): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let said = false;
+  for (;;) {
+    const holder = breakDeadLock(paths);
+    try {
+      const unlock = await lockfile.lock(paths.home, {
+        lockfilePath: paths.lock,
+        stale: STALE_MS,
+        retries: 0,
+        onCompromised: () => {},
+      });
+      writeFileSync(paths.lockHolder, String(process.pid));
+      return async () => {
+        rmSync(paths.lockHolder, { force: true });
+        await unlock();
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (Date.now() > deadline) {
+        throw new DatabaseUnavailableError(
+          `embedded PostgreSQL: ${paths.lock} has been held for ${LOCK_WAIT_MS / 1000} s` +
+            (holder ? ` by pid ${holder}` : '') +
+            '; if no other project command is running, delete that lock',
+        );
+      }
+      if (!said && holder) {
+        log(`[aether] waiting for pid ${holder}, which is starting or stopping the embedded PostgreSQL`);
+        said = true;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** The same for the exit path, where nothing asynchronous runs any more. */
+function takeLockSync(paths: EmbeddedPaths): () => void {
   const deadline = Date.now() + 30_000;
   for (;;) {
+    breakDeadLock(paths);
     try {
-      return lockfile.lockSync(paths.home, { lockfilePath: paths.lock, stale: 60_000 });
+      const unlock = lockfile.lockSync(paths.home, {
+        lockfilePath: paths.lock,
+        stale: STALE_MS,
+        onCompromised: () => {},
+      });
+      writeFileSync(paths.lockHolder, String(process.pid));
+      return () => {
+        rmSync(paths.lockHolder, { force: true });
+        unlock();
+      };
     } catch (error) {
       if (Date.now() > deadline) throw error;
       sleepSync(50);
@@ -167,6 +275,65 @@ function liveLeases(paths: EmbeddedPaths): number[] {
   return pids.filter(isAlive);
 }
 
+/** The user the server's files must belong to: ours, or `postgres` when we run as root. */
+function expectedOwner(): number | undefined {
+  return runAs().uid ?? process.getuid?.();
+}
+
+/** A data directory of another user cannot be started (or fixed) by us: say so in one line. */
+function checkOwnership(paths: EmbeddedPaths): void {
+  const expected = expectedOwner();
+  if (expected === undefined || !existsSync(paths.dataDir)) return;
+  const { uid } = statSync(paths.dataDir);
+  if (uid !== expected) {
+    throw new DatabaseUnavailableError(
+      `embedded PostgreSQL: ${paths.dataDir} belongs to uid ${uid}, not to uid ${expected} that runs the server; ` +
+        'run as its owner, remove the directory, or set AETHER_HOME to a directory of your own',
+    );
+  }
+}
+
+/**
+ * A server whose data directory was deleted (`rm -rf .aether` while it ran) keeps running on its
+ * open files; starting a new cluster beside it ends in a PANIC on a checkpoint that is not its
+ * own. On Linux such a server is recognisable: its working directory, the old data directory, is
+ * marked deleted. It is stopped at once (immediate shutdown: its files are gone anyway).
+ */
+function stopOrphans(paths: EmbeddedPaths, log: (line: string) => void): void {
+  if (!existsSync('/proc/self/cwd')) return;
+  const lost = `${paths.dataDir} (deleted)`;
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (readlinkSync(`/proc/${pid}/cwd`) !== lost) continue;
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (readFileSync(`/proc/${ppid}/comm`, 'utf8').trim() === 'postgres') continue; // a backend
+      process.kill(pid, 'SIGQUIT');
+      for (let i = 0; i < 100 && isAlive(pid); i++) sleepSync(50);
+      log(
+        `[aether] stopped the embedded PostgreSQL (pid ${pid}) that was still running on the deleted ${paths.dataDir}`,
+      );
+    } catch {
+      // a process that ended meanwhile, or one we may not inspect: not ours
+    }
+  }
+}
+
+/** initdb and pg_ctl failures, in one line that points at the server log. */
+function startupFailure(paths: EmbeddedPaths, error: unknown): DatabaseUnavailableError {
+  const err = error as { stderr?: string; message?: string };
+  const detail = (err.stderr || err.message || String(error))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('Command failed'));
+  return new DatabaseUnavailableError(
+    `embedded PostgreSQL could not start: ${detail[0] ?? 'unknown error'} (see ${join(paths.dataDir, 'server.log')})`,
+    { cause: error },
+  );
+}
+
 let held: { target: ConnectionTarget; release: () => void } | undefined;
 
 /**
@@ -178,18 +345,26 @@ export async function acquireEmbeddedPostgres(
 ): Promise<ConnectionTarget> {
   if (held) return held.target;
   const paths = embeddedPaths();
-  mkdirSync(paths.leases, { recursive: true, mode: 0o755 });
-  const unlock = await lockfile.lock(paths.home, {
-    lockfilePath: paths.lock,
-    stale: 60_000,
-    retries: { retries: 1200, minTimeout: 50, maxTimeout: 100, factor: 1 },
-  });
+  try {
+    mkdirSync(paths.leases, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new DatabaseUnavailableError(
+      `embedded PostgreSQL: cannot create ${paths.leases} (${(error as NodeJS.ErrnoException).code}); set AETHER_HOME to a directory of your own`,
+    );
+  }
+  checkOwnership(paths);
+  stopOrphans(paths, log);
+  const unlock = await takeLock(paths, log);
   try {
     const { password } = readCredentials(paths);
-    if (!existsSync(join(paths.dataDir, 'PG_VERSION'))) await initialiseCluster(paths.dataDir, password);
     let port = runningPort(paths.dataDir);
     const started = port === undefined;
-    if (port === undefined) port = await startCluster(paths.dataDir);
+    try {
+      if (!existsSync(join(paths.dataDir, 'PG_VERSION'))) await initialiseCluster(paths.dataDir, password);
+      if (port === undefined) port = await startCluster(paths.dataDir);
+    } catch (error) {
+      throw startupFailure(paths, error);
+    }
     const target: ConnectionTarget = {
       source: 'embedded PostgreSQL',
       host: '127.0.0.1',
@@ -204,7 +379,9 @@ export async function acquireEmbeddedPostgres(
     writeFileSync(join(paths.leases, String(process.pid)), '');
     const { pgCtl } = await binaries();
     const release = () => {
-      const unlockExit = lockSync(paths);
+      // the directory was deleted under us: the next start stops the orphaned server (stopOrphans)
+      if (!existsSync(paths.home)) return;
+      const unlockExit = takeLockSync(paths);
       try {
         rmSync(join(paths.leases, String(process.pid)), { force: true });
         if (liveLeases(paths).length === 0) stopSync(paths.dataDir, pgCtl);
@@ -226,7 +403,8 @@ export async function acquireEmbeddedPostgres(
       : paths.dataDir;
     log(
       `[aether] DATABASE_URL is not set: using embedded PostgreSQL at ${describeTarget(target)} ` +
-        `(${started ? 'started' : 'already running'}, data in ${where})`,
+        `(${started ? 'started' : 'already running'}, data in ${where}` +
+        `${loadedEnvFile() ? `; read ${loadedEnvFile()!.file}` : ''})`,
     );
     return target;
   } finally {

@@ -10,11 +10,11 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Migrator } from '@mikro-orm/migrations';
 import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
-import { PartitionKeepingMigrator } from './upstream/snapshot-partitioning.js';
+import { SchemaLessMigrator } from './schema-less-migrator.js';
 
 const LOCK_NAMESPACE = 'aether-migrations';
 
-export class LockingMigrator extends PartitionKeepingMigrator {
+export class LockingMigrator extends SchemaLessMigrator {
   static {
     // MikroORM.init() adds the stock Migrator unless an extension named "Migrator" is configured
     Object.defineProperty(this, 'name', { value: 'Migrator' });

@@ -7,9 +7,10 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { SeedManager } from '@mikro-orm/seeder';
 import { mailLookupSchema } from '../mail/lookup-schema.js';
 import { entities } from '../persistence/entities.js';
-import type { ConnectionTarget } from './database-url.js';
+import { type ConnectionTarget, sslOption } from './database-url.js';
 import type { DatabaseSettings } from './database-settings.js';
 import { LockingMigrator } from './locking-migrator.js';
+import { OneLineCliFailures } from './one-line-cli-failures.js';
 import { ResilientPostgreSqlDriver } from './resilient-driver.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -19,7 +20,13 @@ export type ConnectionRole = 'application' | 'schema';
 export function createOrmConfig(
   settings: DatabaseSettings,
   role: ConnectionRole = 'application',
-  overrides: { database?: string; debug?: boolean; logger?: (message: string) => void } = {},
+  overrides: {
+    database?: string;
+    debug?: boolean;
+    logger?: (message: string) => void;
+    /** the `mikro-orm` CLI: failures of its commands end in one line (one-line-cli-failures.ts) */
+    cli?: boolean;
+  } = {},
 ): Options {
   const target: ConnectionTarget = role === 'application' ? settings.application : settings.direct;
   const driverOptions = {
@@ -27,9 +34,7 @@ export function createOrmConfig(
     connectionTimeoutMillis: 30_000,
     statement_timeout: settings.statementTimeoutMs,
     application_name: role === 'application' ? 'aether' : 'aether-schema',
-    ...(target.options.sslmode && target.options.sslmode !== 'disable'
-      ? { ssl: { rejectUnauthorized: target.options.sslmode === 'verify-full' } }
-      : {}),
+    ...(sslOption(target) ? { ssl: sslOption(target) } : {}),
   };
   return defineConfig({
     driver: ResilientPostgreSqlDriver,
@@ -61,7 +66,7 @@ export function createOrmConfig(
     // the mail servers' lookup views are a migration's, not the entities': schema diffs leave them be
     schemaGenerator: { ignoreSchema: [mailLookupSchema(target.schema)] },
     driverOptions,
-    extensions: [LockingMigrator, SeedManager],
+    extensions: [LockingMigrator, SeedManager, ...(overrides.cli ? [OneLineCliFailures] : [])],
     migrations: {
       path: 'migrations',
       pathTs: 'migrations',

@@ -4,6 +4,7 @@
  */
 import { plainClient } from './admin-client.js';
 import { type ConnectionTarget, redact, toPgConfig } from './database-url.js';
+import { describeFailure } from './failure-line.js';
 
 export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
@@ -22,7 +23,12 @@ const REASONS: Record<string, string> = {
 
 export function describeConnectionFailure(target: ConnectionTarget, error: unknown): string {
   const err = error as { code?: string; message?: string };
-  const reason = (err.code && REASONS[err.code]) ?? redact(String(err.message ?? error).split('\n')[0]!, target);
+  const message = String(err.message ?? error);
+  const reason =
+    (err.code && REASONS[err.code]) ??
+    (/does not support SSL/i.test(message)
+      ? 'the server does not support SSL; remove ?sslmode= (or use sslmode=prefer) or enable SSL on the server'
+      : redact(message.split('\n')[0]!, target));
   return `${target.source}: cannot connect to ${target.host}:${target.port} (database "${target.database}", user "${target.user}"): ${reason}`;
 }
 
@@ -40,7 +46,17 @@ export async function preflight(target: ConnectionTarget, { createSchema = true 
   }
   try {
     if (createSchema && target.schema !== 'public') {
-      await client.query(`create schema if not exists ${client.escapeIdentifier(target.schema)}`);
+      // only when missing: a role without CREATE on the database (the application's) may use one
+      const { rowCount } = await client.query('select 1 from pg_namespace where nspname = $1', [target.schema]);
+      if (rowCount === 0) {
+        await client
+          .query(`create schema if not exists ${client.escapeIdentifier(target.schema)}`)
+          .catch((error: unknown) => {
+            throw new DatabaseUnavailableError(
+              `${target.source}: cannot create schema "${target.schema}" in database "${target.database}": ${describeFailure(error)}`,
+            );
+          });
+      }
     }
     const { rows } = await client.query<{ server_version: string }>('show server_version');
     return rows[0]!.server_version;

@@ -4,12 +4,14 @@
  *
  * - values are sent as bound parameters, not inlined (`upstream/bound-parameters.ts`);
  * - a connection whose rollback failed on a dead connection still goes back to the pool
- *   (`upstream/release-after-failed-rollback.ts`).
+ *   (`upstream/release-after-failed-rollback.ts`);
+ * - schema introspection sees only the schemas it compares (`upstream/schema-scoped-introspection.ts`).
  */
 import { PostgreSqlDriver, type PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Configuration } from '@mikro-orm/core';
 import { BoundParametersConnection } from './upstream/bound-parameters.js';
 import { releaseAfterFailedRollback } from './upstream/release-after-failed-rollback.js';
+import { scopeIntrospectionToSchemas } from './upstream/schema-scoped-introspection.js';
 
 class ResilientPostgreSqlConnection extends BoundParametersConnection {
   override createKyselyDialect(overrides: Parameters<PostgreSqlConnection['createKyselyDialect']>[0]) {
@@ -20,6 +22,7 @@ class ResilientPostgreSqlConnection extends BoundParametersConnection {
 export class ResilientPostgreSqlDriver extends PostgreSqlDriver {
   constructor(config: Configuration) {
     super(config);
+    scopeIntrospectionToSchemas(this.platform);
     Object.assign(this, {
       connection: new ResilientPostgreSqlConnection(this.config),
       replicas: this.createReplicas((conf) => new ResilientPostgreSqlConnection(this.config, conf, 'read')),
