@@ -88,7 +88,8 @@ describe('db:status', () => {
 describe('one line, never a stack trace or a wall of help', () => {
   const env = () => ({ DATABASE_URL: db.url });
 
-  it('every project command has a working --help', async () => {
+  // a dozen processes under tsx: minutes on a loaded two-core machine, so its own time bound
+  it('every project command has a working --help', { timeout: 240_000 }, async () => {
     const scripts = ['start', 'db:reset', 'db:app-role', 'db:status', 'db:url', 'db:serve', 'studio', 'bench'];
     for (const script of [...scripts, 'db:seed:volume', 'docs:schema', 'db:case-fold-pattern']) {
       const { code, stdout, stderr } = await runNpm(script, ['--help'], { env: env() });
