@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema
+.PHONY: help quick-start dev build test format db-generate db-migrate db-studio db-seed db-reset docker-run bench docs-schema relay
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,3 +45,6 @@ bench: ## the benchmark against hand-written SQL
 
 docs-schema: ## regenerate docs/schema.md and docs/schema.svg from the MikroORM metadata
 	npm run docs:schema
+
+relay: ## publish the outbox's change events to NATS JetStream (NATS_URL; several may run)
+	npm run relay

@@ -84,10 +84,8 @@ export async function writeRecordedEvents(em: EntityManager): Promise<number> {
   if (!events || events.length === 0) return 0;
   await em.flush();
   const keys = [...new Set(events.map((e) => orderingLockKey(e.orderingKey)))].sort();
-  await em.execute(
-    'select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from (select unnest(?::text[]) as k order by 1) keys',
-    [keys],
-  );
+  // one statement per key, in key order: usually one or two keys per unit of work
+  for (const key of keys) await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
   await em.insertMany(OutboxEvent, events);
   await em.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
   return events.length;
