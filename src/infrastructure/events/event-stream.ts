@@ -69,8 +69,22 @@ export async function ensureStream(jsm: JetStreamManager, settings: EventStreamS
       throw error;
     },
   );
-  if (exists) await jsm.streams.update(settings.name, config);
-  else await jsm.streams.add(config);
+  if (!exists) {
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (error) {
+      // another relay starting at the same time created it first: bring it to our settings
+      if (
+        !(await jsm.streams.info(settings.name).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw error;
+    }
+  }
+  await jsm.streams.update(settings.name, config);
 }
 
 /** An outbox row as the relay reads it. */
