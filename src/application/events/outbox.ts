@@ -9,6 +9,7 @@ import type { Domain } from '../../domain/domain.js';
 import type { Mailbox } from '../../domain/mailbox.js';
 import type { EventData, EventKind } from './event-catalogue.js';
 import { OutboxEvent } from './outbox-event.js';
+import { quotaThresholdsCrossed } from './quota-thresholds.js';
 
 /** The channel the unit of work NOTIFYs (at commit) when it wrote events; the relay LISTENs on it. */
 export const OUTBOX_CHANNEL = 'aether_outbox';
@@ -46,6 +47,27 @@ export function recordMailboxEvent(
       modseq: options.modseq ?? null,
       data: { address: mailbox.address, ...data },
     }),
+  );
+}
+
+/**
+ * One `mailbox.quota_reached` per threshold (80, 95, 100 %) the mailbox's used bytes crossed
+ * upwards since `usedBytesBefore`: one line after a delivery or a store into the mailbox.
+ */
+export function recordQuotaThresholds(
+  em: EntityManager,
+  mailbox: Mailbox,
+  usedBytesBefore: number,
+  options: { modseq?: number | null } = {},
+): OutboxEvent[] {
+  return quotaThresholdsCrossed(usedBytesBefore, mailbox.usedBytes, mailbox.quotaBytes).map((percent) =>
+    recordMailboxEvent(
+      em,
+      'mailbox.quota_reached',
+      mailbox,
+      { percent, usedBytes: mailbox.usedBytes, quotaBytes: mailbox.quotaBytes },
+      options,
+    ),
   );
 }
 
