@@ -3,6 +3,7 @@
  * stream exactly once, in commit order per ordering key; nothing of a rolled-back unit of work
  * does; two relays at once keep both properties. Each test has a stream of its own, deleted after.
  */
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStreamSettings } from '../../src/infrastructure/events/event-stream.js';
@@ -178,5 +179,37 @@ describe('the outbox relay', () => {
         .map((e) => e.event.data.quotaBytes);
       expect(quotas).toEqual(Array.from({ length: steps }, (_, i) => (i + 1) * 1_000_000));
     }
+  });
+
+  it("a durable consumer as the README's Events section makes one receives what its filter selects, acknowledged", async () => {
+    const stream = newStream();
+    startRelay(stream);
+    const { owner, domain } = await ownerWithDomain(db);
+    const mailbox = await db.aether.mailboxes.create(owner.id, { address: `feed@${domain.name}` });
+    await db.aether.mailboxes.suspend(owner.id, mailbox.id);
+    await eventually(async () => (await outboxCount(db)) === 0, 'the outbox to empty');
+
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(stream.name, {
+      durable_name: 'mailbox-watcher',
+      filter_subject: `${stream.subjectPrefix}.*.mailbox.*.mailbox.>`,
+      ack_policy: AckPolicy.Explicit,
+    });
+    const consumer = await jetstream(nc).consumers.get(stream.name, 'mailbox-watcher');
+    const kinds: string[] = [];
+    const messages = await consumer.consume();
+    for await (const m of messages) {
+      const event = m.json<{ kind: string; mailboxId: string }>();
+      expect(event.mailboxId).toBe(mailbox.id);
+      kinds.push(event.kind);
+      m.ack();
+      if (m.info.pending === 0) break;
+    }
+    await messages.close();
+    expect(kinds).toEqual(['mailbox.created', 'mailbox.suspended']);
+    await eventually(
+      async () => (await jsm.consumers.info(stream.name, 'mailbox-watcher')).num_ack_pending === 0,
+      'the acknowledgements to land',
+    );
   });
 });

@@ -20,6 +20,7 @@ describe('the schema diagram, from MikroORM metadata', () => {
       ['domain', ['Domain']],
       ['email', ['Email']],
       ['folder', ['Folder']],
+      ['outbox_event', ['OutboxEvent']],
       ['user', ['User']],
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;

@@ -32,7 +32,8 @@ export const EVENT_KINDS = {
   'email.expunged': 'mailbox',
 } as const satisfies Record<string, EventScope>;
 
-export type EventScope = 'user' | 'domain' | 'mailbox';
+export const EVENT_SCOPES = ['user', 'domain', 'mailbox'] as const;
+export type EventScope = (typeof EVENT_SCOPES)[number];
 export type EventKind = keyof typeof EVENT_KINDS;
 
 /** The thresholds at which `mailbox.quota_reached` is recorded (percent of the quota used). */
