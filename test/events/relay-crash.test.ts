@@ -21,16 +21,24 @@ import {
   streamCount,
   uniqueStream,
 } from './support/event-streams.js';
-import { spawnRelay } from './support/relay-process.js';
+import { type RelayProcess, spawnRelay } from './support/relay-process.js';
 
 const db = useTestDatabase();
 const stream = uniqueStream();
 let nc: NatsConnection;
+// killed before the stream is deleted, even when the test fails, so no relay outlives it to recreate the stream
+const spawned: RelayProcess[] = [];
+const spawnTracked = (...args: Parameters<typeof spawnRelay>) => {
+  const relay = spawnRelay(...args);
+  spawned.push(relay);
+  return relay;
+};
 
 beforeAll(async () => {
   nc = await connectNats();
 });
 afterAll(async () => {
+  await Promise.all(spawned.map((r) => r.kill('SIGKILL')));
   await deleteStream(nc, stream.name);
   await nc?.close();
 });
@@ -62,7 +70,7 @@ describe('a relay killed at random points of a 10,000-event backlog', () => {
 
     let killed = 0;
     for (let k = 1; k <= KILLS; k++) {
-      const relay = spawnRelay(db, stream, { natsUrl: NATS_URL, batchSize: 100 + Math.floor(Math.random() * 200) });
+      const relay = spawnTracked(db, stream, { natsUrl: NATS_URL, batchSize: 100 + Math.floor(Math.random() * 200) });
       // somewhere in the k-th fifth of the backlog
       const point = Math.floor(((k - 1 + Math.random()) * EVENTS) / (KILLS + 1));
       await eventually(
@@ -76,7 +84,7 @@ describe('a relay killed at random points of a 10,000-event backlog', () => {
     expect(killed).toBe(KILLS);
     expect(await outboxCount(db)).toBeGreaterThan(0);
 
-    const last = spawnRelay(db, stream, { natsUrl: NATS_URL });
+    const last = spawnTracked(db, stream, { natsUrl: NATS_URL });
     await eventually(async () => (await outboxCount(db)) === 0, `the outbox to empty (${last.output()})`, WAIT_MS);
     await last.kill('SIGTERM');
     expect(last.child.exitCode).toBe(0);
