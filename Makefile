@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test format db-generate db-migrate db-status db-diff db-url db-serve db-app-role db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer db-mail-role test-mail-servers
+.PHONY: help quick-start dev build test format db-generate db-migrate db-status db-diff db-url db-serve db-app-role db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer db-mail-role test-mail-servers relay
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,3 +72,6 @@ db-mail-role: ## the role Postfix and Dovecot read the lookups as: make db-mail-
 
 test-mail-servers: ## the Postfix and Dovecot tests alone (needs postfix-pgsql and dovecot-pgsql installed)
 	MAIL_SERVERS_E2E=1 npx vitest run test/mail-servers
+
+relay: ## publish the outbox's change events to NATS JetStream (NATS_URL; several may run)
+	npm run relay

@@ -33,9 +33,9 @@ const nameTaken = (name: string) =>
 /**
  * Releases every claim of the name but `winner`'s: their rows are locked first, then deleted with
  * one statement; the database cascades to their mailboxes, aliases, folders and email. A bulk
- * delete bypasses flush events, as `mailboxes.delete` does.
+ * delete bypasses flush events, as `mailboxes.delete` does. Returns the released claims.
  */
-export async function releaseOtherClaims(em: EntityManager, winner: Domain): Promise<number> {
+export async function releaseOtherClaims(em: EntityManager, winner: Domain): Promise<Domain[]> {
   const others = await em.find(
     Domain,
     { name: winner.name, id: { $ne: winner.id } },
@@ -43,8 +43,8 @@ export async function releaseOtherClaims(em: EntityManager, winner: Domain): Pro
     { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, orderBy: { id: 'asc' } },
   );
   if (others.some((d) => d.verified)) throw nameTaken(winner.name);
-  if (others.length === 0) return 0;
-  return em.nativeDelete(Domain, { id: { $in: others.map((d) => d.id) } });
+  if (others.length > 0) await em.nativeDelete(Domain, { id: { $in: others.map((d) => d.id) } });
+  return others;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   releaseOtherClaims,
 } from './domain-claims.js';
 import { readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
+import { recordDomainEvent } from './events/outbox.js';
 import { lockAliasGraph } from './locking.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
@@ -38,6 +39,7 @@ export class DomainService {
         ...(input?.limits ? { limits: input?.limits } : {}),
       });
       em.persist(domain);
+      recordDomainEvent(em, 'domain.added', domain);
       return toDomainView(domain);
     });
   }
@@ -61,17 +63,21 @@ export class DomainService {
       await assertNameNotVerified(em, name, domainId);
       const domain = await loadOwnedDomain(em, actor, domainId, true);
       domain.verify(records);
-      if ((await releaseOtherClaims(em, domain)) > 0) await assertReleaseClosesNoLoop(em, domain);
+      const released = await releaseOtherClaims(em, domain);
+      if (released.length > 0) await assertReleaseClosesNoLoop(em, domain);
+      recordDomainEvent(em, 'domain.verified', domain);
+      // the losing claims went with their mailboxes, by cascade: one event each says so
+      for (const claim of released) recordDomainEvent(em, 'domain.released', claim);
       return toDomainView(domain);
     });
   }
 
   async suspend(actorId: string, domainId: string): Promise<DomainView> {
-    return this.change(actorId, domainId, (domain) => domain.suspend());
+    return this.change(actorId, domainId, 'domain.suspended', (domain) => domain.suspend());
   }
 
   async activate(actorId: string, domainId: string): Promise<DomainView> {
-    return this.change(actorId, domainId, (domain) => domain.activate());
+    return this.change(actorId, domainId, 'domain.activated', (domain) => domain.activate());
   }
 
   /**
@@ -83,6 +89,12 @@ export class DomainService {
     return this.run(async (em) => {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId, true);
       domain.changeLimits(limits, await heldBy(em, domain));
+      recordDomainEvent(em, 'domain.limits_changed', domain, {
+        maxMailboxes: domain.maxMailboxes,
+        maxAliases: domain.maxAliases,
+        defaultQuotaBytes: domain.defaultQuotaBytes,
+        maxQuotaBytes: domain.maxQuotaBytes,
+      });
       return toDomainView(domain);
     });
   }
@@ -103,10 +115,16 @@ export class DomainService {
     }, this.reads(actorId));
   }
 
-  private async change(actorId: string, domainId: string, verb: (domain: Domain) => void): Promise<DomainView> {
+  private async change(
+    actorId: string,
+    domainId: string,
+    kind: 'domain.suspended' | 'domain.activated',
+    verb: (domain: Domain) => void,
+  ): Promise<DomainView> {
     return this.run(async (em) => {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);
       verb(domain);
+      recordDomainEvent(em, kind, domain);
       return toDomainView(domain);
     });
   }

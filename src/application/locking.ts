@@ -13,7 +13,9 @@
  *      deleted user's domains go by cascade;
  *   5. address rows (mailboxes), several at once in id order: deliveries, quota changes, purges,
  *      deletions, folder creations and renames (names are unique by case fold per mailbox);
- *   6. folder rows, then 7. email rows: taken by the statements that write them.
+ *   6. folder rows, then 7. email rows: taken by the statements that write them;
+ *   8. the outbox's ordering keys (an advisory lock per key, in key order): taken by the unit of
+ *      work itself after its flush, when it writes the events it recorded (application/events).
  *
  * Why this order: deleting a user is a cascade that runs down from the user row to its domains,
  * mailboxes, folders and email. A delivery used to lock its mailbox (and INBOX) first and reach

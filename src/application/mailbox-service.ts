@@ -5,6 +5,7 @@ import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
 import { claimAddress } from './address-claims.js';
+import { recordMailboxEvent } from './events/outbox.js';
 import { lockAliasGraph } from './locking.js';
 import { assertRemovalClosesNoLoop } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -37,6 +38,7 @@ export class MailboxService {
         ...(input?.quotaBytes === undefined ? {} : { quotaBytes: input?.quotaBytes }),
       });
       em.persist(mailbox);
+      recordMailboxEvent(em, 'mailbox.created', mailbox, { quotaBytes: mailbox.quotaBytes });
       return toMailboxView(mailbox);
     });
   }
@@ -58,11 +60,11 @@ export class MailboxService {
   }
 
   async suspend(actorId: string, mailboxId: string): Promise<MailboxView> {
-    return this.change(actorId, mailboxId, (mailbox) => mailbox.suspend());
+    return this.change(actorId, mailboxId, 'mailbox.suspended', (mailbox) => mailbox.suspend());
   }
 
   async activate(actorId: string, mailboxId: string): Promise<MailboxView> {
-    return this.change(actorId, mailboxId, (mailbox) => mailbox.activate());
+    return this.change(actorId, mailboxId, 'mailbox.activated', (mailbox) => mailbox.activate());
   }
 
   /**
@@ -76,6 +78,10 @@ export class MailboxService {
       await loadOwnedDomain(em, actor, domain.id, true);
       const mailbox = await loadOwnedMailbox(em, actor, mailboxId, true);
       mailbox.changeQuota(quotaBytes);
+      recordMailboxEvent(em, 'mailbox.quota_changed', mailbox, {
+        quotaBytes: mailbox.quotaBytes,
+        usedBytes: mailbox.usedBytes,
+      });
       return toMailboxView(mailbox);
     });
   }
@@ -86,6 +92,8 @@ export class MailboxService {
       await lockAliasGraph(em);
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
       await assertRemovalClosesNoLoop(em, mailbox);
+      // written explicitly: the bulk deletes below bypass the unit of work's flush
+      recordMailboxEvent(em, 'mailbox.deleted', mailbox);
       // the database cascades to folders and email; no need to load them first
       await em.nativeDelete(Email, { mailbox });
       await em.nativeDelete(Folder, { mailbox });
@@ -133,12 +141,14 @@ export class MailboxService {
   private async change(
     actorId: string,
     mailboxId: string,
+    kind: 'mailbox.suspended' | 'mailbox.activated',
     verb: (mailbox: Mailbox) => void,
     lock = false,
   ): Promise<MailboxView> {
     return this.run(async (em) => {
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, lock);
       verb(mailbox);
+      recordMailboxEvent(em, kind, mailbox);
       return toMailboxView(mailbox);
     });
   }

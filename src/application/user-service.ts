@@ -3,6 +3,7 @@ import { EmailAddress } from '../domain/email-address.js';
 import { AccessDeniedError, ConflictError, DomainError, ValidationError } from '../domain/errors.js';
 import { assertAcceptablePassword, type PasswordHasher } from '../domain/password-hasher.js';
 import { User } from '../domain/user.js';
+import { recordUserEvent } from './events/outbox.js';
 import { findUserWithHash, loadUser } from './loading.js';
 import type { OwnerReads } from './read-models.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -26,6 +27,7 @@ export class UserService {
     return this.run(async (em) => {
       const user = new User({ email, passwordHash, name: input?.name ?? null });
       em.persist(user);
+      recordUserEvent(em, 'user.registered', user);
       return toUserView(user);
     });
   }
@@ -87,17 +89,20 @@ export class UserService {
   }
 
   async suspend(userId: string): Promise<UserView> {
-    return this.change(userId, (user) => user.suspend());
+    return this.change(userId, (user) => user.suspend(), 'user.suspended');
   }
 
   async activate(userId: string): Promise<UserView> {
-    return this.change(userId, (user) => user.activate());
+    return this.change(userId, (user) => user.activate(), 'user.activated');
   }
 
   /** Deletes the user with everything they own (domains, mailboxes, aliases, folders, email). */
   async delete(userId: string): Promise<void> {
     await this.run(async (em) => {
-      em.remove(await loadUser(em, userId));
+      const user = await loadUser(em, userId);
+      em.remove(user);
+      // its domains, mailboxes and email go by cascade: this one event stands for them all
+      recordUserEvent(em, 'user.deleted', user);
     });
   }
 
@@ -124,13 +129,20 @@ export class UserService {
         throw new ConflictError('CONCURRENT_UPDATE', 'the password was changed meanwhile; sign in again');
       }
       fresh.changePasswordHash(passwordHash);
+      // sessions elsewhere may want to end; the hash itself never leaves the database
+      recordUserEvent(em, 'user.password_changed', fresh);
     });
   }
 
-  private async change(userId: string, verb: (user: User) => void): Promise<UserView> {
+  private async change(
+    userId: string,
+    verb: (user: User) => void,
+    kind?: 'user.suspended' | 'user.activated',
+  ): Promise<UserView> {
     return this.run(async (em: EntityManager) => {
       const user = await loadUser(em, userId);
       verb(user);
+      if (kind) recordUserEvent(em, kind, user);
       return toUserView(user);
     });
   }

@@ -23,6 +23,7 @@ describe('the schema diagram, from MikroORM metadata', () => {
       ['folder', ['Folder']],
       ['login_throttle', ['LoginThrottle']],
       ['mailbox_password', ['MailboxPassword']],
+      ['outbox_event', ['OutboxEvent']],
       ['user', ['User']],
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;

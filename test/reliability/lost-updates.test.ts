@@ -15,13 +15,14 @@ import { ownerWithDomain } from '../support/world.js';
 const db = useTestDatabase({ poolMax: 20 });
 
 describe('every entity a user edits is versioned', () => {
-  it('the mappings give each of them a version column, and only email goes without', async () => {
+  // email is versioned by its mailbox's lock; the outbox's events are appended and removed, never edited
+  it('the mappings give each of them a version column, and only email and outbox events go without', async () => {
     const unversioned = [...db.aether.orm.getMetadata().getAll().values()]
       .filter((meta) => !meta.abstract && !meta.embeddable && !meta.versionProperty)
       .map((meta) => meta.className);
     // application passwords: a revocation and a login's record of last use write disjoint columns,
     // and MikroORM writes only changed ones; the login throttle is counted by one atomic upsert
-    expect(new Set(unversioned)).toEqual(new Set(['Email', 'AppPassword', 'LoginThrottle']));
+    expect(new Set(unversioned)).toEqual(new Set(['Email', 'AppPassword', 'LoginThrottle', 'OutboxEvent']));
   });
 });
 

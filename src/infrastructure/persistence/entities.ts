@@ -3,6 +3,7 @@ import { AppPasswordSchema, LoginThrottleSchema, MailboxPasswordSchema } from '.
 import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
+import { OutboxEventSchema } from './mappings/outbox-mapping.js';
 import { UserSchema } from './mappings/user-mapping.js';
 
 /** Every mapped entity; the ORM configuration discovers exactly these. */
@@ -17,4 +18,5 @@ export const entities = [
   MailboxPasswordSchema,
   AppPasswordSchema,
   LoginThrottleSchema,
+  OutboxEventSchema,
 ];

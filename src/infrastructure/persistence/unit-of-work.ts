@@ -1,5 +1,6 @@
 import { IsolationLevel } from '@mikro-orm/core';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { discardRecordedEvents, writeRecordedEvents } from '../../application/events/outbox.js';
 import type { UnitOfWork } from '../../application/unit-of-work.js';
 import { isDomainError } from '../../domain/errors.js';
 import { translateDatabaseError } from './database-errors.js';
@@ -34,10 +35,18 @@ export function createUnitOfWork(
       ...(options.actingUserId ? { [ACTING_USER_SETTING]: options.actingUserId } : {}),
     };
     if (Object.keys(variables).length > 0) em.setSessionContext({ variables });
+    // the events the use case recorded go into the outbox in its own transaction, last
+    let inner: EntityManager | undefined;
     try {
       const snapshot = options.snapshot ? { readOnly: true, isolationLevel: IsolationLevel.REPEATABLE_READ } : {};
-      return await em.transactional((tx) => work(tx), snapshot);
+      return await em.transactional(async (tx) => {
+        inner = tx;
+        const result = await work(tx);
+        await writeRecordedEvents(tx);
+        return result;
+      }, snapshot);
     } catch (error) {
+      if (inner) discardRecordedEvents(inner);
       throw translate(error);
     }
   };
