@@ -9,8 +9,11 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { projectRoot, runScript } from '../support/cli.js';
+
+// whole commands in child processes, on a machine shared with other work
+vi.setConfig({ testTimeout: 240_000 });
 
 const homes: string[] = [];
 const children: ChildProcess[] = [];

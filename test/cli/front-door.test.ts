@@ -5,12 +5,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { withAdminClient } from '../../src/infrastructure/database/admin-client.js';
 import { grantApplicationRole } from '../../src/infrastructure/database/application-role.js';
 import { formatDatabaseUrl } from '../../src/infrastructure/database/database-url.js';
 import { runMikroOrm, runNpm, runScript } from '../support/cli.js';
 import { useEmptyDatabase } from '../support/empty-database.js';
+
+// each test spawns whole commands (a Node start each) on a machine shared with other work
+vi.setConfig({ testTimeout: 240_000 });
 
 const db = useEmptyDatabase();
 const oneLine = (text: string) => {

@@ -4,9 +4,12 @@
  * schema beside it does not propose dropping the sibling schema either.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runMikroOrm, projectRoot } from '../support/cli.js';
 import { useEmptyDatabase } from '../support/empty-database.js';
+
+// whole commands in child processes, on a machine shared with other work
+vi.setConfig({ testTimeout: 240_000 });
 
 const db = useEmptyDatabase();
 const withSchema = (schema: string) => {

@@ -1,7 +1,10 @@
 /** `npm start` twice at the same moment on a fresh database: both succeed, the world is seeded once. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runScript } from '../support/cli.js';
 import { useEmptyDatabase } from '../support/empty-database.js';
+
+// whole commands in child processes, on a machine shared with other work
+vi.setConfig({ testTimeout: 240_000 });
 
 const db = useEmptyDatabase();
 
