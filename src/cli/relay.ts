@@ -8,6 +8,19 @@ import { resolveDatabaseSettings } from '../infrastructure/database/database-set
 import { ConfigurationError, describeTarget } from '../infrastructure/database/database-url.js';
 import { OutboxRelay } from '../infrastructure/events/outbox-relay.js';
 import { resolveRelaySettings } from '../infrastructure/events/relay-settings.js';
+import { commandLine } from './command-line.js';
+
+commandLine(
+  `Usage: npm run relay
+
+Publishes the transactional outbox's change events to NATS JetStream until stopped (Ctrl+C or
+SIGTERM). Several may run: one leads, the others stand by and take over when it goes.
+
+Environment: DATABASE_URL (never the pooler: LISTEN needs a session of its own), NATS_URL
+(nats://127.0.0.1:4222), AETHER_EVENTS_STREAM, AETHER_EVENTS_PREFIX, AETHER_RELAY_BATCH,
+AETHER_RELAY_POLL_MS. See the README's "Events".`,
+  {},
+);
 
 async function settings() {
   try {
