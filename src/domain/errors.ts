@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'INVALID_MESSAGE',
   'INVALID_CURSOR',
   'TOO_MANY_RECIPIENTS',
+  'INVALID_FLAG',
+  'INVALID_UID_SET',
   // uniqueness and concurrency
   'EMAIL_TAKEN',
   'DOMAIN_TAKEN',
@@ -37,6 +39,8 @@ export const ERROR_CODES = [
   'FOLDER_PROTECTED',
   'FOLDER_NOT_EMPTY',
   'NO_SUCH_RECIPIENT',
+  // the journal no longer reaches back that far: the client resynchronises (JMAP cannotCalculateChanges)
+  'CANNOT_CALCULATE_CHANGES',
   // identity and access
   'INVALID_CREDENTIALS',
   'NOT_OWNER',

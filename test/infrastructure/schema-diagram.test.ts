@@ -20,6 +20,9 @@ describe('the schema diagram, from MikroORM metadata', () => {
       ['domain', ['Domain']],
       ['email', ['Email']],
       ['folder', ['Folder']],
+      ['mail_change', ['MailChange']],
+      ['mailbox_state', ['MailboxState']],
+      ['message', ['StoredMessage']],
       ['user', ['User']],
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;
@@ -42,10 +45,13 @@ describe('the schema diagram, from MikroORM metadata', () => {
     expect(fks).toEqual([
       'address.domain_id -> domain.id',
       'domain.owner_id -> user.id',
+      'email.content_hash -> message.content_hash',
       'email.folder_id -> folder.id',
       'email.mailbox_id -> address.id',
       'email.user_id -> user.id',
       'folder.mailbox_id -> address.id',
+      'mail_change.mailbox_id -> address.id',
+      'mailbox_state.mailbox_id -> address.id',
     ]);
     expect(model.relations.find((r) => r.from === 'domain')!.onDelete).toBe('cascade');
   });

@@ -2,6 +2,7 @@ import { AddressSchema, AliasSchema, MailboxSchema } from './mappings/address-ma
 import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
+import { MailboxStateSchema, MailChangeSchema, StoredMessageSchema } from './mappings/message-store-mapping.js';
 import { UserSchema } from './mappings/user-mapping.js';
 
 /** Every mapped entity; the ORM configuration discovers exactly these. */
@@ -13,4 +14,7 @@ export const entities = [
   AliasSchema,
   FolderSchema,
   EmailSchema,
+  StoredMessageSchema,
+  MailboxStateSchema,
+  MailChangeSchema,
 ];
