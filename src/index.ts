@@ -12,3 +12,13 @@ export type { DomainLimits, TxtResolver } from './domain/domain.js';
 export type { EmailFlags } from './domain/email.js';
 export { EmailAddress } from './domain/email-address.js';
 export { DomainName } from './domain/domain-name.js';
+export type {
+  Changes,
+  CopyResult,
+  FetchedEmail,
+  FolderChanges,
+  FolderStatus,
+  StoreResult,
+} from './application/message-store-service.js';
+export { JOURNAL_RETENTION_DAYS } from './application/message-store-service.js';
+export type { Envelope, MimePart, AttachmentInfo } from './domain/raw-message.js';

@@ -41,6 +41,18 @@ export class ModseqClock {
     return modseq;
   }
 
+  /** The mailbox's highest modseq as this unit of work sees it (its own, when it took one). */
+  async current(mailbox: Mailbox): Promise<number> {
+    const known = this.taken.get(mailbox.id);
+    if (known !== undefined) return known;
+    const [row] = await run<{ highest_modseq: string }>(
+      this.em,
+      'select highest_modseq from mailbox_state where mailbox_id = ?',
+      [mailbox.id],
+    );
+    return Number(row?.highest_modseq ?? 0);
+  }
+
   /** Writes a journal entry for a change under this unit of work's modseq of the mailbox. */
   async record(
     mailbox: Mailbox,

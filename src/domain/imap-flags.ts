@@ -48,3 +48,19 @@ export function checkKeywords(values: unknown): string[] {
     throw new ValidationError('INVALID_FLAG', `an email carries at most ${MAX_KEYWORDS} keywords`);
   return keywords;
 }
+
+/** IMAP flag names (`\Seen`, `$Junk`, …) split into system flags and keywords; unknown `\X` is refused. */
+export function parseFlagNames(names: unknown): { system: SystemFlag[]; keywords: string[] } {
+  if (!Array.isArray(names)) throw new ValidationError('INVALID_FLAG', 'flags are a list of IMAP flag names');
+  const system = new Set<SystemFlag>();
+  const keywords: string[] = [];
+  for (const name of names) {
+    if (typeof name === 'string' && name.startsWith('\\')) {
+      const flag = SYSTEM_FLAGS.find((f) => IMAP_SYSTEM_FLAGS[f].toLowerCase() === name.toLowerCase());
+      if (!flag)
+        throw new ValidationError('INVALID_FLAG', `${name.slice(0, 40)} is not a system flag this store keeps`);
+      system.add(flag);
+    } else keywords.push(name as string);
+  }
+  return { system: [...system], keywords: checkKeywords(keywords) };
+}

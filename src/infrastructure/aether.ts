@@ -8,6 +8,7 @@ import { AliasService } from '../application/alias-service.js';
 import { readScope } from '../application/loading.js';
 import { DomainService } from '../application/domain-service.js';
 import { MailService } from '../application/mail-service.js';
+import { MessageStoreService } from '../application/message-store-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
 import { StatisticsService } from '../application/statistics-service.js';
 import type { UnitOfWork } from '../application/unit-of-work.js';
@@ -48,6 +49,8 @@ export interface Services {
   readonly aliases: AliasService;
   readonly mail: MailService;
   readonly statistics: StatisticsService;
+  /** The message store for IMAP/JMAP servers (raw messages, UIDs, flags, changes). */
+  readonly store: MessageStoreService;
 }
 
 export interface Aether extends Services {
@@ -91,6 +94,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
       aliases: new AliasService(runner, reads),
       mail: new MailService(runner, readModels, reads),
       statistics: new StatisticsService(runner, readModels, reads),
+      store: new MessageStoreService(runner),
     };
   };
   return {
