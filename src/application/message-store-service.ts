@@ -20,7 +20,7 @@ import { StoredMessage } from '../domain/stored-message.js';
 import { parseUidSet, type UidRange } from '../domain/uid-set.js';
 import { checkId } from './loading.js';
 import { lockMailboxes } from './locking.js';
-import { allocateUids, ModseqClock, storeContent } from './mail-counters.js';
+import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
@@ -368,6 +368,28 @@ export class MessageStoreService {
         em.getTransactionContext(),
       );
       return { removed: rows[0]!.removed };
+    });
+  }
+
+  /**
+   * Removes stored messages no email refers to (left by purges under row-level security), at most
+   * `limit` per call, with the same lock-then-check as a purge's own sweep.
+   */
+  async sweepMessages(input: { limit?: number } = {}): Promise<{ removed: number }> {
+    const limit = input.limit ?? 10_000;
+    return this.run(async (em) => {
+      const rows = await em.getConnection().execute<{ content_hash: string }[]>(
+        `select content_hash from message m
+          where not exists (select 1 from email e where e.content_hash = m.content_hash) limit ?`,
+        [limit],
+        'all',
+        em.getTransactionContext(),
+      );
+      await sweepContent(
+        em,
+        rows.map((r) => r.content_hash),
+      );
+      return { removed: rows.length };
     });
   }
 
