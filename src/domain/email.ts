@@ -18,6 +18,16 @@ export interface EmailFlags {
 /** What an Email row keeps of its message (what lists show), derived from the parse. */
 export type MessageFields = Pick<Message, 'messageId' | 'subject' | 'from' | 'to' | 'cc' | 'body' | 'sizeBytes'>;
 
+/** What a new email is made of: its message, where it goes, and its flags and internal date. */
+export interface NewEmail {
+  message: MessageFields;
+  content: StoredMessage;
+  placement: Placement;
+  flags?: Partial<EmailFlags>;
+  keywords?: string[];
+  receivedAt?: Date;
+}
+
 /** Where an email is for IMAP: its UID in its folder and the mailbox modseq of its last change. */
 export interface Placement {
   folder: Folder;
@@ -62,17 +72,7 @@ export class Email {
   readonly createdAt: Date;
 
   /** @internal use Mailbox.receive / Mailbox.store / Mailbox.copy */
-  constructor(props: {
-    mailbox: Mailbox;
-    user: User;
-    message: MessageFields;
-    content: StoredMessage;
-    placement: Placement;
-    flags?: Partial<EmailFlags>;
-    keywords?: string[];
-    receivedAt?: Date;
-    now: Date;
-  }) {
+  constructor(props: NewEmail & { mailbox: Mailbox; user: User; now: Date }) {
     const { message } = props;
     this.mailbox = props.mailbox;
     this.folder = props.placement.folder;

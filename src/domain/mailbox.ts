@@ -4,7 +4,7 @@ import { parseQuotaBytes } from './byte-size.js';
 import { caseFold } from './case-fold.js';
 import type { Domain } from './domain.js';
 import type { EmailAddress } from './email-address.js';
-import { Email, type EmailFlags, type MessageFields, type Placement } from './email.js';
+import { Email, type EmailFlags, type NewEmail, type Placement } from './email.js';
 import type { StoredMessage } from './stored-message.js';
 import { RuleViolationError, ValidationError } from './errors.js';
 import { FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
@@ -98,15 +98,7 @@ export class Mailbox extends Address {
   }
 
   /** Stores a message in one of this mailbox's folders (sent copies, drafts, appends, imports). */
-  store(props: {
-    message: MessageFields;
-    content: StoredMessage;
-    placement: Placement;
-    flags?: Partial<EmailFlags>;
-    keywords?: string[];
-    receivedAt?: Date;
-    now?: Date;
-  }): Email {
+  store(props: NewEmail & { now?: Date }): Email {
     this.assertActive();
     this.assertOwnFolder(props.placement.folder);
     this.reserve(props.message.sizeBytes);
