@@ -29,6 +29,7 @@ export const SEEDED_MODSEQ = 1;
 
 export class EmailFactory extends ConstructorFactory<Email, EmailInput> {
   readonly model = Email;
+  private readonly contents = new Map<string, StoredMessage>();
 
   constructor(
     em: EntityManager,
@@ -54,7 +55,9 @@ export class EmailFactory extends ConstructorFactory<Email, EmailInput> {
       messageId: input.message?.messageId ?? `<${this.faker.string.alphanumeric(20)}@${from.split('@')[1]}>`,
     });
     const message = plainMessage(checked, at);
-    const content = new StoredMessage(message, at);
+    // the same bytes twice (a fixed world can repeat a message) are one stored message
+    const content = this.contents.get(message.contentHash) ?? new StoredMessage(message, at);
+    this.contents.set(message.contentHash, content);
     // seeded mail is the first change of a new mailbox: modseq 1; the folder is new, so its UIDs are taken in memory
     const placement = { folder, uid: folder.takeUid(), modseq: SEEDED_MODSEQ };
     if (!inbound)
