@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { v7 } from 'uuid';
-import { type MessageInput, messageSizeBytes } from '../src/domain/message.js';
+import { composeMessage, type Message, type MessageInput } from '../src/domain/message.js';
 import { copyArray, copyIn, copyText } from './copy.js';
 
 const EMAIL_COLUMNS = [
@@ -13,6 +13,9 @@ const EMAIL_COLUMNS = [
   'id',
   'folder_id',
   'user_id',
+  'content_hash',
+  'uid',
+  'modseq',
   'message_id',
   'subject',
   'from_address',
@@ -30,7 +33,7 @@ const EMAIL_COLUMNS = [
 /** The email columns the application reads: all but the body. */
 const EMAIL_HEADER_COLUMNS = EMAIL_COLUMNS.filter((c) => c !== 'body').join(', ');
 const INSERT_EMAIL = `insert into email (${EMAIL_COLUMNS.join(', ')}) values `;
-/** Rows per INSERT statement (17 parameters each, far below PostgreSQL's 65,535). */
+/** Rows per INSERT statement (20 parameters each, far below PostgreSQL's 65,535). */
 export const INSERT_CHUNK = 1_000;
 
 export interface EmailRow {
@@ -38,7 +41,10 @@ export interface EmailRow {
   id: string;
   folderId: string;
   userId: string;
-  message: MessageInput;
+  /** The parsed raw message (its content hash is the stored message's key). */
+  message: Message;
+  uid: number;
+  modseq: number;
   sizeBytes: number;
   seen: boolean;
   receivedAt: Date;
@@ -56,6 +62,9 @@ export async function insertEmails(client: pg.PoolClient, rows: EmailRow[], chun
         r.id,
         r.folderId,
         r.userId,
+        m.contentHash,
+        r.uid,
+        r.modseq,
         m.messageId,
         m.subject,
         m.from,
@@ -91,7 +100,10 @@ export async function copyEmails(client: pg.PoolClient, rows: EmailRow[]): Promi
         r.id,
         r.folderId,
         r.userId,
-        copyText(m.messageId ?? ''),
+        m.contentHash,
+        String(r.uid),
+        String(r.modseq),
+        copyText(m.messageId),
         copyText(m.subject),
         copyText(m.from),
         copyArray(m.to),
@@ -114,6 +126,65 @@ export async function copyEmails(client: pg.PoolClient, rows: EmailRow[]): Promi
   if (lines.length > 0) chunks.push(Buffer.from(`${lines.join('\n')}\n`));
   const n = await copyIn(client, `copy email (${EMAIL_COLUMNS.join(', ')}) from stdin`, chunks);
   if (n !== rows.length) throw new Error(`copied ${n} of ${rows.length} rows`);
+}
+
+/** The stored messages, once per hash (the first copy kept, the row locked as the application's upsert does). */
+export async function upsertMessages(client: pg.PoolClient, messages: Message[]): Promise<void> {
+  const unique = [...new Map(messages.map((m) => [m.contentHash, m])).values()];
+  for (const m of unique) {
+    await client.query(
+      `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
+       values ($1, $2, $3, $4, $5, $6, $7, now())
+       on conflict (content_hash) do update set content_hash = excluded.content_hash`,
+      [
+        m.contentHash,
+        m.raw,
+        m.sizeBytes,
+        JSON.stringify(m.envelope),
+        JSON.stringify(m.structure),
+        JSON.stringify(m.attachments),
+        m.html,
+      ],
+    );
+  }
+}
+
+/** The mailbox's modseq (one per transaction) and `count` UIDs of the folder, under their row locks. */
+export async function takeCounters(
+  client: pg.PoolClient,
+  mailboxId: string,
+  folderId: string,
+  count: number,
+): Promise<{ modseq: number; firstUid: number }> {
+  const state = await client.query<{ highest_modseq: string }>(
+    `insert into mailbox_state (mailbox_id, highest_modseq, journal_floor)
+     values ($1, (select coalesce(max(e.modseq), 0) + 1 from email e where e.mailbox_id = $1), 0)
+     on conflict (mailbox_id) do update set highest_modseq = mailbox_state.highest_modseq + 1
+     returning highest_modseq`,
+    [mailboxId],
+  );
+  const folder = await client.query<{ uid_next: string }>(
+    'update folder set uid_next = uid_next + $1 where id = $2 returning uid_next',
+    [count, folderId],
+  );
+  return { modseq: Number(state.rows[0]!.highest_modseq), firstUid: Number(folder.rows[0]!.uid_next) - count };
+}
+
+/** One journal row per added email. */
+export async function journalAdded(client: pg.PoolClient, rows: EmailRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const part = rows.slice(start, start + INSERT_CHUNK);
+    const values: unknown[] = [];
+    const tuples = part.map((r, i) => {
+      values.push(r.mailboxId, v7(), r.modseq, r.folderId, r.uid, r.id);
+      const b = i * 6;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, 'added', $${b + 4}, $${b + 5}, $${b + 6}, now())`;
+    });
+    await client.query(
+      `insert into mail_change (mailbox_id, id, modseq, kind, folder_id, uid, email_id, created_at) values ${tuples.join(', ')}`,
+      values,
+    );
+  }
 }
 
 interface LockedMailbox {
@@ -174,25 +245,33 @@ export async function deliverMany(
   messages: MessageInput[],
   mode: 'insert' | 'copy' = 'insert',
 ): Promise<{ mailboxId: string; emailIds: string[] }> {
+  // composed and parsed as the application does (the same library work on both sides)
+  const parsed: Message[] = [];
+  for (const input of messages) parsed.push(await composeMessage(input));
   return inTransaction(pool, async (client) => {
     await client.query(LOCK_OWNER.replace('%WHERE%', 'address = $1'), [address]);
     const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'address = $1'), [address]);
     const m = rows[0];
-    const sizes = messages.map(messageSizeBytes);
+    const sizes = parsed.map((p) => p.sizeBytes);
     checkReceives(m, sizes);
     const now = new Date();
-    const emailRows: EmailRow[] = messages.map((message, i) => ({
+    const { modseq, firstUid } = await takeCounters(client, m!.id, m!.inbox_id, parsed.length);
+    await upsertMessages(client, parsed);
+    const emailRows: EmailRow[] = parsed.map((message, i) => ({
       mailboxId: m!.id,
       id: v7(),
       folderId: m!.inbox_id,
       userId: m!.owner_id,
       message,
+      uid: firstUid + i,
+      modseq,
       sizeBytes: sizes[i]!,
       seen: false,
       receivedAt: now,
     }));
     if (mode === 'copy') await copyEmails(client, emailRows);
     else await insertEmails(client, emailRows);
+    await journalAdded(client, emailRows);
     const total = sizes.reduce((a, b) => a + b, 0);
     await client.query('update address set used_bytes = used_bytes + $1, version = version + 1 where id = $2', [
       total,
@@ -210,8 +289,9 @@ export async function deliverMany(
 export async function deliverInbound(
   pool: pg.Pool,
   recipient: string,
-  message: MessageInput,
+  input: MessageInput,
 ): Promise<{ mailboxId: string; emailId: string }> {
+  const message = await composeMessage(input);
   return inTransaction(pool, async (client) => {
     const catchAll = `@${recipient.slice(recipient.lastIndexOf('@') + 1)}`;
     const resolved = await client.query<{
@@ -231,23 +311,27 @@ export async function deliverInbound(
     if (!entry.verified || entry.status !== 'active') throw new Error('domain does not receive mail');
     await client.query(LOCK_OWNER.replace('%WHERE%', 'id = $1'), [entry.id]);
     const { rows } = await client.query<LockedMailbox>(LOCK_MAILBOX.replace('%WHERE%', 'id = $1'), [entry.id]);
-    const size = messageSizeBytes(message);
+    const size = message.sizeBytes;
     checkReceives(rows[0], [size]);
     const m = rows[0]!;
     const now = new Date();
     const id = v7();
-    await insertEmails(client, [
-      {
-        mailboxId: m.id,
-        id,
-        folderId: m.inbox_id,
-        userId: m.owner_id,
-        message,
-        sizeBytes: size,
-        seen: false,
-        receivedAt: now,
-      },
-    ]);
+    const { modseq, firstUid } = await takeCounters(client, m.id, m.inbox_id, 1);
+    await upsertMessages(client, [message]);
+    const row: EmailRow = {
+      mailboxId: m.id,
+      id,
+      folderId: m.inbox_id,
+      userId: m.owner_id,
+      message,
+      uid: firstUid,
+      modseq,
+      sizeBytes: size,
+      seen: false,
+      receivedAt: now,
+    };
+    await insertEmails(client, [row]);
+    await journalAdded(client, [row]);
     await client.query('update address set used_bytes = used_bytes + $1, version = version + 1 where id = $2', [
       size,
       m.id,

@@ -34,3 +34,10 @@ export async function revertMigration(settings: DatabaseSettings, migration: str
   const reverted = await withSchemaOrm(settings, database, (orm) => orm.migrator.down({ migrations: [migration] }));
   if (reverted.length !== 1) throw new Error(`${migration} is not applied in ${database}, so it cannot be reverted`);
 }
+
+/** Applies one pending migration of `settings`' database (after `revertMigration` took it back). */
+export async function applyMigration(settings: DatabaseSettings, migration: string): Promise<void> {
+  const database = settings.direct.database;
+  const applied = await withSchemaOrm(settings, database, (orm) => orm.migrator.up({ migrations: [migration] }));
+  if (applied.length !== 1) throw new Error(`${migration} is not pending in ${database}, so it cannot be applied`);
+}

@@ -6,8 +6,8 @@
 import type pg from 'pg';
 import { v7 } from 'uuid';
 import { mailboxOfEmail, volumeMailboxAddress, type VolumeSize } from '../src/seeders/support/volume-layout.js';
-import { messageSizeBytes } from '../src/domain/message.js';
-import { type EmailRow, insertEmails } from './baseline.js';
+import { plainMessage } from '../src/domain/message.js';
+import { type EmailRow, insertEmails, upsertMessages } from './baseline.js';
 
 const BATCH = 5_000;
 const LANES = 2;
@@ -33,15 +33,20 @@ export async function importVolumeBaseline(pool: pg.Pool, size: VolumeSize, body
     const used = new Map<string, number>();
     for (let n = start; n < end; n++) {
       const mailbox = byNumber[mailboxOfEmail(n, size)]!;
-      const message = {
-        from: senders[n % senders.length]!,
-        to: [mailbox.address],
-        cc: [],
-        subject: subjects[n % subjects.length]!,
-        body: bodies[n % bodies.length]!,
-        messageId: `<${n}@volume.example>`,
-      };
-      const sizeBytes = messageSizeBytes(message);
+      const receivedAt = new Date(newest - (size.emails - 1 - n) * 1000);
+      // built as the volume seeder builds it (plain text, no parser): the same bytes on both sides
+      const message = plainMessage(
+        {
+          from: senders[n % senders.length]!,
+          to: [mailbox.address],
+          cc: [],
+          subject: subjects[n % subjects.length]!,
+          body: bodies[n % bodies.length]!,
+          messageId: `<${n}@volume.example>`,
+        },
+        receivedAt,
+      );
+      const sizeBytes = message.sizeBytes;
       used.set(mailbox.id, (used.get(mailbox.id) ?? 0) + sizeBytes);
       rows.push({
         mailboxId: mailbox.id,
@@ -49,14 +54,30 @@ export async function importVolumeBaseline(pool: pg.Pool, size: VolumeSize, body
         folderId: mailbox.inbox,
         userId: mailbox.owner,
         message,
+        uid: 0, // taken per mailbox below, under the folder's row lock
+        modseq: 0,
         sizeBytes,
         seen: n % 3 !== 0,
-        receivedAt: new Date(newest - (size.emails - 1 - n) * 1000),
+        receivedAt,
       });
     }
     const client = await pool.connect();
     try {
       await client.query('begin');
+      const byMailbox = Map.groupBy(rows, (r) => r.mailboxId);
+      for (const [mailboxId, own] of [...byMailbox].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        // as the volume seeder: UIDNEXT raised, modseq 1, no journal (seeded mail is a mailbox's first state)
+        const folder = await client.query<{ uid_next: string }>(
+          'update folder set uid_next = uid_next + $1 where id = $2 returning uid_next',
+          [own.length, own[0]!.folderId],
+        );
+        const firstUid = Number(folder.rows[0]!.uid_next) - own.length;
+        own.forEach((r, i) => Object.assign(r, { uid: firstUid + i, modseq: 1 }));
+      }
+      await upsertMessages(
+        client,
+        rows.map((r) => r.message),
+      );
       await insertEmails(client, rows);
       await client.query(
         `update address a set used_bytes = a.used_bytes + v.bytes, version = a.version + 1

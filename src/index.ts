@@ -44,3 +44,13 @@ export type * from './application/credential-views.js';
 export { MAIL_PROTOCOLS, type MailProtocol } from './domain/mail-protocol.js';
 export { DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from './domain/login-throttle.js';
 export { mailLookupSchema, MAIL_LOOKUP_VERSION } from './infrastructure/mail/lookup-schema.js';
+export type {
+  Changes,
+  CopyResult,
+  FetchedEmail,
+  FolderChanges,
+  FolderStatus,
+  StoreResult,
+} from './application/message-store-service.js';
+export { JOURNAL_RETENTION_DAYS } from './application/message-store-service.js';
+export type { Envelope, MimePart, AttachmentInfo } from './domain/raw-message.js';

@@ -13,8 +13,14 @@
  *      deleted user's domains go by cascade;
  *   5. address rows (mailboxes), several at once in id order: deliveries, quota changes, purges,
  *      deletions, folder creations and renames (names are unique by case fold per mailbox);
- *   6. folder rows, then 7. email rows: taken by the statements that write them;
- *   8. the outbox's ordering keys (an advisory lock per key, in key order): taken by the unit of
+ *      Every unit of work that changes a mailbox's mail (delivery, flags, moves, purges, the
+ *      message store's operations) holds its address row before:
+ *   5b. the mailbox's state row (its modseq counter, application/mail-counters.ts): raised once
+ *      per unit of work; journal rows reference the address row, which the unit already holds;
+ *   6. folder rows (UIDNEXT raised by `update … returning`), then 7. email rows, taken by the
+ *      statements that write them; 8. stored message rows (content-addressed, in hash order):
+ *      delivery upserts them, a purge's sweep locks them before it removes the unreferenced ones;
+ *   9. the outbox's ordering keys (an advisory lock per key, in key order): taken by the unit of
  *      work itself after its flush, when it writes the events it recorded (application/events).
  *
  * Why this order: deleting a user is a cascade that runs down from the user row to its domains,

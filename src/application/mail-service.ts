@@ -4,7 +4,9 @@ import { Email, type EmailFlags } from '../domain/email.js';
 import { NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { type Message, type MessageInput, parseMessage } from '../domain/message.js';
+import type { StoredMessage } from '../domain/stored-message.js';
+import { type Message, type MessageInput, toMessage } from '../domain/message.js';
+import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { decodeEmailCursor, encodeEmailCursor } from './keyset-cursor.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { lockMailboxes } from './locking.js';
@@ -43,15 +45,15 @@ export class MailService {
    * one refused recipient (unknown, unverified or suspended domain, suspended mailbox, quota)
    * refuses the delivery and stores nothing.
    */
-  async deliverInbound(input: { recipients: string[]; message: MessageInput }): Promise<DeliveryReport> {
-    const message = parseMessage(input?.message);
+  async deliverInbound(input: { recipients: string[]; message: MessageInput | Buffer }): Promise<DeliveryReport> {
     const recipients = parseRecipients(input?.recipients);
+    const message = await toMessage(input?.message);
     return this.run(async (em) => {
       const { targets, forwarded } = await resolveRecipients(em, recipients, (recipient) => {
         throw noSuchRecipient(recipient);
       });
       const locked = await lockTargets(em, targets);
-      return { delivered: receiveInInboxes(em, [...locked.values()], message), forwarded };
+      return { delivered: await receiveInInboxes(em, [...locked.values()], message), forwarded };
     });
   }
 
@@ -61,21 +63,31 @@ export class MailService {
    */
   async deliverMany(
     mailboxAddress: string,
-    messages: MessageInput[],
+    messages: (MessageInput | Buffer)[],
   ): Promise<{ mailboxId: string; emailIds: string[] }> {
     if (!Array.isArray(messages) || messages.length === 0 || messages.length > MAX_BATCH_SIZE) {
       throw new ValidationError('INVALID_MESSAGE', `a batch holds 1–${MAX_BATCH_SIZE} messages`);
     }
     const address = EmailAddress.parse(mailboxAddress).value;
     // Array.from visits the holes of a sparse array too: each is refused as "not a message"
-    const parsed = Array.from(messages, (m) => parseMessage(m));
+    const parsed: Message[] = [];
+    for (const m of Array.from(messages)) parsed.push(await toMessage(m));
     return this.run(async (em) => {
       const found = await em.findOne(Mailbox, { address }, { populate: ['domain'] });
       if (!found) throw noSuchRecipient(address);
       const { mailbox, inbox } = (await lockTargets(em, new Map([[found.id, found]]))).get(found.id)!;
       const now = new Date();
-      const emails = parsed.map((message) => mailbox.receive(message, inbox, now));
+      const clock = new ModseqClock(em);
+      const modseq = await clock.of(mailbox);
+      const first = await allocateUids(em, inbox, parsed.length);
+      const contents = new Map<string, StoredMessage>();
+      for (const message of parsed) contents.set(message.contentHash, await storeContent(em, message));
+      const emails = parsed.map((message, i) =>
+        mailbox.receive(message, contents.get(message.contentHash)!, { folder: inbox, uid: first + i, modseq }, now),
+      );
       em.persist(emails);
+      for (const email of emails)
+        await clock.record(mailbox, 'added', { folderId: inbox.id, uid: email.uid, emailId: email.id });
       return { mailboxId: found.id, emailIds: emails.map((e) => e.id) };
     });
   }
@@ -88,30 +100,46 @@ export class MailService {
   async send(
     actorId: string,
     mailboxId: string,
-    input: Omit<MessageInput, 'from'>,
+    input: Omit<MessageInput, 'from'> | Buffer,
   ): Promise<DeliveryReport & { sentId: string }> {
     if (typeof input !== 'object' || input === null)
       throw new ValidationError('INVALID_MESSAGE', 'a message must be an object');
+    const raw = input instanceof Uint8Array ? await toMessage(input) : null;
     return this.run(async (em) => {
       const found = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
       found.assertSends();
-      const message = parseMessage({ ...input, from: found.address });
+      const message = raw ?? (await toMessage({ ...(input as Omit<MessageInput, 'from'>), from: found.address }));
+      if (raw && message.from !== found.address) {
+        throw new ValidationError(
+          'INVALID_MESSAGE',
+          `a message sent from ${found.address} says it is From ${message.from || 'nobody'}`,
+        );
+      }
       // addresses no mailbox or alias here takes go to the outbound relay
       const outbound: string[] = [];
-      const { targets, forwarded } = await resolveRecipients(em, [...message.to, ...message.cc], (r) =>
-        outbound.push(r),
+      const bcc = raw ? raw.envelope.bcc.map((a) => a.address) : [];
+      const { targets, forwarded } = await resolveRecipients(
+        em,
+        parseRecipients([...message.to, ...message.cc, ...bcc]),
+        (r) => outbound.push(r),
       );
       const locked = await lockMailboxes(em, [found, ...targets.values()]);
       const sender = locked.get(found.id)?.mailbox;
       if (!sender) throw new NotFoundError('mailbox');
       assertStillThere(targets, locked);
       await em.populate(sender, ['folders']);
-      const sent = sender.send(message);
+      const clock = new ModseqClock(em);
+      const content = await storeContent(em, message);
+      const sentFolder = sender.folder('sent');
+      const sentUid = await allocateUids(em, sentFolder, 1);
+      const sent = sender.send(message, content, { folder: sentFolder, uid: sentUid, modseq: await clock.of(sender) });
       em.persist(sent);
-      const delivered = receiveInInboxes(
+      await clock.record(sender, 'added', { folderId: sentFolder.id, uid: sent.uid, emailId: sent.id });
+      const delivered = await receiveInInboxes(
         em,
         [...locked.values()].filter(({ mailbox }) => targets.has(mailbox.id)),
         message,
+        clock,
       );
       return { sentId: sent.id, delivered, forwarded: [...new Set([...outbound, ...forwarded])] };
     });
@@ -155,9 +183,9 @@ export class MailService {
       actorId,
       mailboxId,
       emailId,
-      false,
-      (_mailbox, email) => {
-        email.setFlags({ seen: true });
+      true,
+      async (mailbox, email, em) => {
+        if (email.setFlags({ seen: true })) await recordChange(em, mailbox, email);
         return toEmailView(email);
       },
       true,
@@ -165,39 +193,38 @@ export class MailService {
   }
 
   async flag(actorId: string, mailboxId: string, emailId: string, flags: Partial<EmailFlags>): Promise<EmailSummary> {
-    return this.onEmail(actorId, mailboxId, emailId, false, (_mailbox, email) => {
-      email.setFlags(flags);
+    return this.onEmail(actorId, mailboxId, emailId, true, async (mailbox, email, em) => {
+      if (email.setFlags(flags)) await recordChange(em, mailbox, email);
       return toEmailSummary(email);
     });
   }
 
   async move(actorId: string, mailboxId: string, emailId: string, folderId: string): Promise<EmailSummary> {
     const target = checkId(folderId, 'folder');
-    return this.onEmail(actorId, mailboxId, emailId, false, async (mailbox, email, em) => {
+    return this.onEmail(actorId, mailboxId, emailId, true, async (mailbox, email, em) => {
       const folder = await em.findOne(Folder, { id: target, mailbox });
       if (!folder) throw new NotFoundError('folder');
-      mailbox.move(email, folder);
+      await moveEmail(em, mailbox, email, folder);
       return toEmailSummary(email);
     });
   }
 
   /** "Delete" as people mean it: into Trash. Purge deletes for good. */
   async trash(actorId: string, mailboxId: string, emailId: string): Promise<EmailSummary> {
-    return this.onEmail(actorId, mailboxId, emailId, false, async (mailbox, email, em) => {
+    return this.onEmail(actorId, mailboxId, emailId, true, async (mailbox, email, em) => {
       const trash = await em.findOneOrFail(Folder, {
         mailbox,
         role: 'trash',
       });
-      mailbox.move(email, trash);
+      await moveEmail(em, mailbox, email, trash);
       return toEmailSummary(email);
     });
   }
 
   /** Deletes an email for good and frees its bytes from the quota, in one unit of work. */
   async purge(actorId: string, mailboxId: string, emailId: string): Promise<void> {
-    await this.onEmail(actorId, mailboxId, emailId, true, (mailbox, email, em) => {
-      mailbox.purge(email);
-      em.remove(email);
+    await this.onEmail(actorId, mailboxId, emailId, true, async (mailbox, email, em) => {
+      await removeEmails(em, mailbox, [email]);
     });
   }
 
@@ -212,7 +239,8 @@ export class MailService {
     const id = checkId(emailId, 'email');
     return this.run(
       async (em) => {
-        // the mailbox lock comes first, so the email read after it is current (a concurrent purge is seen)
+        // the mailbox lock comes first, so the email read after it is current (a concurrent purge is
+        // seen); every change takes it, as the mailbox's modseq (its state row) is raised after it
         const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, lockMailbox);
         const email = await em.findOne(Email, { mailbox, id }, withBody ? { populate: ['body'] } : {});
         if (!email) throw new NotFoundError('email');
@@ -276,13 +304,76 @@ function assertStillThere(targets: Map<string, Mailbox>, locked: Map<string, unk
   for (const [id, mailbox] of targets) if (!locked.has(id)) throw noSuchRecipient(mailbox.address);
 }
 
-/** One copy of the message into the INBOX of each (locked) mailbox. */
-function receiveInInboxes(em: EntityManager, locked: { mailbox: Mailbox; inbox: Folder }[], message: Message) {
-  return locked.map(({ mailbox, inbox }) => {
-    const email = mailbox.receive(message, inbox);
+/**
+ * One copy of the message into the INBOX of each (locked) mailbox, under a new UID and the
+ * mailbox's modseq, journalled; the bytes stored once for all of them.
+ */
+async function receiveInInboxes(
+  em: EntityManager,
+  locked: { mailbox: Mailbox; inbox: Folder }[],
+  message: Message,
+  clock = new ModseqClock(em),
+) {
+  const delivered = [];
+  const ordered = [...locked].sort((a, b) => (a.mailbox.id < b.mailbox.id ? -1 : 1));
+  const content = await storeContent(em, message);
+  for (const { mailbox, inbox } of ordered) {
+    const modseq = await clock.of(mailbox);
+    const uid = await allocateUids(em, inbox, 1);
+    const email = mailbox.receive(message, content, { folder: inbox, uid, modseq });
     em.persist(email);
-    return { mailboxId: mailbox.id, address: mailbox.address, emailId: email.id };
+    await clock.record(mailbox, 'added', { folderId: inbox.id, uid, emailId: email.id });
+    delivered.push({ mailboxId: mailbox.id, address: mailbox.address, emailId: email.id });
+  }
+  return delivered;
+}
+
+/** A flag or keyword change: the email takes the unit of work's modseq and the journal says so. */
+export async function recordChange(em: EntityManager, mailbox: Mailbox, email: Email, clock = new ModseqClock(em)) {
+  const modseq = await clock.record(mailbox, 'changed', {
+    folderId: email.folder.id,
+    uid: email.uid,
+    emailId: email.id,
   });
+  email.markChanged(modseq);
+}
+
+/** A move: a new UID in the target, an expunge in the source and an add in the target, journalled. */
+export async function moveEmail(
+  em: EntityManager,
+  mailbox: Mailbox,
+  email: Email,
+  target: Folder,
+  clock = new ModseqClock(em),
+  uid?: number,
+): Promise<{ from: number; to: number }> {
+  const from = email.uid;
+  if (email.folder.id === target.id && uid === undefined) return { from, to: from };
+  const modseq = await clock.record(mailbox, 'expunged', {
+    folderId: email.folder.id,
+    uid: email.uid,
+    emailId: email.id,
+  });
+  const to = uid ?? (await allocateUids(em, target, 1));
+  mailbox.move(email, { folder: target, uid: to, modseq });
+  await clock.record(mailbox, 'added', { folderId: target.id, uid: to, emailId: email.id });
+  return { from, to };
+}
+
+/**
+ * Deletes emails for good: frees their bytes, journals them as expunged, and removes the stored
+ * messages no copy refers to any more. The caller holds the mailbox's row lock.
+ */
+export async function removeEmails(em: EntityManager, mailbox: Mailbox, emails: Email[], clock = new ModseqClock(em)) {
+  for (const email of emails) {
+    mailbox.purge(email);
+    em.remove(email);
+    await clock.record(mailbox, 'expunged', { folderId: email.folder.id, uid: email.uid, emailId: email.id });
+  }
+  await sweepContent(
+    em,
+    emails.map((e) => e.content.contentHash),
+  );
 }
 
 async function assertFolderVisible(

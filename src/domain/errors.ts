@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'TOO_MANY_RECIPIENTS',
   'INVALID_PROTOCOL',
   'INVALID_EXPIRY',
+  'INVALID_FLAG',
+  'INVALID_UID_SET',
   // uniqueness and concurrency
   'EMAIL_TAKEN',
   'DOMAIN_TAKEN',
@@ -40,6 +42,8 @@ export const ERROR_CODES = [
   'FOLDER_PROTECTED',
   'FOLDER_NOT_EMPTY',
   'NO_SUCH_RECIPIENT',
+  // the journal no longer reaches back that far: the client resynchronises (JMAP cannotCalculateChanges)
+  'CANNOT_CALCULATE_CHANGES',
   // identity and access
   'INVALID_CREDENTIALS',
   'LOGIN_THROTTLED',

@@ -24,12 +24,20 @@ export class Folder {
   readonly role: FolderRole | null;
   readonly createdAt: Date;
   readonly version: number = 1;
+  /**
+   * IMAP UIDVALIDITY: non-zero, 32-bit, the folder's creation time in seconds (what Dovecot uses).
+   * UIDs are never reset here, so it never changes; a folder created again gets a new one.
+   */
+  readonly uidValidity: number;
+  /** The UID the next message in this folder gets; raised under the folder's row lock, in commit order. */
+  readonly uidNext: number = 1;
 
   constructor(props: { mailbox: Mailbox; path: string; role?: FolderRole | null; now?: Date }) {
     this.mailbox = props.mailbox;
     this.role = props.role ?? null;
     this.path = this.role ? ROLE_PATHS[this.role] : Folder.checkPath(props.path);
     this.createdAt = props.now ?? new Date();
+    this.uidValidity = uidValidityAt(this.createdAt);
   }
 
   /** A user folder path: `/`-separated names of printable text; `INBOX` is reserved. */
@@ -64,9 +72,27 @@ export class Folder {
     update(this, { path: Folder.checkPath(path) });
   }
 
+  /**
+   * Takes the next UID in memory: for a folder that this unit of work creates or holds locked (the
+   * seeders). Deliveries raise the counter in the database instead (application/mail-counters.ts).
+   */
+  takeUid(): number {
+    const uid = this.uidNext;
+    if (uid > MAX_UID) throw new RuleViolationError('QUOTA_EXCEEDED', `folder ${this.path} has used up its UIDs`);
+    update(this, { uidNext: uid + 1 });
+    return uid;
+  }
+
   assertNotProtected(action: 'renamed' | 'deleted'): void {
     if (this.isProtected) {
       throw new RuleViolationError('FOLDER_PROTECTED', `the ${this.path} folder cannot be ${action}`);
     }
   }
+}
+
+/** The largest IMAP UID (and UIDVALIDITY): an unsigned 32-bit number. */
+export const MAX_UID = 4_294_967_295;
+
+export function uidValidityAt(time: Date): number {
+  return Math.min(MAX_UID, Math.max(1, Math.floor(time.getTime() / 1000)));
 }

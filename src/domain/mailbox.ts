@@ -4,7 +4,8 @@ import { parseQuotaBytes } from './byte-size.js';
 import { caseFold } from './case-fold.js';
 import type { Domain } from './domain.js';
 import type { EmailAddress } from './email-address.js';
-import { Email, type EmailFlags } from './email.js';
+import { Email, type EmailFlags, type NewEmail, type Placement } from './email.js';
+import type { StoredMessage } from './stored-message.js';
 import { RuleViolationError, ValidationError } from './errors.js';
 import { FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
 import { update } from './identity.js';
@@ -74,10 +75,10 @@ export class Mailbox extends Address {
   }
 
   /** Inbound mail: the domain must receive mail and the mailbox must be active and have room. */
-  receive(message: Message, inbox: Folder, now = new Date()): Email {
+  receive(message: Message, content: StoredMessage, placement: Placement, now = new Date()): Email {
     this.domain.assertReceivesMail();
-    if (inbox.role !== 'inbox') throw new Error('inbound mail goes to the inbox');
-    return this.store(message, inbox, {}, now);
+    if (placement.folder.role !== 'inbox') throw new Error('inbound mail goes to the inbox');
+    return this.store({ message, content, placement, now });
   }
 
   /**
@@ -89,24 +90,48 @@ export class Mailbox extends Address {
     this.assertActive();
   }
 
-  /** The sent copy of an outgoing message, seen, in the Sent folder (the folders must be loaded). */
-  send(message: Message, now = new Date()): Email {
+  /** The sent copy of an outgoing message, seen, in the Sent folder. */
+  send(message: Message, content: StoredMessage, placement: Placement, now = new Date()): Email {
     this.assertSends();
-    return this.store(message, this.folder('sent'), { seen: true }, now);
+    if (placement.folder.role !== 'sent') throw new Error('the sent copy goes to the Sent folder');
+    return this.store({ message, content, placement, flags: { seen: true }, now });
   }
 
-  /** Stores a message in one of this mailbox's folders (sent copies, drafts, imports). */
-  store(message: Message, folder: Folder, flags: Partial<EmailFlags> = {}, now = new Date()): Email {
+  /** Stores a message in one of this mailbox's folders (sent copies, drafts, appends, imports). */
+  store(props: NewEmail & { now?: Date }): Email {
     this.assertActive();
-    this.assertOwnFolder(folder);
-    this.reserve(message.sizeBytes);
-    return new Email({ mailbox: this, folder, user: this.domain.owner, message, flags, now });
+    this.assertOwnFolder(props.placement.folder);
+    this.reserve(props.message.sizeBytes);
+    return new Email({ ...props, mailbox: this, user: this.domain.owner, now: props.now ?? new Date() });
   }
 
-  move(email: Email, to: Folder): void {
+  /** Moves an email to another of its folders, under a new UID there. */
+  move(email: Email, placement: Placement): void {
     this.assertOwnEmail(email);
-    this.assertOwnFolder(to);
-    email.placeIn(to);
+    this.assertOwnFolder(placement.folder);
+    email.placeIn(placement);
+  }
+
+  /** A copy of an email in one of this mailbox's folders: the same stored message, counted again. */
+  copy(email: Email, placement: Placement, now = new Date()): Email {
+    this.assertOwnEmail(email);
+    return this.store({
+      message: {
+        messageId: email.messageId,
+        subject: email.subject,
+        from: email.fromAddress,
+        to: email.toAddresses,
+        cc: email.ccAddresses,
+        body: email.body,
+        sizeBytes: email.sizeBytes,
+      },
+      content: email.content,
+      placement,
+      flags: email.flags,
+      keywords: email.keywords,
+      receivedAt: email.receivedAt,
+      now,
+    });
   }
 
   /** Frees the space of an email that is being deleted for good; the caller removes the email. */

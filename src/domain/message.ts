@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { utf8Length } from './byte-size.js';
 import { EmailAddress } from './email-address.js';
 import { DomainError, ValidationError } from './errors.js';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { contentHashOf, type Message, parseRawMessage } from './raw-message.js';
+
+export type { Message } from './raw-message.js';
 
 /** Explicit limits on what one message may carry; documented in the README. */
 export const MESSAGE_LIMITS = {
@@ -18,17 +22,6 @@ export interface MessageInput {
   subject: string;
   body: string;
   messageId?: string;
-}
-
-/** A validated message: what an Email stores, with its size in bytes. */
-export interface Message {
-  readonly from: string;
-  readonly to: string[];
-  readonly cc: string[];
-  readonly subject: string;
-  readonly body: string;
-  readonly messageId: string;
-  readonly sizeBytes: number;
 }
 
 function invalid(message: string): never {
@@ -64,7 +57,17 @@ function checkAddresses(values: unknown, what: string): string[] {
   return Array.from(values, (v) => checkAddress(v, what));
 }
 
-export function parseMessage(input: MessageInput): Message {
+/** The checked fields of a structured message, before it is composed into a raw one. */
+export interface CheckedMessageInput {
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  body: string;
+  messageId: string;
+}
+
+export function checkMessageInput(input: MessageInput): CheckedMessageInput {
   if (typeof input !== 'object' || input === null) invalid('a message must be an object');
   const from = checkAddress(input.from, 'from');
   const to = checkAddresses(input.to, 'to');
@@ -79,8 +82,38 @@ export function parseMessage(input: MessageInput): Message {
     MESSAGE_LIMITS.headerBytes,
     true,
   );
-  const sizeBytes = messageSizeBytes({ from, to, cc, subject, body, messageId });
-  return { from, to, cc, subject, body, messageId, sizeBytes };
+  return { from, to, cc, subject, body, messageId };
+}
+
+/**
+ * The structured convenience: checks the fields, composes the RFC 5322 message they describe
+ * (nodemailer's MailComposer: encoded words, a text/plain UTF-8 body in quoted-printable or
+ * base64 as it needs), and parses that like any raw message, so both paths store the same thing.
+ */
+export async function composeMessage(input: MessageInput, date = new Date()): Promise<Message> {
+  const checked = checkMessageInput(input);
+  const parsed = await parseRawMessage(await composeRaw(checked, date));
+  // the text as given (the composed message ends its body with a line break of its own)
+  return { ...parsed, body: checked.body, subject: checked.subject };
+}
+
+export async function composeRaw(m: CheckedMessageInput, date = new Date()): Promise<Buffer> {
+  return new MailComposer({
+    from: m.from,
+    to: m.to,
+    ...(m.cc.length > 0 ? { cc: m.cc } : {}),
+    subject: m.subject,
+    text: m.body,
+    messageId: m.messageId,
+    date,
+  })
+    .compile()
+    .build();
+}
+
+/** A message given raw (bytes) or structured: both become a parsed raw message. */
+export async function toMessage(input: MessageInput | Buffer | Uint8Array): Promise<Message> {
+  return input instanceof Uint8Array ? parseRawMessage(input) : composeMessage(input);
 }
 
 /**
@@ -95,4 +128,69 @@ export function messageSizeBytes(m: MessageInput): number {
     utf8Length(m.messageId ?? '') +
     utf8Length(m.body)
   );
+}
+
+/**
+ * A plain-text message built without a parser, for bulk writers that must stay synchronous (the
+ * seeders, the migration's shape): text/plain UTF-8, 8bit, CRLF lines; what the parse would derive
+ * is known from the fields. `composeMessage` is the path for delivery.
+ */
+export function plainMessage(m: CheckedMessageInput, date: Date): Message {
+  const encode = (text: string) =>
+    /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+  const header = [
+    `From: ${m.from}`,
+    `To: ${m.to.join(', ')}`,
+    ...(m.cc.length > 0 ? [`Cc: ${m.cc.join(', ')}`] : []),
+    `Subject: ${encode(m.subject)}`,
+    `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: ${m.messageId}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+  ].join('\r\n');
+  const raw = Buffer.from(`${header}\r\n\r\n${m.body.replace(/\r?\n/g, '\r\n')}`, 'utf8');
+  const part = {
+    part: '',
+    type: 'text',
+    subtype: 'plain',
+    params: { charset: 'utf-8' },
+    id: null,
+    description: null,
+    encoding: '8bit',
+    size: Buffer.byteLength(m.body),
+    lines: m.body.split('\n').length,
+    disposition: null,
+    language: null,
+    children: [],
+  };
+  const list = (addresses: string[]) => addresses.map((address) => ({ name: '', address }));
+  return {
+    raw,
+    contentHash: contentHashOf(raw),
+    sizeBytes: raw.length,
+    envelope: {
+      date: date.toISOString(),
+      subject: m.subject,
+      from: list([m.from]),
+      sender: [],
+      replyTo: [],
+      to: list(m.to),
+      cc: list(m.cc),
+      bcc: [],
+      messageId: m.messageId,
+      inReplyTo: null,
+      references: null,
+    },
+    structure: part,
+    attachments: [],
+    html: null,
+    from: m.from,
+    to: m.to,
+    cc: m.cc,
+    subject: m.subject,
+    body: m.body,
+    messageId: m.messageId,
+    malformed: false,
+  };
 }

@@ -9,6 +9,7 @@ import { readScope } from '../application/loading.js';
 import { DomainService } from '../application/domain-service.js';
 import { MailService } from '../application/mail-service.js';
 import { MailboxCredentialService } from '../application/mailbox-credential-service.js';
+import { MessageStoreService } from '../application/message-store-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
 import { StatisticsService } from '../application/statistics-service.js';
 import type { UnitOfWork } from '../application/unit-of-work.js';
@@ -76,6 +77,8 @@ export interface Services {
   readonly mail: MailService;
   readonly statistics: StatisticsService;
   readonly credentials: MailboxCredentialService;
+  /** The message store for IMAP/JMAP servers (raw messages, UIDs, flags, changes). */
+  readonly store: MessageStoreService;
 }
 
 export interface Aether extends Services {
@@ -138,6 +141,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
       mail: new MailService(runner, readModels, reads),
       statistics: new StatisticsService(runner, readModels, reads),
       credentials: new MailboxCredentialService(runner, hasher, options.loginThrottle, reads),
+      store: new MessageStoreService(runner),
     };
   };
   return {

@@ -9,7 +9,7 @@ import { MailboxPassword } from '../domain/mailbox-password.js';
 import { Argon2PasswordHasher } from '../infrastructure/security/argon2-password-hasher.js';
 import { AliasFactory } from './factories/alias-factory.js';
 import { DomainFactory } from './factories/domain-factory.js';
-import { EmailFactory } from './factories/email-factory.js';
+import { EmailFactory, SEEDED_MODSEQ } from './factories/email-factory.js';
 import { MailboxFactory } from './factories/mailbox-factory.js';
 import { seededFaker } from './factories/seeded-faker.js';
 import { UserFactory } from './factories/user-factory.js';
@@ -105,9 +105,17 @@ function fillMailbox(factory: EmailFactory, mailbox: Mailbox, faker: Faker): voi
     inbound.push(factory.makeOne({ mailbox, flags: { seen: i % 2 === 1, flagged: i % 3 === 0 } }));
   }
   const userFolder = mailbox.folders.getItems().find((f) => f.role === null);
-  mailbox.move(inbound[0]!, mailbox.folder('archive'));
-  mailbox.move(inbound[1]!, mailbox.folder('archive'));
-  if (userFolder) mailbox.move(inbound[2]!, userFolder);
+  mailbox.move(inbound[0]!, {
+    folder: mailbox.folder('archive'),
+    uid: mailbox.folder('archive').takeUid(),
+    modseq: SEEDED_MODSEQ,
+  });
+  mailbox.move(inbound[1]!, {
+    folder: mailbox.folder('archive'),
+    uid: mailbox.folder('archive').takeUid(),
+    modseq: SEEDED_MODSEQ,
+  });
+  if (userFolder) mailbox.move(inbound[2]!, { folder: userFolder, uid: userFolder.takeUid(), modseq: SEEDED_MODSEQ });
   for (const original of inbound.slice(0, DEV_REPLIES_PER_MAILBOX)) {
     const sentAt = new Date(original.receivedAt.getTime() + faker.number.int({ min: 5, max: 240 }) * 60_000);
     factory.makeOne({

@@ -234,11 +234,15 @@ async function seedEmails(
         if (rows.length === ROWS_PER_INSERT || n === end - 1) {
           // Email rows are only inserted, never changed here: MikroORM's multi-row INSERT of the
           // entities themselves, without the unit of work's change tracking, a statement at a time
+          // the inboxes' raised UIDNEXT first: the database holds every UID below it
+          await tx.flush();
+          await tx.insertMany(rows.map((e) => e.content));
           await tx.insertMany(rows);
           rows = [];
         }
       }
-      // the mailboxes, whose usedBytes receive() raised, are flushed as the transaction ends
+      // the mailboxes, whose usedBytes receive() raised, and the inboxes, whose UIDNEXT the factory
+      // raised (the lanes never share a mailbox), are flushed as the transaction ends
     });
 
   let failed = false;

@@ -53,9 +53,15 @@ describe('an unverified claim of a name', () => {
     await db.aether.aliases.addCatchAll(squatter.id, { domain: name, destinations: [squatBox.address] });
     // an unverified claim receives no mail; email written by anything else still goes with the claim
     await db.sql(
-      `insert into email (mailbox_id, id, folder_id, user_id, message_id, subject, from_address, to_addresses,
-         cc_addresses, body, size_bytes, seen, flagged, answered, draft, received_at, created_at)
-       select a.id, gen_random_uuid(), f.id, d.owner_id, '<m' || n || '@outside.test>', 'Hello', 'a@outside.test',
+      `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, created_at)
+       values (encode(sha256('Hi'::bytea), 'hex'), 'Hi'::bytea, 2, '{}', '{}', '[]', now())`,
+    );
+    await db.sql(`update folder set uid_next = 3 where mailbox_id = $1 and role = 'inbox'`, [squatBox.id]);
+    await db.sql(
+      `insert into email (mailbox_id, id, folder_id, user_id, content_hash, uid, modseq, message_id, subject, from_address,
+         to_addresses, cc_addresses, body, size_bytes, seen, flagged, answered, draft, received_at, created_at)
+       select a.id, gen_random_uuid(), f.id, d.owner_id, encode(sha256('Hi'::bytea), 'hex'), n, 1,
+              '<m' || n || '@outside.test>', 'Hello', 'a@outside.test',
               '{}', '{}', 'Hi', 2, false, false, false, false, now(), now()
          from address a join folder f on f.mailbox_id = a.id and f.role = 'inbox' join domain d on d.id = a.domain_id,
               generate_series(1, 2) n

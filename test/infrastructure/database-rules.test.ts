@@ -79,13 +79,13 @@ describe('rules the database enforces by itself', () => {
     const { box } = await world();
     expect(
       await refusedBy(
-        `insert into folder (id, mailbox_id, path, role, created_at) values (gen_random_uuid(), $1, 'Inbox2', 'inbox', now())`,
+        `insert into folder (id, mailbox_id, path, role, created_at, uid_validity) values (gen_random_uuid(), $1, 'Inbox2', 'inbox', now(), 1)`,
         [box.id],
       ),
     ).toBe('folder_mailbox_role_unique');
     expect(
       await refusedBy(
-        `insert into folder (id, mailbox_id, path, role, created_at) values (gen_random_uuid(), $1, 'inbox', null, now())`,
+        `insert into folder (id, mailbox_id, path, role, created_at, uid_validity) values (gen_random_uuid(), $1, 'inbox', null, now(), 1)`,
         [box.id],
       ),
     ).toBe('folder_mailbox_path_unique');

@@ -24,6 +24,9 @@ describe('the schema diagram, from MikroORM metadata', () => {
       ['login_throttle', ['LoginThrottle']],
       ['mailbox_password', ['MailboxPassword']],
       ['outbox_event', ['OutboxEvent']],
+      ['mail_change', ['MailChange']],
+      ['mailbox_state', ['MailboxState']],
+      ['message', ['StoredMessage']],
       ['user', ['User']],
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;
@@ -47,11 +50,14 @@ describe('the schema diagram, from MikroORM metadata', () => {
       'address.domain_id -> domain.id',
       'app_password.mailbox_id -> address.id',
       'domain.owner_id -> user.id',
+      'email.content_hash -> message.content_hash',
       'email.folder_id -> folder.id',
       'email.mailbox_id -> address.id',
       'email.user_id -> user.id',
       'folder.mailbox_id -> address.id',
       'mailbox_password.mailbox_id -> address.id',
+      'mail_change.mailbox_id -> address.id',
+      'mailbox_state.mailbox_id -> address.id',
     ]);
     expect(model.relations.find((r) => r.from === 'domain')!.onDelete).toBe('cascade');
   });

@@ -15,14 +15,18 @@ import { ownerWithDomain } from '../support/world.js';
 const db = useTestDatabase({ poolMax: 20 });
 
 describe('every entity a user edits is versioned', () => {
-  // email is versioned by its mailbox's lock; the outbox's events are appended and removed, never edited
-  it('the mappings give each of them a version column, and only email and outbox events go without', async () => {
+  // email is changed under its mailbox's modseq; the outbox's events are appended and removed, never edited
+  it('the mappings give each of them a version column, and only the mail store, outbox and login records go without', async () => {
     const unversioned = [...db.aether.orm.getMetadata().getAll().values()]
       .filter((meta) => !meta.abstract && !meta.embeddable && !meta.versionProperty)
       .map((meta) => meta.className);
     // application passwords: a revocation and a login's record of last use write disjoint columns,
-    // and MikroORM writes only changed ones; the login throttle is counted by one atomic upsert
-    expect(new Set(unversioned)).toEqual(new Set(['Email', 'AppPassword', 'LoginThrottle', 'OutboxEvent']));
+    // and MikroORM writes only changed ones; the login throttle is counted by one atomic upsert;
+    // stored messages never change; the journal is append-only; a mailbox's state is only raised
+    // under its row lock
+    expect(new Set(unversioned)).toEqual(
+      new Set(['Email', 'AppPassword', 'LoginThrottle', 'OutboxEvent', 'StoredMessage', 'MailChange', 'MailboxState']),
+    );
   });
 });
 

@@ -1366,7 +1366,9 @@ describe('mail: listFolderPage, read, flag, move', () => {
       receivedAt: new Date(0),
     } as never);
     const after = await row('email', w.a.emailId);
-    expect(after).toEqual({ ...before, flagged: true });
+    // a flag change raises the email's modseq (CONDSTORE); nothing else changes
+    expect(after).toEqual({ ...before, flagged: true, modseq: expect.anything() });
+    expect(Number(after!.modseq)).toBeGreaterThan(Number(before!.modseq));
     await db.aether.mail.flag(w.a.ownerId, w.a.boxId, w.a.emailId, { flagged: false });
   });
 });

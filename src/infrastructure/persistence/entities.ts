@@ -4,6 +4,7 @@ import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
 import { OutboxEventSchema } from './mappings/outbox-mapping.js';
+import { MailboxStateSchema, MailChangeSchema, StoredMessageSchema } from './mappings/message-store-mapping.js';
 import { UserSchema } from './mappings/user-mapping.js';
 
 /** Every mapped entity; the ORM configuration discovers exactly these. */
@@ -19,4 +20,7 @@ export const entities = [
   AppPasswordSchema,
   LoginThrottleSchema,
   OutboxEventSchema,
+  StoredMessageSchema,
+  MailboxStateSchema,
+  MailChangeSchema,
 ];

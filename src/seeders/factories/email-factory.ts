@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Email, type EmailFlags } from '../../domain/email.js';
 import type { Folder } from '../../domain/folder.js';
 import type { Mailbox } from '../../domain/mailbox.js';
-import { type MessageInput, parseMessage } from '../../domain/message.js';
+import { checkMessageInput, type MessageInput, plainMessage } from '../../domain/message.js';
+import { StoredMessage } from '../../domain/stored-message.js';
 import { ConstructorFactory } from './constructor-factory.js';
 
 export interface EmailInput {
@@ -23,8 +24,12 @@ export interface EmailInput {
  * Email, made the only way the domain allows: `mailbox.receive()` or `mailbox.store()`, which
  * check the mailbox, the folder and the quota, and add the size to the mailbox's `usedBytes`.
  */
+/** The modseq of seeded mail and of the seeders' moves. */
+export const SEEDED_MODSEQ = 1;
+
 export class EmailFactory extends ConstructorFactory<Email, EmailInput> {
   readonly model = Email;
+  private readonly contents = new Map<string, StoredMessage>();
 
   constructor(
     em: EntityManager,
@@ -39,7 +44,8 @@ export class EmailFactory extends ConstructorFactory<Email, EmailInput> {
     const inbound = folder.role === 'inbox';
     const stranger = () => this.faker.internet.exampleEmail().toLowerCase();
     const from = input.message?.from ?? (inbound ? stranger() : mailbox.address);
-    const message = parseMessage({
+    const at = input.receivedAt ?? this.faker.date.recent({ days: 30 });
+    const checked = checkMessageInput({
       from,
       to: input.message?.to ?? [inbound ? mailbox.address : stranger()],
       ...(input.message?.cc ? { cc: input.message.cc } : {}),
@@ -48,9 +54,15 @@ export class EmailFactory extends ConstructorFactory<Email, EmailInput> {
       // a Message-ID from the seeded faker, so the same world comes out every time
       messageId: input.message?.messageId ?? `<${this.faker.string.alphanumeric(20)}@${from.split('@')[1]}>`,
     });
-    const at = input.receivedAt ?? this.faker.date.recent({ days: 30 });
-    if (!inbound) return mailbox.store(message, folder, input.flags ?? {}, at);
-    const email = mailbox.receive(message, folder, at);
+    const message = plainMessage(checked, at);
+    // the same bytes twice (a fixed world can repeat a message) are one stored message
+    const content = this.contents.get(message.contentHash) ?? new StoredMessage(message, at);
+    this.contents.set(message.contentHash, content);
+    // seeded mail is the first change of a new mailbox: modseq 1; the folder is new, so its UIDs are taken in memory
+    const placement = { folder, uid: folder.takeUid(), modseq: SEEDED_MODSEQ };
+    if (!inbound)
+      return mailbox.store({ message, content, placement, flags: input.flags ?? {}, receivedAt: at, now: at });
+    const email = mailbox.receive(message, content, placement, at);
     if (input.flags) email.setFlags(input.flags);
     return email;
   }

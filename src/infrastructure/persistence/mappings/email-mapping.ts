@@ -1,7 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { MAX_ADDRESS_OCTETS } from '../../../domain/email-address.js';
 import { Email } from '../../../domain/email.js';
-import { Folder } from '../../../domain/folder.js';
+import { Folder, MAX_UID } from '../../../domain/folder.js';
+import { MAX_KEYWORDS } from '../../../domain/imap-flags.js';
+import { StoredMessage } from '../../../domain/stored-message.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { MESSAGE_LIMITS } from '../../../domain/message.js';
 import { User } from '../../../domain/user.js';
@@ -22,6 +24,9 @@ export const EmailSchema = defineEntity({
     id: p.uuid().primary(),
     folder: () => p.manyToOne(Folder).index('email_folder_id_index'),
     user: () => p.manyToOne(User).index('email_user_id_index').deleteRule('cascade'),
+    content: () => p.manyToOne(StoredMessage).fieldName('content_hash').index('email_content_hash_index'),
+    uid: p.bigint('number'),
+    modseq: p.bigint('number'),
     messageId: p.string().length(MESSAGE_LIMITS.headerBytes),
     subject: p.text(),
     fromAddress: p.string().length(MAX_ADDRESS_OCTETS),
@@ -33,14 +38,28 @@ export const EmailSchema = defineEntity({
     flagged: p.boolean(),
     answered: p.boolean(),
     draft: p.boolean(),
+    deleted: p.boolean().default(false),
+    keywords: p.array().defaultRaw(`'{}'`),
     receivedAt: p.datetime(),
     createdAt: p.datetime(),
   },
   indexes: [
     // keyset pagination of a folder, newest first
     { name: 'email_folder_page_index', properties: ['mailbox', 'folder', 'receivedAt', 'id'] },
+    // CONDSTORE / QRESYNC: what changed in a folder since a modseq
+    { name: 'email_modseq_index', properties: ['mailbox', 'modseq'] },
+    {
+      name: 'email_keywords_index',
+      expression: 'create index "email_keywords_index" on "email" using gin ("keywords")',
+    },
   ],
-  checks: [{ name: 'email_size', expression: 'size_bytes >= 0' }],
+  uniques: [{ name: 'email_folder_uid_unique', properties: ['mailbox', 'folder', 'uid'] }],
+  checks: [
+    { name: 'email_size', expression: 'size_bytes >= 0' },
+    { name: 'email_uid', expression: `uid >= 1 and uid <= ${MAX_UID}` },
+    { name: 'email_modseq', expression: 'modseq >= 1' },
+    { name: 'email_keywords', expression: `cardinality(keywords) <= ${MAX_KEYWORDS}` },
+  ],
   triggers: [
     rowCheckTrigger({
       // an email is in a folder of its own mailbox, whoever writes the row
@@ -49,6 +68,14 @@ export const EmailSchema = defineEntity({
       query: 'select exists (select 1 from %I.folder f where f.id = $1 and f.mailbox_id = $2)',
       params: ['folder_id', 'mailbox_id'],
       message: 'an email must be in a folder of its own mailbox',
+    }),
+    rowCheckTrigger({
+      // uid < uid_next: a UID is only ever one the folder's counter handed out
+      name: 'email_uid_allocated',
+      columns: ['folder_id', 'uid'],
+      query: 'select exists (select 1 from %I.folder f where f.id = $1 and $2 < f.uid_next)',
+      params: ['folder_id', 'uid'],
+      message: 'an email UID must be below its folder UIDNEXT',
     }),
   ],
   policies: tenantPolicy('email', (a) => `user_id = ${a}`),

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { Folder, FOLDER_ROLES, MAX_FOLDER_PATH_LENGTH } from '../../../domain/folder.js';
+import { Folder, FOLDER_ROLES, MAX_FOLDER_PATH_LENGTH, MAX_UID } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { tenantPolicy } from './tenant-policy.js';
 
@@ -13,7 +13,13 @@ export const FolderSchema = defineEntity({
     role: p.enum(FOLDER_ROLES).nullable(),
     createdAt: p.datetime(),
     version: p.integer().version(),
+    uidValidity: p.bigint('number'),
+    uidNext: p.bigint('number').default(1),
   },
+  checks: [
+    { name: 'folder_uid_validity', expression: `uid_validity >= 1 and uid_validity <= ${MAX_UID}` },
+    { name: 'folder_uid_next', expression: `uid_next >= 1 and uid_next <= ${MAX_UID + 1}` },
+  ],
   uniques: [
     {
       name: 'folder_mailbox_path_unique',

@@ -27,6 +27,7 @@ const PAGE_FIELDS = [
   'flagged',
   'answered',
   'draft',
+  'deleted',
   'receivedAt',
 ] as const;
 
@@ -44,6 +45,7 @@ interface PageRow {
   flagged: boolean;
   answered: boolean;
   draft: boolean;
+  deleted: boolean;
   receivedAt: Date | string;
 }
 
@@ -127,7 +129,7 @@ function toPageSummary(r: PageRow): EmailSummary {
     to: [...r.toAddresses],
     cc: [...r.ccAddresses],
     sizeBytes: r.sizeBytes,
-    flags: { seen: r.seen, flagged: r.flagged, answered: r.answered, draft: r.draft },
+    flags: { seen: r.seen, flagged: r.flagged, answered: r.answered, draft: r.draft, deleted: r.deleted },
     receivedAt: r.receivedAt instanceof Date ? r.receivedAt : new Date(r.receivedAt),
   };
 }

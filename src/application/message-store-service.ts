@@ -1,0 +1,505 @@
+/**
+ * The message store as an IMAP or JMAP server needs it: select, fetch, store flags, copy, move,
+ * expunge, append, and what changed since a modseq. Each method is one unit of work.
+ *
+ * Principal: a mail server acts for a mailbox it has authenticated (as the LMTP agent delivers for
+ * the MTA): calls name a mailbox id and are trusted like `deliverInbound` (no acting user, no row
+ * security). The owner's own use cases stay on MailService, confined to the owner.
+ */
+import { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Email, type EmailFlags } from '../domain/email.js';
+import { NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
+import { Folder } from '../domain/folder.js';
+import { parseFlagNames, SYSTEM_FLAGS, IMAP_SYSTEM_FLAGS, checkKeywords } from '../domain/imap-flags.js';
+import { MailboxState, MailChange } from '../domain/mail-change.js';
+import { Mailbox } from '../domain/mailbox.js';
+import { parseRawMessage } from '../domain/raw-message.js';
+import type { AttachmentInfo, Envelope, MimePart } from '../domain/raw-message.js';
+import { StoredMessage } from '../domain/stored-message.js';
+import { parseUidSet, type UidRange } from '../domain/uid-set.js';
+import { checkId } from './loading.js';
+import { lockMailboxes } from './locking.js';
+import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
+import { moveEmail, recordChange, removeEmails } from './mail-service.js';
+import type { UnitOfWork } from './unit-of-work.js';
+
+export interface FolderStatus {
+  folderId: string;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  exists: number;
+  unseen: number;
+  deleted: number;
+}
+
+export interface FetchedEmail {
+  emailId: string;
+  uid: number;
+  modseq: number;
+  /** IMAP flag names: system flags (`\Seen` …) and keywords. */
+  flags: string[];
+  internalDate: Date;
+  sizeBytes: number;
+  contentHash: string;
+  envelope: Envelope;
+  structure: MimePart;
+  attachments: AttachmentInfo[];
+  /** The message as received, when asked for (`raw: true`). */
+  raw?: Buffer;
+}
+
+export interface StoreResult {
+  updated: { uid: number; modseq: number; flags: string[] }[];
+  /** UIDs refused by UNCHANGEDSINCE (CONDSTORE's MODIFIED). */
+  modified: number[];
+  highestModseq: number;
+}
+
+export interface CopyResult {
+  /** For COPYUID: the target's UIDVALIDITY, the source UIDs and the new UIDs, in the same order. */
+  uidValidity: number;
+  sourceUids: number[];
+  targetUids: number[];
+}
+
+export interface FolderChanges {
+  added: number[];
+  changed: number[];
+  expunged: number[];
+}
+
+export interface Changes {
+  since: number;
+  highestModseq: number;
+  /** Per folder id: UIDs added (and still there), changed (and still there), expunged. */
+  folders: Record<string, FolderChanges>;
+}
+
+/** Chunk size of raw streams: a read of an out-of-line bytea touches only the chunks it asks for. */
+const RAW_CHUNK = 1024 * 1024;
+
+/** How long the journal keeps changes by default (JMAP clients older than this resynchronise). */
+export const JOURNAL_RETENTION_DAYS = 30;
+
+export class MessageStoreService {
+  constructor(private readonly run: UnitOfWork) {}
+
+  async selectFolder(input: { mailboxId: string; folderId: string }): Promise<FolderStatus> {
+    const mailboxId = checkId(input?.mailboxId, 'mailbox');
+    const folderId = checkId(input?.folderId, 'folder');
+    return this.run(
+      async (em) => {
+        const folder = await em.findOne(Folder, { id: folderId, mailbox: mailboxId });
+        if (!folder) throw new NotFoundError('folder');
+        const [counts] = await em.getConnection().execute<{ exists: number; unseen: number; deleted: number }[]>(
+          `select count(*)::int as exists, count(*) filter (where not seen)::int as unseen,
+             count(*) filter (where deleted)::int as deleted from email where mailbox_id = ? and folder_id = ?`,
+          [mailboxId, folderId],
+          'all',
+          em.getTransactionContext(),
+        );
+        return {
+          folderId,
+          uidValidity: folder.uidValidity,
+          uidNext: folder.uidNext,
+          highestModseq: await highestModseq(em, mailboxId),
+          ...counts!,
+        };
+      },
+      { readOnly: true, snapshot: true },
+    );
+  }
+
+  async fetch(input: {
+    mailboxId: string;
+    folderId: string;
+    uids: string | number[];
+    raw?: boolean;
+  }): Promise<FetchedEmail[]> {
+    const mailboxId = checkId(input?.mailboxId, 'mailbox');
+    const folderId = checkId(input?.folderId, 'folder');
+    const ranges = parseUidSet(input?.uids);
+    return this.run(
+      async (em) => {
+        const emails = await findByUids(em, mailboxId, folderId, ranges);
+        const contents = await em.find(
+          StoredMessage,
+          { contentHash: { $in: [...new Set(emails.map((e) => e.content.contentHash))] } },
+          { populate: input.raw ? ['structure', 'raw'] : ['structure'] },
+        );
+        const byHash = new Map(contents.map((c) => [c.contentHash, c]));
+        return emails.map((email) => {
+          const content = byHash.get(email.content.contentHash)!;
+          return {
+            emailId: email.id,
+            uid: email.uid,
+            modseq: email.modseq,
+            flags: flagNames(email),
+            internalDate: email.receivedAt,
+            sizeBytes: email.sizeBytes,
+            contentHash: content.contentHash,
+            envelope: content.envelope,
+            structure: content.structure,
+            attachments: content.attachments,
+            ...(input.raw ? { raw: Buffer.from(content.raw) } : {}),
+          };
+        });
+      },
+      { readOnly: true, snapshot: true },
+    );
+  }
+
+  /**
+   * The raw message of an email as a stream, read in chunks (a 25 MiB message is never one
+   * buffer here). The email must exist when the stream starts.
+   */
+  async openRaw(input: { mailboxId: string; emailId: string }): Promise<{ sizeBytes: number; stream: Readable }> {
+    const mailboxId = checkId(input?.mailboxId, 'mailbox');
+    const emailId = checkId(input?.emailId, 'email');
+    const found = await this.run(
+      async (em) => {
+        const email = await em.findOne(Email, { mailbox: mailboxId, id: emailId });
+        if (!email) throw new NotFoundError('email');
+        const [row] = await em
+          .getConnection()
+          .execute<{ size: string }[]>(
+            'select octet_length(raw) as size from message where content_hash = ?',
+            [email.content.contentHash],
+            'all',
+            em.getTransactionContext(),
+          );
+        return { hash: email.content.contentHash, size: Number(row!.size) };
+      },
+      { readOnly: true, primary: true },
+    );
+    const run = this.run;
+    async function* chunks() {
+      for (let offset = 0; offset < found.size; offset += RAW_CHUNK) {
+        const [row] = await run(
+          (em) =>
+            em
+              .getConnection()
+              .execute<{ part: Buffer }[]>(
+                'select substring(raw from ? for ?) as part from message where content_hash = ?',
+                [offset + 1, RAW_CHUNK, found.hash],
+                'all',
+              ),
+          { readOnly: true, primary: true },
+        );
+        if (!row) throw new NotFoundError('message');
+        yield row.part;
+      }
+    }
+    return { sizeBytes: found.size, stream: Readable.from(chunks()) };
+  }
+
+  /**
+   * STORE: adds, removes or replaces flags and keywords of the emails of a UID set. With
+   * `unchangedSince`, an email whose modseq is higher is left alone and reported as modified.
+   */
+  async storeFlags(input: {
+    mailboxId: string;
+    folderId: string;
+    uids: string | number[];
+    mode: 'add' | 'remove' | 'replace';
+    flags: string[];
+    unchangedSince?: number;
+  }): Promise<StoreResult> {
+    const ranges = parseUidSet(input?.uids);
+    if (!['add', 'remove', 'replace'].includes(input?.mode)) {
+      throw new ValidationError('INVALID_FLAG', 'mode is add, remove or replace');
+    }
+    const { system, keywords } = parseFlagNames(input.flags);
+    const since = input.unchangedSince;
+    if (since !== undefined && (!Number.isSafeInteger(since) || since < 0)) {
+      throw new ValidationError('INVALID_FLAG', 'unchangedSince is a modseq (a whole number from 0)');
+    }
+    return this.onFolder(input, async (em, mailbox, folder, clock) => {
+      const emails = await findByUids(em, mailbox.id, folder.id, ranges);
+      const result: StoreResult = { updated: [], modified: [], highestModseq: 0 };
+      for (const email of emails) {
+        if (since !== undefined && email.modseq > since) {
+          result.modified.push(email.uid);
+          continue;
+        }
+        const next: Partial<EmailFlags> = {};
+        for (const flag of SYSTEM_FLAGS) {
+          const named = system.includes(flag);
+          if (input.mode === 'replace') next[flag] = named;
+          else if (named) next[flag] = input.mode === 'add';
+        }
+        const nextKeywords =
+          input.mode === 'replace'
+            ? keywords
+            : input.mode === 'add'
+              ? [...email.keywords, ...keywords]
+              : email.keywords.filter((k) => !keywords.includes(k));
+        const flagsChanged = email.setFlags(next);
+        const keywordsChanged = email.setKeywords(checkKeywords(nextKeywords));
+        const changed = flagsChanged || keywordsChanged;
+        if (changed) await recordChange(em, mailbox, email, clock);
+        result.updated.push({ uid: email.uid, modseq: email.modseq, flags: flagNames(email) });
+      }
+      result.highestModseq = await clock.current(mailbox);
+      return result;
+    });
+  }
+
+  /** EXPUNGE / UID EXPUNGE: removes the \Deleted emails of the folder (or of a UID set among them). */
+  async expunge(input: {
+    mailboxId: string;
+    folderId: string;
+    uids?: string | number[];
+  }): Promise<{ expunged: number[] }> {
+    const ranges = input?.uids === undefined ? null : parseUidSet(input.uids);
+    return this.onFolder(input, async (em, mailbox, folder, clock) => {
+      const emails = ranges
+        ? await findByUids(em, mailbox.id, folder.id, ranges)
+        : await em.find(Email, { mailbox: mailbox.id, folder: folder.id }, { orderBy: { uid: 'asc' } });
+      const doomed = emails.filter((e) => e.deleted);
+      await removeEmails(em, mailbox, doomed, clock);
+      return { expunged: doomed.map((e) => e.uid) };
+    });
+  }
+
+  /** APPEND: stores a raw message in a folder with flags and an internal date; returns its UID. */
+  async append(input: {
+    mailboxId: string;
+    folderId: string;
+    raw: Buffer;
+    flags?: string[];
+    internalDate?: Date;
+  }): Promise<{ emailId: string; uid: number; uidValidity: number }> {
+    const message = await parseRawMessage(input?.raw);
+    const { system, keywords } = parseFlagNames(input?.flags ?? []);
+    const internalDate = input?.internalDate ?? new Date();
+    if (!(internalDate instanceof Date) || Number.isNaN(internalDate.getTime())) {
+      throw new ValidationError('INVALID_MESSAGE', 'internalDate must be a valid date');
+    }
+    return this.onFolder(input, async (em, mailbox, folder, clock) => {
+      const modseq = await clock.of(mailbox);
+      const uid = await allocateUids(em, folder, 1);
+      const content = await storeContent(em, message);
+      const flags = Object.fromEntries(system.map((f) => [f, true])) as Partial<EmailFlags>;
+      const email = mailbox.store({
+        message,
+        content,
+        placement: { folder, uid, modseq },
+        flags,
+        keywords,
+        receivedAt: internalDate,
+      });
+      em.persist(email);
+      await clock.record(mailbox, 'added', { folderId: folder.id, uid, emailId: email.id });
+      return { emailId: email.id, uid, uidValidity: folder.uidValidity };
+    });
+  }
+
+  /** COPY: each email of the UID set copied into the target folder (same stored message, quota counted again). */
+  async copy(input: {
+    mailboxId: string;
+    folderId: string;
+    uids: string | number[];
+    targetFolderId: string;
+  }): Promise<CopyResult> {
+    return this.transfer(input, 'copy');
+  }
+
+  /** MOVE: each email of the UID set moved into the target folder under a new UID. */
+  async move(input: {
+    mailboxId: string;
+    folderId: string;
+    uids: string | number[];
+    targetFolderId: string;
+  }): Promise<CopyResult> {
+    return this.transfer(input, 'move');
+  }
+
+  /**
+   * What changed in a mailbox since `modseq` (QRESYNC, JMAP Email/changes), from the journal.
+   * Asking for more than the journal keeps is CANNOT_CALCULATE_CHANGES: resynchronise.
+   */
+  async changesSince(input: { mailboxId: string; modseq: number }): Promise<Changes> {
+    const mailboxId = checkId(input?.mailboxId, 'mailbox');
+    const since = input?.modseq;
+    if (!Number.isSafeInteger(since) || since < 0)
+      throw new ValidationError('INVALID_CURSOR', 'a modseq is a whole number from 0');
+    return this.run(
+      async (em) => {
+        const state = await em.findOne(MailboxState, { mailbox: mailboxId });
+        const highest = state?.highestModseq ?? 0;
+        if (since > highest)
+          throw new ValidationError('INVALID_CURSOR', `modseq ${since} is ahead of the mailbox (${highest})`);
+        if (state && since < state.journalFloor) {
+          throw new RuleViolationError(
+            'CANNOT_CALCULATE_CHANGES',
+            `the journal keeps changes after modseq ${state.journalFloor}; resynchronise`,
+          );
+        }
+        const entries = await em.find(
+          MailChange,
+          { mailbox: mailboxId, modseq: { $gt: since }, kind: { $ne: 'folder' } },
+          { orderBy: { modseq: 'asc', id: 'asc' } },
+        );
+        return { since, highestModseq: highest, folders: replayJournal(entries) };
+      },
+      { readOnly: true, snapshot: true },
+    );
+  }
+
+  /**
+   * The journal's retention sweep: removes entries older than `olderThan` (by default
+   * JOURNAL_RETENTION_DAYS ago) and raises each mailbox's journal floor to the newest modseq
+   * removed, so an older state answers CANNOT_CALCULATE_CHANGES. Run it daily.
+   */
+  async pruneJournal(input: { olderThan?: Date } = {}): Promise<{ removed: number }> {
+    const cutoff = input.olderThan ?? new Date(Date.now() - JOURNAL_RETENTION_DAYS * 86_400_000);
+    return this.run(async (em) => {
+      const rows = await em.getConnection().execute<{ removed: number }[]>(
+        `with gone as (delete from mail_change where created_at < ? returning mailbox_id, modseq),
+              floors as (select mailbox_id, max(modseq) as floor from gone group by mailbox_id),
+              raised as (update mailbox_state s set journal_floor = greatest(s.journal_floor, f.floor)
+                           from floors f where s.mailbox_id = f.mailbox_id returning 1)
+         select (select count(*) from gone)::int as removed, (select count(*) from raised)::int as raised`,
+        [cutoff],
+        'all',
+        em.getTransactionContext(),
+      );
+      return { removed: rows[0]!.removed };
+    });
+  }
+
+  /**
+   * Removes stored messages no email refers to (left by purges under row-level security), at most
+   * `limit` per call, with the same lock-then-check as a purge's own sweep.
+   */
+  async sweepMessages(input: { limit?: number } = {}): Promise<{ removed: number }> {
+    const limit = input.limit ?? 10_000;
+    return this.run(async (em) => {
+      const rows = await em.getConnection().execute<{ content_hash: string }[]>(
+        `select content_hash from message m
+          where not exists (select 1 from email e where e.content_hash = m.content_hash) limit ?`,
+        [limit],
+        'all',
+        em.getTransactionContext(),
+      );
+      await sweepContent(
+        em,
+        rows.map((r) => r.content_hash),
+      );
+      return { removed: rows.length };
+    });
+  }
+
+  private async transfer(
+    input: { mailboxId: string; folderId: string; uids: string | number[]; targetFolderId: string },
+    kind: 'copy' | 'move',
+  ): Promise<CopyResult> {
+    const ranges = parseUidSet(input?.uids);
+    const targetId = checkId(input?.targetFolderId, 'target folder');
+    return this.onFolder(input, async (em, mailbox, folder, clock) => {
+      const target = await em.findOne(Folder, { id: targetId, mailbox: mailbox.id });
+      if (!target) throw new NotFoundError('target folder');
+      const emails = await findByUids(em, mailbox.id, folder.id, ranges, kind === 'copy');
+      const result: CopyResult = { uidValidity: target.uidValidity, sourceUids: [], targetUids: [] };
+      if (emails.length === 0) return result;
+      const modseq = await clock.of(mailbox);
+      const first = await allocateUids(em, target, emails.length);
+      for (const [i, email] of emails.entries()) {
+        const uid = first + i;
+        result.sourceUids.push(email.uid);
+        result.targetUids.push(uid);
+        if (kind === 'move') {
+          await moveEmail(em, mailbox, email, target, clock, uid);
+        } else {
+          const copy = mailbox.copy(email, { folder: target, uid, modseq });
+          em.persist(copy);
+          await clock.record(mailbox, 'added', { folderId: target.id, uid, emailId: copy.id });
+        }
+      }
+      return result;
+    });
+  }
+
+  /** A write to one folder: the mailbox locked (owner, then its row), the folder found in it. */
+  private onFolder<T>(
+    input: { mailboxId: string; folderId: string },
+    work: (em: EntityManager, mailbox: Mailbox, folder: Folder, clock: ModseqClock) => Promise<T>,
+  ): Promise<T> {
+    const mailboxId = checkId(input?.mailboxId, 'mailbox');
+    const folderId = checkId(input?.folderId, 'folder');
+    return this.run(async (em) => {
+      const found = await em.findOne(Mailbox, { id: mailboxId }, { populate: ['domain'] });
+      if (!found) throw new NotFoundError('mailbox');
+      const locked = (await lockMailboxes(em, [found])).get(mailboxId);
+      if (!locked) throw new NotFoundError('mailbox');
+      const folder = await em.findOne(Folder, { id: folderId, mailbox: mailboxId });
+      if (!folder) throw new NotFoundError('folder');
+      return work(em, locked.mailbox, folder, new ModseqClock(em));
+    });
+  }
+}
+
+async function highestModseq(em: EntityManager, mailboxId: string): Promise<number> {
+  const state = await em.findOne(MailboxState, { mailbox: mailboxId });
+  return state?.highestModseq ?? 0;
+}
+
+/** The emails of a folder in a UID set, in UID order; `*` is the largest UID in the folder. */
+async function findByUids(
+  em: EntityManager,
+  mailboxId: string,
+  folderId: string,
+  ranges: UidRange[],
+  withBody = false,
+): Promise<Email[]> {
+  let largest = 0;
+  if (ranges.some(([, to]) => to === '*')) {
+    const [last] = await em.find(
+      Email,
+      { mailbox: mailboxId, folder: folderId },
+      { orderBy: { uid: 'desc' }, limit: 1, fields: ['uid'] },
+    );
+    largest = last?.uid ?? 0;
+  }
+  const bounds = ranges.map(([from, to]) =>
+    to === '*' ? { $gte: Math.min(from, largest), $lte: Math.max(from, largest) } : { $gte: from, $lte: to },
+  );
+  return em.find(
+    Email,
+    { mailbox: mailboxId, folder: folderId, $or: bounds.map((uid) => ({ uid })) },
+    { orderBy: { uid: 'asc' }, ...(withBody ? { populate: ['body'] as const } : {}) },
+  );
+}
+
+function flagNames(email: Email): string[] {
+  return [...SYSTEM_FLAGS.filter((f) => email[f]).map((f) => IMAP_SYSTEM_FLAGS[f]), ...email.keywords];
+}
+
+/**
+ * Folds journal entries (in modseq order) into what changed per folder: a UID added and expunged
+ * since is reported as expunged only (a client may never have seen it; VANISHED may name it).
+ */
+export function replayJournal(entries: Pick<MailChange, 'kind' | 'folderId' | 'uid'>[]): Record<string, FolderChanges> {
+  const state = new Map<string, Map<number, 'added' | 'changed' | 'expunged'>>();
+  for (const entry of entries) {
+    if (entry.kind === 'folder' || entry.uid === null) continue;
+    const folder = state.get(entry.folderId) ?? new Map<number, 'added' | 'changed' | 'expunged'>();
+    state.set(entry.folderId, folder);
+    const before = folder.get(entry.uid);
+    if (entry.kind === 'changed') folder.set(entry.uid, before === 'added' ? 'added' : 'changed');
+    else folder.set(entry.uid, entry.kind);
+  }
+  const result: Record<string, FolderChanges> = {};
+  for (const [folderId, uids] of state) {
+    const pick = (kind: string) =>
+      [...uids]
+        .filter(([, k]) => k === kind)
+        .map(([uid]) => uid)
+        .sort((a, b) => a - b);
+    result[folderId] = { added: pick('added'), changed: pick('changed'), expunged: pick('expunged') };
+  }
+  return result;
+}
