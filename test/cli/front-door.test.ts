@@ -94,7 +94,15 @@ describe('one line, never a stack trace or a wall of help', () => {
   // a dozen processes under tsx: minutes on a loaded two-core machine, so its own time bound
   it('every project command has a working --help', { timeout: 240_000 }, async () => {
     const scripts = ['start', 'db:reset', 'db:app-role', 'db:status', 'db:url', 'db:serve', 'studio', 'bench'];
-    for (const script of [...scripts, 'db:seed:volume', 'docs:schema', 'db:case-fold-pattern', 'db:mail-role', 'mail:config', 'relay']) {
+    for (const script of [
+      ...scripts,
+      'db:seed:volume',
+      'docs:schema',
+      'db:case-fold-pattern',
+      'db:mail-role',
+      'mail:config',
+      'relay',
+    ]) {
       const { code, stdout, stderr } = await runNpm(script, ['--help'], { env: env() });
       expect({ script, code, stderr }).toEqual({ script, code: 0, stderr: '' });
       expect(stdout).toMatch(/^Usage: /);

@@ -63,5 +63,6 @@ export async function createLoginRole(
 }
 
 export function checkRoleName(role: string): void {
-  if (!APPLICATION_ROLE_NAME.test(role)) throw new Error('the role name must be lower-case letters, digits and underscores');
+  if (!APPLICATION_ROLE_NAME.test(role))
+    throw new Error('the role name must be lower-case letters, digits and underscores');
 }
