@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { EmailAddress } from '../domain/email-address.js';
 import { Email, type EmailFlags } from '../domain/email.js';
-import { NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
+import { DELIVERY_RECEIPT_WINDOW_MS, DeliveryReceipt } from '../domain/delivery-receipt.js';
+import { DomainError, NotFoundError, PersistenceError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import type { StoredMessage } from '../domain/stored-message.js';
@@ -20,6 +21,17 @@ export interface DeliveryReport {
   delivered: { mailboxId: string; address: string; emailId: string }[];
   /** External addresses that aliases forward to; the outbound relay takes it from here. */
   forwarded: string[];
+}
+
+/** One envelope recipient's outcome in `deliverEach`: what it delivered, or the typed refusal. */
+export interface RecipientOutcome {
+  recipient: string;
+  /** Set when the recipient was refused; nothing was stored for it. */
+  error?: DomainError;
+  /** The copies stored for it (none new when every mailbox already had this message: a retry). */
+  delivered?: DeliveryReport['delivered'];
+  /** External addresses its aliases forward to. */
+  forwarded?: string[];
 }
 
 export interface FolderPage {
@@ -55,6 +67,50 @@ export class MailService {
       const locked = await lockTargets(em, targets);
       return { delivered: await receiveInInboxes(em, [...locked.values()], message), forwarded };
     });
+  }
+
+  /**
+   * LMTP's delivery (RFC 2033): one raw message, parsed once, for several envelope recipients,
+   * each delivered in a unit of work of its own, so a refused recipient (unknown, over quota,
+   * suspended) does not refuse the others. Idempotent per mailbox and message: a mailbox that
+   * received these very bytes within DELIVERY_RECEIPT_WINDOW_MS stores nothing new — the MTA's
+   * retry after a lost final reply is answered as delivered without a second copy. A recipient
+   * that fails for a reason other than a domain rule (the database down) throws nothing here
+   * either: its outcome carries the error, and the caller answers "try again later".
+   */
+  async deliverEach(input: { recipients: string[]; raw: Buffer | Uint8Array }): Promise<RecipientOutcome[]> {
+    const recipients = Array.isArray(input?.recipients) ? input.recipients : [];
+    if (recipients.length === 0 || recipients.length > MAX_ENVELOPE_RECIPIENTS) {
+      throw new ValidationError(
+        recipients.length === 0 ? 'INVALID_EMAIL_ADDRESS' : 'TOO_MANY_RECIPIENTS',
+        `a delivery has 1–${MAX_ENVELOPE_RECIPIENTS} envelope recipients`,
+      );
+    }
+    let message: Message;
+    try {
+      message = await toMessage(input.raw);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return recipients.map((recipient) => ({ recipient, error }));
+    }
+    const outcomes: RecipientOutcome[] = [];
+    for (const recipient of recipients) {
+      try {
+        const address = EmailAddress.parse(recipient).value;
+        outcomes.push({ recipient, ...(await this.run((em) => receiveOnce(em, address, message))) });
+      } catch (error) {
+        outcomes.push({
+          recipient,
+          error:
+            error instanceof DomainError
+              ? error
+              : new PersistenceError('DATABASE_UNAVAILABLE', 'the delivery failed; nothing was stored', {
+                  cause: error,
+                }),
+        });
+      }
+    }
+    return outcomes;
   }
 
   /**
@@ -302,6 +358,40 @@ async function lockTargets(em: EntityManager, targets: Map<string, Mailbox>) {
 
 function assertStillThere(targets: Map<string, Mailbox>, locked: Map<string, unknown>): void {
   for (const [id, mailbox] of targets) if (!locked.has(id)) throw noSuchRecipient(mailbox.address);
+}
+
+/**
+ * One recipient of an idempotent delivery: resolved, its mailboxes locked, and a copy stored in
+ * each that has no receipt for this message within the window. Receipts are read and written under
+ * the mailboxes' row locks, so two deliveries of the same message to one mailbox (a retry racing
+ * the original) store one copy between them; receipts past the window are pruned on the way.
+ */
+async function receiveOnce(
+  em: EntityManager,
+  recipient: string,
+  message: Message,
+): Promise<Pick<RecipientOutcome, 'delivered' | 'forwarded'>> {
+  const { targets, forwarded } = await resolveRecipients(em, [recipient], (r) => {
+    throw noSuchRecipient(r);
+  });
+  const locked = await lockTargets(em, targets);
+  const now = new Date();
+  const ids = [...locked.keys()];
+  if (ids.length === 0) return { delivered: [], forwarded };
+  const receipts = await em.find(DeliveryReceipt, { mailbox: { $in: ids }, contentHash: message.contentHash });
+  const byMailbox = new Map(receipts.map((r) => [r.mailbox.id, r]));
+  const fresh = [...locked.values()].filter(({ mailbox }) => !byMailbox.get(mailbox.id)?.coversRetryAt(now));
+  for (const { mailbox } of fresh) {
+    const old = byMailbox.get(mailbox.id);
+    if (old) old.renew(now);
+    else em.persist(new DeliveryReceipt({ mailbox, contentHash: message.contentHash, now }));
+  }
+  await em.nativeDelete(DeliveryReceipt, {
+    mailbox: { $in: ids },
+    deliveredAt: { $lt: new Date(now.getTime() - DELIVERY_RECEIPT_WINDOW_MS) },
+    contentHash: { $ne: message.contentHash },
+  });
+  return { delivered: await receiveInInboxes(em, fresh, message), forwarded };
 }
 
 /**

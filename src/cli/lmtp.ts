@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MAX_ENVELOPE_RECIPIENTS } from '../application/mail-service.js';
-import { MESSAGE_LIMITS } from '../domain/message.js';
+import { MAX_RAW_MESSAGE_BYTES } from '../domain/raw-message.js';
 import { type Aether, openAether } from '../infrastructure/aether.js';
 import { ConfigurationError } from '../infrastructure/database/database-url.js';
 import { DatabaseUnavailableError } from '../infrastructure/database/preflight.js';
@@ -61,7 +61,7 @@ try {
 const agent = await startLmtpAgent({
   host: args.host!,
   port,
-  maxMessageBytes: MESSAGE_LIMITS.rawBytes,
+  maxMessageBytes: MAX_RAW_MESSAGE_BYTES,
   maxRecipients: MAX_ENVELOPE_RECIPIENTS,
   deliverEach: (input) => aether.mail.deliverEach(input),
   log: (line) => console.error(line),
@@ -70,7 +70,9 @@ const agent = await startLmtpAgent({
   fail(error.code === 'EADDRINUSE' ? `${args.host}:${port} is in use; pick another --port` : error.message);
 });
 
-console.log(`Aether LMTP agent listening on ${agent.host}:${agent.port} (${aether.settings.embedded ? 'embedded' : 'configured'} database)`);
+console.log(
+  `Aether LMTP agent listening on ${agent.host}:${agent.port} (${aether.settings.embedded ? 'embedded' : 'configured'} database)`,
+);
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

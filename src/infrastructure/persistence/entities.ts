@@ -1,5 +1,6 @@
 import { AddressSchema, AliasSchema, MailboxSchema } from './mappings/address-mapping.js';
 import { AppPasswordSchema, LoginThrottleSchema, MailboxPasswordSchema } from './mappings/credential-mapping.js';
+import { DeliveryReceiptSchema } from './mappings/delivery-receipt-mapping.js';
 import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
@@ -23,4 +24,5 @@ export const entities = [
   StoredMessageSchema,
   MailboxStateSchema,
   MailChangeSchema,
+  DeliveryReceiptSchema,
 ];

@@ -126,7 +126,11 @@ export async function startLmtpAgent(options: LmtpAgentOptions): Promise<Running
       const recipients = accepted.get(session.envelope) ?? [];
       const work = receive(stream, recipients, session).then(
         (replies) => callback(null, replies.map(toSmtpServerReply)),
-        (error: unknown) => callback(null, recipients.map((r) => toSmtpServerReply(replyFor(r, error)))),
+        (error: unknown) =>
+          callback(
+            null,
+            recipients.map((r) => toSmtpServerReply(replyFor(r, error))),
+          ),
       );
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work));
