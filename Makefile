@@ -1,6 +1,6 @@
 # The commands of the old Prisma README, mapped to their MikroORM counterparts.
 # Every target runs through npm/npx, so it uses the project's pinned Node runtime.
-.PHONY: help quick-start dev build test format db-generate db-migrate db-status db-diff db-url db-serve db-app-role db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer db-mail-role test-mail-servers relay
+.PHONY: help quick-start dev build test format db-generate db-migrate db-status db-diff db-url db-serve db-app-role db-studio db-seed db-reset docker-run bench docs-schema docs-api test-consumer db-mail-role test-mail-servers relay lmtp
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,3 +75,6 @@ test-mail-servers: ## the Postfix and Dovecot tests alone (needs postfix-pgsql a
 
 relay: ## publish the outbox's change events to NATS JetStream (NATS_URL; several may run)
 	npm run relay
+
+lmtp: ## the LMTP delivery agent Postfix hands local mail to (LMTP_HOST, LMTP_PORT; 127.0.0.1:2424)
+	npm run lmtp

@@ -103,6 +103,8 @@ export async function startLmtpAgent(options: LmtpAgentOptions): Promise<Running
     banner: 'Aether LMTP',
     size: options.maxMessageBytes,
     disabledCommands: ['AUTH', 'STARTTLS'],
+    // RFC 3463 codes on every reply (smtp-server leaves them off by default)
+    hideENHANCEDSTATUSCODES: false,
     authOptional: true,
     // the connection is local and trusted (loopback); no reverse lookups per connection
     disableReverseLookup: true,
