@@ -4,59 +4,36 @@
  * services on the configured database (DATABASE_URL, or the embedded PostgreSQL). SIGTERM or
  * Ctrl+C stops accepting, lets the deliveries in flight finish, then exits.
  */
-import { parseArgs } from 'node:util';
 import { MAX_ENVELOPE_RECIPIENTS } from '../application/mail-service.js';
 import { MAX_RAW_MESSAGE_BYTES } from '../domain/raw-message.js';
 import { type Aether, openAether } from '../infrastructure/aether.js';
-import { ConfigurationError } from '../infrastructure/database/database-url.js';
-import { DatabaseUnavailableError } from '../infrastructure/database/preflight.js';
 import { startLmtpAgent } from '../infrastructure/mail/lmtp/lmtp-agent.js';
+import { commandLine, fail } from './command-line.js';
 
-const HELP = `Usage: npm run lmtp -- [--host 127.0.0.1] [--port 2424]
+const args = commandLine(
+  `Usage: npm run lmtp -- [--host 127.0.0.1] [--port 2424]
 
-Starts the LMTP delivery agent (RFC 2033) that Postfix hands local mail to. It answers one reply
-per recipient, stores each message once per recipient (a retried delivery stores nothing new),
-and answers 451 (try again later) when the database cannot take the message.
+Starts the LMTP delivery agent (RFC 2033) that Postfix hands local mail to
+(virtual_transport = lmtp:inet:127.0.0.1:2424). It answers one reply per recipient, stores each
+message once per mailbox (a retried delivery stores nothing new), and answers 451 (try again
+later) when the database cannot take the message. SIGTERM or Ctrl+C finishes the deliveries in
+flight, then exits.
 
 Options (or the environment):
   --host ADDRESS   listen address, loopback by default (LMTP_HOST)
-  --port PORT      listen port, 2424 by default; 0 picks a free one (LMTP_PORT)
-  --help           this text`;
-
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(1);
-}
-
-function parse() {
-  try {
-    return parseArgs({
-      options: {
-        host: { type: 'string', default: process.env.LMTP_HOST ?? '127.0.0.1' },
-        port: { type: 'string', default: process.env.LMTP_PORT ?? '2424' },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (error) {
-    fail(`${(error as Error).message} (see npm run lmtp -- --help)`);
-  }
-}
-
-const args = parse();
-if (args.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+  --port PORT      listen port, 2424 by default; 0 picks a free one (LMTP_PORT)`,
+  {
+    host: { type: 'string', default: process.env.LMTP_HOST ?? '127.0.0.1' },
+    port: { type: 'string', default: process.env.LMTP_PORT ?? '2424' },
+  },
+);
 const port = Number(args.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (got "${args.port}")`);
-
-let aether: Aether;
-try {
-  aether = await openAether();
-} catch (error) {
-  if (error instanceof ConfigurationError || error instanceof DatabaseUnavailableError) fail(error.message);
-  throw error;
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`error: --port must be a port number from 0 to 65535 (got "${args.port}")`);
+  process.exit(2);
 }
+
+const aether: Aether = await openAether().catch((error: unknown) => fail(error));
 
 const agent = await startLmtpAgent({
   host: args.host!,
@@ -67,7 +44,7 @@ const agent = await startLmtpAgent({
   log: (line) => console.error(line),
 }).catch(async (error: NodeJS.ErrnoException) => {
   await aether.close();
-  fail(error.code === 'EADDRINUSE' ? `${args.host}:${port} is in use; pick another --port` : error.message);
+  fail(error.code === 'EADDRINUSE' ? new Error(`${args.host}:${port} is in use; pick another --port`) : error);
 });
 
 console.log(
