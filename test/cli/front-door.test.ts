@@ -102,6 +102,7 @@ describe('one line, never a stack trace or a wall of help', () => {
       'db:mail-role',
       'mail:config',
       'relay',
+      'lmtp',
     ]) {
       const { code, stdout, stderr } = await runNpm(script, ['--help'], { env: env() });
       expect({ script, code, stderr }).toEqual({ script, code: 0, stderr: '' });
