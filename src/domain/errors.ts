@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'INVALID_MESSAGE',
   'INVALID_CURSOR',
   'TOO_MANY_RECIPIENTS',
+  'CONFIRMATION_REQUIRED',
   // uniqueness and concurrency
   'EMAIL_TAKEN',
   'DOMAIN_TAKEN',

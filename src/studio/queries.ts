@@ -40,6 +40,7 @@ import {
 import { emailPage, type EmailListRow } from '../infrastructure/persistence/read-models/email-page.js';
 import { folderTotals } from '../infrastructure/persistence/read-models/statistics.js';
 import { countRows } from '../infrastructure/persistence/table-counts.js';
+import { searchForms, unicodeAddress } from './unicode.js';
 
 export const PAGE_SIZE = 25;
 export const MAX_SEARCH_LENGTH = 200;
@@ -135,10 +136,18 @@ export function containsPattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** The search as a pattern (at most MAX_SEARCH_LENGTH characters of it), or undefined for none. */
-function search(q: string | undefined): string | undefined {
+/**
+ * The search as patterns (at most MAX_SEARCH_LENGTH characters of it), in every form it is
+ * stored in (Unicode names also in punycode), or undefined for none.
+ */
+function search(q: string | undefined): string[] | undefined {
   const trimmed = q?.trim().slice(0, MAX_SEARCH_LENGTH);
-  return trimmed ? containsPattern(trimmed) : undefined;
+  return trimmed ? searchForms(trimmed).map(containsPattern) : undefined;
+}
+
+/** Rows where any of the fields contains any of the patterns. */
+function matching(fields: readonly string[], patterns: string[] | undefined): object {
+  return patterns ? { $or: fields.flatMap((field) => patterns.map((p) => ({ [field]: { $ilike: p } }))) } : {};
 }
 
 function pageSize(limit: number | undefined): number {
@@ -268,9 +277,9 @@ export class StudioQueries {
   }
 
   async listUsers(input: ListInput & { status?: string | undefined }): Promise<Page<UserRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<User> = {
-      ...(pattern ? { $or: [{ email: { $ilike: pattern } }, { name: { $ilike: pattern } }] } : {}),
+      ...matching(['email', 'name'], patterns),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
     return this.read((em) => pageByKey(em, User, where, 'email', input, [], (users) => userRows(em, users)));
@@ -288,9 +297,9 @@ export class StudioQueries {
   async listDomains(
     input: ListInput & { owner?: string | undefined; verified?: string | undefined; status?: string | undefined },
   ): Promise<Page<DomainRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<Domain> = {
-      ...(pattern ? { name: { $ilike: pattern } } : {}),
+      ...matching(['name'], patterns),
       ...(input.owner ? { owner: checkId(input.owner, 'user') } : {}),
       ...(input.verified === 'yes' || input.verified === 'no' ? { verified: input.verified === 'yes' } : {}),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
@@ -312,9 +321,9 @@ export class StudioQueries {
   async listMailboxes(
     input: ListInput & { domain?: string | undefined; status?: string | undefined },
   ): Promise<Page<MailboxRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<Mailbox> = {
-      ...(pattern ? { address: { $ilike: pattern } } : {}),
+      ...matching(['address'], patterns),
       ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
@@ -336,18 +345,20 @@ export class StudioQueries {
   }
 
   async listAliases(input: ListInput & { domain?: string | undefined }): Promise<Page<AliasRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<Alias> = {
-      ...(pattern ? { address: { $ilike: pattern } } : {}),
+      ...matching(['address'], patterns),
       ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
     };
     return this.read((em) =>
       pageByKey(em, Alias, where, 'address', input, ['domain', 'domain.owner'], (as) =>
         as.map((a) => ({
           ...toAliasView(a),
-          domainName: a.domain.name,
+          address: unicodeAddress(a.address),
+          destinations: a.destinations.map(unicodeAddress),
+          domainName: a.domain.displayName,
           ownerId: a.domain.owner.id,
-          ownerEmail: a.domain.owner.email,
+          ownerEmail: unicodeAddress(a.domain.owner.email),
         })),
       ),
     );
@@ -363,11 +374,11 @@ export class StudioQueries {
     },
   ): Promise<Page<EmailRow>> {
     const limit = pageSize(input.limit);
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: QBFilterQuery<Email, 'e'> = {
       ...(input.mailbox ? { mailbox: checkId(input.mailbox, 'mailbox') } : {}),
       ...(input.folder ? { folder: checkId(input.folder, 'folder') } : {}),
-      ...(pattern ? { $or: [{ subject: { $ilike: pattern } }, { fromAddress: { $ilike: pattern } }] } : {}),
+      ...matching(['subject', 'fromAddress'], patterns),
       ...(input.unread ? { seen: false } : {}),
       ...(input.flagged ? { flagged: true } : {}),
     };
@@ -380,7 +391,7 @@ export class StudioQueries {
         limit,
         total,
         (e) => ({ key: e.receivedAt.toISOString(), id: e.id }),
-        (es) => es,
+        (es) => es.map((e) => ({ ...e, ...shownParties(e), mailboxAddress: unicodeAddress(e.mailboxAddress) })),
       );
     });
   }
@@ -397,9 +408,11 @@ export class StudioQueries {
       );
       if (!email) throw new NotFoundError('email');
       const folders = await em.find(Folder, { mailbox }, { orderBy: { role: 'asc', path: 'asc' } });
+      const view = toEmailView(email);
       return {
-        ...toEmailView(email),
-        mailboxAddress: email.mailbox.address,
+        ...view,
+        ...shownParties(view),
+        mailboxAddress: unicodeAddress(email.mailbox.address),
         folderPath: email.folder.path,
         ownerId: email.mailbox.domain.owner.id,
         folders: sortFolders(folders).map(toFolderView),
@@ -418,7 +431,7 @@ export class StudioQueries {
       const missing = include.filter((id) => !first.some((u) => u.id === id));
       const extra = missing.length ? await em.find(User, { id: { $in: missing } }, { fields: ['id', 'email'] }) : [];
       return [...first, ...extra]
-        .map((u) => ({ id: u.id, email: u.email }))
+        .map((u) => ({ id: u.id, email: unicodeAddress(u.email) }))
         .sort((a, b) => a.email.localeCompare(b.email));
     });
   }
@@ -436,10 +449,16 @@ function sortFolders(folders: Folder[]): Folder[] {
 function toMailboxRow(mailbox: Mailbox): MailboxRow {
   return {
     ...toMailboxView(mailbox),
-    domainName: mailbox.domain.name,
+    address: unicodeAddress(mailbox.address),
+    domainName: mailbox.domain.displayName,
     ownerId: mailbox.domain.owner.id,
-    ownerEmail: mailbox.domain.owner.email,
+    ownerEmail: unicodeAddress(mailbox.domain.owner.email),
   };
+}
+
+/** The sender and recipients of an email as people read them. */
+function shownParties(email: EmailSummary): Pick<EmailSummary, 'from' | 'to' | 'cc'> {
+  return { from: unicodeAddress(email.from), to: email.to.map(unicodeAddress), cc: email.cc.map(unicodeAddress) };
 }
 
 type Grouped = Map<string, { n: number; bytes: number }>;
@@ -492,6 +511,7 @@ async function userRows(em: EntityManager, users: User[]): Promise<UserRow[]> {
   );
   return users.map((user) => ({
     ...toUserView(user),
+    email: unicodeAddress(user.email),
     domainCount: domains.get(user.id)?.n ?? 0,
     mailboxCount: mailboxes.get(user.id)?.n ?? 0,
     aliasCount: aliases.get(user.id)?.n ?? 0,
@@ -526,7 +546,7 @@ async function domainRows(em: EntityManager, domains: Domain[]): Promise<DomainR
   );
   return domains.map((domain) => ({
     ...toDomainView(domain),
-    ownerEmail: domain.owner.email,
+    ownerEmail: unicodeAddress(domain.owner.email),
     mailboxCount: mailboxes.get(domain.id)?.n ?? 0,
     aliasCount: aliases.get(domain.id)?.n ?? 0,
     storageBytes: mailboxes.get(domain.id)?.bytes ?? 0,

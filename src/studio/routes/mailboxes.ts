@@ -6,7 +6,6 @@ import type { MailboxService } from '../../application/mailbox-service.js';
 import type { MailboxView } from '../../application/views.js';
 import {
   type Operations,
-  type Refusal,
   type StudioContext,
   type StudioEnv,
   operation,
@@ -15,8 +14,12 @@ import {
   params,
   perform,
   splitList,
+  takeRefusal,
+  confirmed,
 } from '../context.js';
+import { bytes } from '../components/format.js';
 import type { StudioQueries } from '../queries.js';
+import { unicodeAddress } from '../unicode.js';
 import { emailPage, folderPage } from '../views/email.js';
 import { mailboxPage, mailboxesPage } from '../views/mailboxes.js';
 
@@ -64,14 +67,19 @@ const emailOperations: Operations<EmailOperation> = {
   },
 };
 
-async function renderMailbox(c: StudioContext, id: string, refusal?: Refusal) {
+const mailboxPath = (c: StudioContext) => `/mailboxes/${c.req.param('id')}`;
+const emailPath = (c: StudioContext) => `/mailboxes/${c.req.param('id')}/email/${c.req.param('emailId')}`;
+
+async function renderMailbox(c: StudioContext, id: string) {
   const { queries } = c.var.studio;
+  const refusal = takeRefusal(c);
   const mailbox = await queries.getMailbox(id);
   return mailboxPage(pageContext(c), mailbox, await queries.actorChoices([mailbox.ownerId]), refusal);
 }
 
-async function renderEmail(c: StudioContext, mailboxId: string, emailId: string, refusal?: Refusal) {
+async function renderEmail(c: StudioContext, mailboxId: string, emailId: string) {
   const { queries } = c.var.studio;
+  const refusal = takeRefusal(c);
   const email = await queries.getEmail(mailboxId, emailId);
   const mailbox = await queries.getMailbox(mailboxId);
   return emailPage(pageContext(c), email, mailbox, await queries.actorChoices([email.ownerId]), refusal);
@@ -92,9 +100,28 @@ export const mailboxRoutes = new Hono<StudioEnv>()
       async (v) => {
         const run = operation(mailboxOperations, v.op);
         const mailbox = await run(c.var.studio.aether.mailboxes, v.actor ?? '', c.req.param('id'));
-        return { notice: `${mailbox.address} is now ${mailbox.status}.`, location: `/mailboxes/${mailbox.id}` };
+        return {
+          notice: `${unicodeAddress(mailbox.address)} is now ${mailbox.status}.`,
+          location: `/mailboxes/${mailbox.id}`,
+        };
       },
-      (refusal) => renderMailbox(c, c.req.param('id'), refusal),
+      mailboxPath(c),
+    ),
+  )
+  .post('/:id/delete', (c) =>
+    perform(
+      c,
+      'delete-mailbox',
+      async (v) => {
+        confirmed(v, 'delete the mailbox');
+        const mailbox = await c.var.studio.queries.getMailbox(c.req.param('id'));
+        await c.var.studio.aether.mailboxes.delete(v.actor ?? '', mailbox.id);
+        return {
+          notice: `Deleted the mailbox ${mailbox.address} with its folders and email.`,
+          location: `/domains/${mailbox.domainId}`,
+        };
+      },
+      mailboxPath(c),
     ),
   )
   .post('/:id/deliver', (c) =>
@@ -107,10 +134,12 @@ export const mailboxRoutes = new Hono<StudioEnv>()
           recipients,
           message: { from: v.from ?? '', to: recipients, subject: v.subject ?? '', body: v.body ?? '' },
         });
-        const delivered = report.delivered.map((d) => d.address);
+        const delivered = report.delivered.map((d) => unicodeAddress(d.address));
         const notice =
           `Delivered to ${delivered.join(', ') || 'no local mailbox'}.` +
-          (report.forwarded.length ? ` Forwarded (for the outbound relay) to ${report.forwarded.join(', ')}.` : '');
+          (report.forwarded.length
+            ? ` Forwarded (for the outbound relay) to ${report.forwarded.map(unicodeAddress).join(', ')}.`
+            : '');
         const here = c.req.param('id');
         const mailbox = await c.var.studio.queries.getMailbox(here);
         const inbox = mailbox.folderRows.find((f) => f.role === 'inbox');
@@ -120,7 +149,7 @@ export const mailboxRoutes = new Hono<StudioEnv>()
             : `/mailboxes/${here}`;
         return { notice, location };
       },
-      (refusal) => renderMailbox(c, c.req.param('id'), refusal),
+      mailboxPath(c),
     ),
   )
   .get('/:id/folders/:folderId', async (c) => {
@@ -155,6 +184,23 @@ export const mailboxRoutes = new Hono<StudioEnv>()
           view: `/mailboxes/${mailboxId}/email/${emailId}`,
         });
       },
-      (refusal) => renderEmail(c, c.req.param('id'), c.req.param('emailId'), refusal),
+      emailPath(c),
+    ),
+  )
+  .post('/:id/email/:emailId/purge', (c) =>
+    perform(
+      c,
+      'purge-email',
+      async (v) => {
+        confirmed(v, 'delete the message for good');
+        const [mailboxId, emailId] = [c.req.param('id'), c.req.param('emailId')];
+        const email = await c.var.studio.queries.getEmail(mailboxId, emailId);
+        await c.var.studio.aether.mail.purge(v.actor ?? '', mailboxId, emailId);
+        return {
+          notice: `Deleted for good; ${bytes(email.sizeBytes)} of quota freed.`,
+          location: `/mailboxes/${mailboxId}/folders/${email.folderId}`,
+        };
+      },
+      emailPath(c),
     ),
   );
