@@ -40,6 +40,8 @@ import {
 import { emailPage, type EmailListRow } from '../infrastructure/persistence/read-models/email-page.js';
 import { folderTotals } from '../infrastructure/persistence/read-models/statistics.js';
 import { countRows } from '../infrastructure/persistence/table-counts.js';
+import { listReads } from '../infrastructure/persistence/read-models/index.js';
+import type { HoldingsReads, KeyedPageReads } from '../application/read-models.js';
 import { searchForms, unicodeAddress } from './unicode.js';
 
 export const PAGE_SIZE = 25;
@@ -169,10 +171,11 @@ function paged<E, T>(
 /**
  * A page of a list ordered by one text column (a user's email, a domain's name, an address) and
  * then the id, which breaks ties (several users may claim one domain name): the total that
- * matches, then the rows after the cursor's key.
+ * matches, then the rows after the cursor's key (the keyed page read model).
  */
 async function pageByKey<E extends { id: string }, T>(
   em: EntityManager,
+  reads: KeyedPageReads,
   entity: EntityClass<E>,
   where: FilterQuery<E>,
   key: keyof E & string,
@@ -182,14 +185,10 @@ async function pageByKey<E extends { id: string }, T>(
 ): Promise<Page<T>> {
   const limit = pageSize(input.limit);
   const after = input.after ? decodeCursor(input.after) : undefined;
-  const keyset = after && { $or: [{ [key]: { $gt: after.key } }, { [key]: after.key, id: { $gt: after.id } }] };
   // the filter is built for E; MikroORM's types cannot follow it through a generic entity
   const total = await em.count(entity, where as never);
-  const rows: E[] = await em.find(entity, (keyset ? { $and: [where, keyset] } : where) as never, {
-    orderBy: [{ [key]: 'asc' }, { id: 'asc' }] as never,
-    limit: limit + 1,
-    populate: populate as never,
-  });
+  const rows = await reads.keyedPage(em, entity, { where, key, limit: limit + 1, after });
+  if (populate.length) await em.populate(rows, populate as never);
   const page = paged(
     rows,
     limit,
@@ -200,8 +199,14 @@ async function pageByKey<E extends { id: string }, T>(
   return { ...page, items: await toRows(page.items) };
 }
 
+/** The read models the studio's lists use (ports in application/read-models.ts). */
+export type StudioReads = HoldingsReads & KeyedPageReads;
+
 export class StudioQueries {
-  constructor(private readonly run: UnitOfWork) {}
+  constructor(
+    private readonly run: UnitOfWork,
+    private readonly reads: StudioReads = listReads,
+  ) {}
 
   /** One read-only snapshot; nothing can be written through `em`. */
   private async read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -228,7 +233,7 @@ export class StudioQueries {
         .limit(top)
         .execute<{ id: string }[]>('all', false);
       const users = await em.find(User, { id: { $in: userStorage.map((r) => r.id) } });
-      const topUsers = (await userRows(em, users)).sort(
+      const topUsers = (await userRows(em, this.reads, users)).sort(
         (a, b) => b.storageBytes - a.storageBytes || a.email.localeCompare(b.email),
       );
 
@@ -241,7 +246,7 @@ export class StudioQueries {
         .limit(top)
         .execute<{ id: string }[]>('all', false);
       const domains = await em.find(Domain, { id: { $in: domainStorage.map((r) => r.id) } }, { populate: ['owner'] });
-      const topDomains = (await domainRows(em, domains)).sort(
+      const topDomains = (await domainRows(em, this.reads, domains)).sort(
         (a, b) => b.storageBytes - a.storageBytes || a.name.localeCompare(b.name),
       );
 
@@ -282,7 +287,9 @@ export class StudioQueries {
       ...matching(['email', 'name'], patterns),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
-    return this.read((em) => pageByKey(em, User, where, 'email', input, [], (users) => userRows(em, users)));
+    return this.read((em) =>
+      pageByKey(em, this.reads, User, where, 'email', input, [], (users) => userRows(em, this.reads, users)),
+    );
   }
 
   async getUser(id: string): Promise<UserRow> {
@@ -290,7 +297,7 @@ export class StudioQueries {
     return this.read(async (em) => {
       const user = await em.findOne(User, { id: userId });
       if (!user) throw new NotFoundError('user');
-      return (await userRows(em, [user]))[0]!;
+      return (await userRows(em, this.reads, [user]))[0]!;
     });
   }
 
@@ -305,7 +312,9 @@ export class StudioQueries {
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
     return this.read((em) =>
-      pageByKey(em, Domain, where, 'name', input, ['owner'], (domains) => domainRows(em, domains)),
+      pageByKey(em, this.reads, Domain, where, 'name', input, ['owner'], (domains) =>
+        domainRows(em, this.reads, domains),
+      ),
     );
   }
 
@@ -314,7 +323,7 @@ export class StudioQueries {
     return this.read(async (em) => {
       const domain = await em.findOne(Domain, { id: domainId }, { populate: ['owner'] });
       if (!domain) throw new NotFoundError('domain');
-      return (await domainRows(em, [domain]))[0]!;
+      return (await domainRows(em, this.reads, [domain]))[0]!;
     });
   }
 
@@ -328,7 +337,9 @@ export class StudioQueries {
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
     return this.read((em) =>
-      pageByKey(em, Mailbox, where, 'address', input, ['domain', 'domain.owner'], (ms) => ms.map(toMailboxRow)),
+      pageByKey(em, this.reads, Mailbox, where, 'address', input, ['domain', 'domain.owner'], (ms) =>
+        ms.map(toMailboxRow),
+      ),
     );
   }
 
@@ -351,7 +362,7 @@ export class StudioQueries {
       ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
     };
     return this.read((em) =>
-      pageByKey(em, Alias, where, 'address', input, ['domain', 'domain.owner'], (as) =>
+      pageByKey(em, this.reads, Alias, where, 'address', input, ['domain', 'domain.owner'], (as) =>
         as.map((a) => ({
           ...toAliasView(a),
           address: unicodeAddress(a.address),
@@ -461,94 +472,40 @@ function shownParties(email: EmailSummary): Pick<EmailSummary, 'from' | 'to' | '
   return { from: unicodeAddress(email.from), to: email.to.map(unicodeAddress), cc: email.cc.map(unicodeAddress) };
 }
 
-type Grouped = Map<string, { n: number; bytes: number }>;
-
-function grouped(rows: { k: string; n: number; bytes?: string | null }[]): Grouped {
-  return new Map(rows.map((r) => [r.k, { n: r.n, bytes: Number(r.bytes ?? 0) }]));
+/** Users with how much they own (the holdings read model: a few grouped queries for the whole page). */
+async function userRows(em: EntityManager, reads: HoldingsReads, users: User[]): Promise<UserRow[]> {
+  const totals = await reads.userTotalsOf(
+    em,
+    users.map((u) => u.id),
+  );
+  return users.map((user) => {
+    const t = totals.get(user.id)!;
+    return {
+      ...toUserView(user),
+      email: unicodeAddress(user.email),
+      domainCount: t.domains,
+      mailboxCount: t.mailboxes,
+      aliasCount: t.aliases,
+      emailCount: t.emails,
+      storageBytes: t.storageBytes,
+    };
+  });
 }
 
-/** Users with how much they own: four grouped queries for the whole page. */
-async function userRows(em: EntityManager, users: User[]): Promise<UserRow[]> {
-  if (users.length === 0) return [];
-  const ids = users.map((u) => u.id);
-  const domains = grouped(
-    await em
-      .createQueryBuilder(Domain, 'd')
-      .select([raw('d.owner_id as k'), raw('count(*)::int as n')])
-      .where({ owner: { $in: ids } })
-      .groupBy(raw('d.owner_id'))
-      .execute('all', false),
+/** Domains (owner loaded) with their mailbox and alias counts and storage. */
+async function domainRows(em: EntityManager, reads: HoldingsReads, domains: Domain[]): Promise<DomainRow[]> {
+  const totals = await reads.domainTotalsOf(
+    em,
+    domains.map((d) => d.id),
   );
-  const mailboxes = grouped(
-    await em
-      .createQueryBuilder(Mailbox, 'm')
-      .select([
-        raw('d.owner_id as k'),
-        raw('count(*)::int as n'),
-        raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes'),
-      ])
-      .join('m.domain', 'd')
-      .where({ 'd.owner': { $in: ids } })
-      .groupBy(raw('d.owner_id'))
-      .execute('all', false),
-  );
-  const aliases = grouped(
-    await em
-      .createQueryBuilder(Alias, 'a')
-      .select([raw('d.owner_id as k'), raw('count(*)::int as n')])
-      .join('a.domain', 'd')
-      .where({ 'd.owner': { $in: ids } })
-      .groupBy(raw('d.owner_id'))
-      .execute('all', false),
-  );
-  const emails = grouped(
-    await em
-      .createQueryBuilder(Email, 'e')
-      .select([raw('e.user_id as k'), raw('count(*)::int as n')])
-      .where({ user: { $in: ids } })
-      .groupBy(raw('e.user_id'))
-      .execute('all', false),
-  );
-  return users.map((user) => ({
-    ...toUserView(user),
-    email: unicodeAddress(user.email),
-    domainCount: domains.get(user.id)?.n ?? 0,
-    mailboxCount: mailboxes.get(user.id)?.n ?? 0,
-    aliasCount: aliases.get(user.id)?.n ?? 0,
-    emailCount: emails.get(user.id)?.n ?? 0,
-    storageBytes: mailboxes.get(user.id)?.bytes ?? 0,
-  }));
-}
-
-/** Domains (owner loaded) with their mailbox and alias counts and storage: two grouped queries. */
-async function domainRows(em: EntityManager, domains: Domain[]): Promise<DomainRow[]> {
-  if (domains.length === 0) return [];
-  const ids = domains.map((d) => d.id);
-  const mailboxes = grouped(
-    await em
-      .createQueryBuilder(Mailbox, 'm')
-      .select([
-        raw('m.domain_id as k'),
-        raw('count(*)::int as n'),
-        raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes'),
-      ])
-      .where({ domain: { $in: ids } })
-      .groupBy(raw('m.domain_id'))
-      .execute('all', false),
-  );
-  const aliases = grouped(
-    await em
-      .createQueryBuilder(Alias, 'a')
-      .select([raw('a.domain_id as k'), raw('count(*)::int as n')])
-      .where({ domain: { $in: ids } })
-      .groupBy(raw('a.domain_id'))
-      .execute('all', false),
-  );
-  return domains.map((domain) => ({
-    ...toDomainView(domain),
-    ownerEmail: unicodeAddress(domain.owner.email),
-    mailboxCount: mailboxes.get(domain.id)?.n ?? 0,
-    aliasCount: aliases.get(domain.id)?.n ?? 0,
-    storageBytes: mailboxes.get(domain.id)?.bytes ?? 0,
-  }));
+  return domains.map((domain) => {
+    const t = totals.get(domain.id)!;
+    return {
+      ...toDomainView(domain),
+      ownerEmail: unicodeAddress(domain.owner.email),
+      mailboxCount: t.mailboxes,
+      aliasCount: t.aliases,
+      storageBytes: t.storageBytes,
+    };
+  });
 }
