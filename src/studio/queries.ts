@@ -474,38 +474,22 @@ function shownParties(email: EmailSummary): Pick<EmailSummary, 'from' | 'to' | '
 
 /** Users with how much they own (the holdings read model: a few grouped queries for the whole page). */
 async function userRows(em: EntityManager, reads: HoldingsReads, users: User[]): Promise<UserRow[]> {
-  const totals = await reads.userTotalsOf(
-    em,
-    users.map((u) => u.id),
-  );
+  const totals = await reads.userTotalsOf(em, ids(users));
   return users.map((user) => {
-    const t = totals.get(user.id)!;
-    return {
-      ...toUserView(user),
-      email: unicodeAddress(user.email),
-      domainCount: t.domains,
-      mailboxCount: t.mailboxes,
-      aliasCount: t.aliases,
-      emailCount: t.emails,
-      storageBytes: t.storageBytes,
-    };
+    const { domains, mailboxes, aliases, emails, storageBytes } = totals.get(user.id)!;
+    const counts = { domainCount: domains, mailboxCount: mailboxes, aliasCount: aliases, emailCount: emails };
+    return { ...toUserView(user), email: unicodeAddress(user.email), ...counts, storageBytes };
   });
 }
 
 /** Domains (owner loaded) with their mailbox and alias counts and storage. */
 async function domainRows(em: EntityManager, reads: HoldingsReads, domains: Domain[]): Promise<DomainRow[]> {
-  const totals = await reads.domainTotalsOf(
-    em,
-    domains.map((d) => d.id),
-  );
+  const totals = await reads.domainTotalsOf(em, ids(domains));
   return domains.map((domain) => {
-    const t = totals.get(domain.id)!;
-    return {
-      ...toDomainView(domain),
-      ownerEmail: unicodeAddress(domain.owner.email),
-      mailboxCount: t.mailboxes,
-      aliasCount: t.aliases,
-      storageBytes: t.storageBytes,
-    };
+    const { mailboxes, aliases, storageBytes } = totals.get(domain.id)!;
+    const owner = unicodeAddress(domain.owner.email);
+    return { ...toDomainView(domain), ownerEmail: owner, mailboxCount: mailboxes, aliasCount: aliases, storageBytes };
   });
 }
+
+const ids = (rows: { id: string }[]): string[] => rows.map((row) => row.id);

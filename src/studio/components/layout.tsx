@@ -33,6 +33,27 @@ export const SECTIONS: Record<Section, { path: string; label: string }> = {
 
 const DOCTYPE = raw('<!doctype html>');
 
+/** Every page's head: the one stylesheet and icon of the studio, no script. */
+const Head = (props: { title: string }) => (
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="referrer" content="no-referrer" />
+    <title>{props.title} · Aether Studio</title>
+    <link rel="stylesheet" href="/static/studio.css" />
+    <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+  </head>
+);
+
+const Brand = () => (
+  <>
+    <span class="brand-mark" aria-hidden="true">
+      ◆
+    </span>{' '}
+    Aether Studio
+  </>
+);
+
 export const Breadcrumbs = (props: { crumbs: Crumb[] }) => (
   <nav class="crumbs" aria-label="breadcrumbs">
     {props.crumbs.map((c, i) => (
@@ -68,21 +89,11 @@ export const Layout = (props: LayoutProps) => (
   <>
     {DOCTYPE}
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{props.title} · Aether Studio</title>
-        <link rel="stylesheet" href="/static/studio.css" />
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-      </head>
+      <Head title={props.title} />
       <body>
         <header class="top">
           <a class="brand" href="/">
-            <span class="brand-mark" aria-hidden="true">
-              ◆
-            </span>{' '}
-            Aether Studio
+            <Brand />
           </a>
           <nav class="main-nav" aria-label="sections">
             {Object.entries(SECTIONS).map(([section, { path, label }]) => (
@@ -124,21 +135,11 @@ export const BarePage = (props: { title: string; message: string; status: string
   <>
     {DOCTYPE}
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{props.title} · Aether Studio</title>
-        <link rel="stylesheet" href="/static/studio.css" />
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-      </head>
+      <Head title={props.title} />
       <body class="bare">
         <main>
           <p class="brand">
-            <span class="brand-mark" aria-hidden="true">
-              ◆
-            </span>{' '}
-            Aether Studio
+            <Brand />
           </p>
           <section class="card">
             <h1>{props.title}</h1>

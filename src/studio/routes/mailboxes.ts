@@ -90,7 +90,7 @@ export const mailboxRoutes = new Hono<StudioEnv>()
     const { queries } = c.var.studio;
     const query = params(c, 'q', 'domain', 'status', 'after');
     const domain = query.domain ? await queries.getDomain(query.domain) : undefined;
-    return c.html(mailboxesPage(pageContext(c), await queries.listMailboxes(query), query, domain?.name));
+    return c.html(mailboxesPage(pageContext(c), await queries.listMailboxes(query), query, domain?.displayName));
   })
   .get('/:id', async (c) => c.html(await renderMailbox(c, c.req.param('id'))))
   .post('/:id', (c) =>

@@ -3,7 +3,7 @@
  * grouped queries for the whole list, whatever its length, never a query per row.
  */
 import { raw } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, QueryBuilder } from '@mikro-orm/postgresql';
 import type { DomainTotals, UserTotals } from '../../../application/read-models.js';
 import { Alias } from '../../../domain/alias.js';
 import { Domain } from '../../../domain/domain.js';
@@ -19,6 +19,15 @@ function grouped(rows: GroupedRow[]): Grouped {
 
 const COUNT = raw('count(*)::int as n');
 const STORAGE = raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes');
+
+/** Rows counted by one column, among those matching `where`. */
+function countBy<E extends object>(qb: QueryBuilder<E>, by: string, where: object) {
+  return qb
+    .select([raw(`${by} as k`), COUNT])
+    .where(where)
+    .groupBy(raw(by))
+    .execute<GroupedRow[]>('all', false);
+}
 
 /** Mailbox count and storage, grouped by the domain (`m.domain_id`) or its owner (`d.owner_id`). */
 function mailboxes(em: EntityManager, by: 'm.domain_id' | 'd.owner_id', ids: string[]) {
@@ -44,24 +53,10 @@ function aliases(em: EntityManager, by: 'a.domain_id' | 'd.owner_id', ids: strin
 
 export async function userTotalsOf(em: EntityManager, userIds: string[]): Promise<Map<string, UserTotals>> {
   if (userIds.length === 0) return new Map();
-  const domains = grouped(
-    await em
-      .createQueryBuilder(Domain, 'd')
-      .select([raw('d.owner_id as k'), COUNT])
-      .where({ owner: { $in: userIds } })
-      .groupBy(raw('d.owner_id'))
-      .execute<GroupedRow[]>('all', false),
-  );
+  const domains = grouped(await countBy(em.createQueryBuilder(Domain, 'd'), 'd.owner_id', { owner: { $in: userIds } }));
   const boxes = grouped(await mailboxes(em, 'd.owner_id', userIds));
   const forwards = grouped(await aliases(em, 'd.owner_id', userIds));
-  const emails = grouped(
-    await em
-      .createQueryBuilder(Email, 'e')
-      .select([raw('e.user_id as k'), COUNT])
-      .where({ user: { $in: userIds } })
-      .groupBy(raw('e.user_id'))
-      .execute<GroupedRow[]>('all', false),
-  );
+  const emails = grouped(await countBy(em.createQueryBuilder(Email, 'e'), 'e.user_id', { user: { $in: userIds } }));
   return new Map(
     userIds.map((id) => [
       id,
