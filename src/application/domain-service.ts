@@ -103,6 +103,18 @@ export class DomainService {
     }, this.reads(actorId));
   }
 
+  /**
+   * Deletes the domain with its mailboxes, aliases, folders and email (the database cascades, as
+   * for `users.delete`). Its addresses leave the alias graph, so it is locked first, as every
+   * change of addresses does; mail for the name is no longer taken by anyone.
+   */
+  async delete(actorId: string, domainId: string): Promise<void> {
+    await this.run(async (em) => {
+      await lockAliasGraph(em);
+      em.remove(await loadOwnedDomain(em, await loadActor(em, actorId), domainId, true));
+    });
+  }
+
   private async change(actorId: string, domainId: string, verb: (domain: Domain) => void): Promise<DomainView> {
     return this.run(async (em) => {
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId);

@@ -191,7 +191,7 @@ describe('studio actions', () => {
     expect(await used()).toBe(usedBefore - email!.size_bytes);
   });
 
-  it('renames a user, and deletes a mailbox and a user only when confirmed', async () => {
+  it('renames a user, and deletes a mailbox, a user and a domain only when confirmed', async () => {
     const renamed = await post(`/users/${world.carol.id}/rename`, { name: 'Carol Shaw' });
     expect(renamed.status).toBe(303);
     expect((await db.sql('select name from "user" where id = $1', [world.carol.id]))[0]).toEqual({
@@ -216,5 +216,16 @@ describe('studio actions', () => {
     expect(userGone.headers.get('location')).toBe('/users');
     expect(await db.sql('select 1 from "user" where id = $1', [world.bob.id])).toEqual([]);
     expect(await db.sql('select 1 from domain where owner_id = $1', [world.bob.id])).toEqual([]);
+
+    const domain = `/domains/${world.adaOrg.id}/delete`;
+    const beforeDomain = await digestRows(db);
+    await refused(await post(domain, { actor: world.ada.id }), 'CONFIRMATION_REQUIRED');
+    await refused(await post(domain, { actor: world.carol.id, confirm: 'yes' }), 'NOT_OWNER');
+    expect(await digestRows(db)).toEqual(beforeDomain);
+    const domainGone = await post(domain, { actor: world.ada.id, confirm: 'yes' });
+    expect(domainGone.status).toBe(303);
+    expect(domainGone.headers.get('location')).toBe(`/users/${world.ada.id}`);
+    expect(await db.sql('select 1 from domain where id = $1', [world.adaOrg.id])).toEqual([]);
+    expect(await db.sql('select 1 from address where domain_id = $1', [world.adaOrg.id])).toEqual([]);
   });
 });

@@ -425,6 +425,13 @@ describe.skipIf(!executablePath && !required)('Aether Studio in a browser', () =
       );
       expect(page.url()).toBe(`${origin}/domains/${bücher.id}`);
       expect(await count('address where id = $1', [mailbox.id])).toBe(0);
+      await page.locator('form[data-form="delete-domain"] input[name=confirm]').check();
+      await shot(page, 'delete-confirm');
+      await submit(page, 'delete-domain');
+      expect(await text(page.locator('.notice'))).toBe('Deleted bücher.example with its mailboxes, aliases and email.');
+      expect(page.url()).toBe(`${origin}/users/${reader.id}`);
+      expect(await count('domain where id = $1', [bücher.id])).toBe(0);
+      expect(await count('address where domain_id = $1', [bücher.id])).toBe(0);
       await page.goto(`${origin}/users/${reader.id}`);
       await page.fill('form[data-form="rename-user"] input[name=name]', 'Die Leserin');
       await submit(page, 'rename-user');

@@ -63,6 +63,22 @@ export const domainRoutes = new Hono<StudioEnv>()
       back(c),
     ),
   )
+  .post('/:id/delete', (c) =>
+    perform(
+      c,
+      'delete-domain',
+      async (v) => {
+        confirmed(v, 'delete the domain');
+        const domain = await c.var.studio.queries.getDomain(c.req.param('id'));
+        await c.var.studio.aether.domains.delete(v.actor ?? '', domain.id);
+        return {
+          notice: `Deleted ${domain.displayName} with its mailboxes, aliases and email.`,
+          location: `/users/${domain.ownerId}`,
+        };
+      },
+      back(c),
+    ),
+  )
   .post('/:id/mailboxes', (c) =>
     perform(
       c,

@@ -192,6 +192,17 @@ export function domainPage(
               ]}
             />
           </Card>
+          <Card title="Delete" class="danger-zone">
+            <PostForm {...form} action={`/domains/${domain.id}/delete`} name="delete-domain">
+              <p class="hint">
+                Deletes {domain.displayName} with its {plural(domain.mailboxCount, 'mailbox', 'mailboxes')} (and their
+                email) and {plural(domain.aliasCount, 'alias', 'aliases')}. This cannot be undone.
+              </p>
+              <Confirm>Yes, delete this domain and all it holds</Confirm>
+              <ActAs choices={choices} selected={owner} />
+              <Submit class="danger">Delete domain</Submit>
+            </PostForm>
+          </Card>
         </aside>
       </div>
     </Layout>
