@@ -128,3 +128,30 @@ export function confirmed(values: Record<string, string>, what: string): void {
     throw new ValidationError('CONFIRMATION_REQUIRED', `tick the confirmation box to ${what}; nothing was deleted`);
   }
 }
+
+/** What a destructive action needs: what it deletes (read first, for the notice) and how. */
+export interface Deletion<T> {
+  form: string;
+  /** "delete the mailbox": what the confirmation box agrees to. */
+  what: string;
+  load: () => Promise<T>;
+  remove: (actor: string, target: T) => Promise<void>;
+  done: (target: T) => { notice: string; location: string };
+  /** The page of the form, where a refusal is shown. */
+  back: string;
+}
+
+/** A destructive action: only when confirmed, through its service, then the notice and redirect. */
+export function performDeletion<T>(c: StudioContext, deletion: Deletion<T>): Promise<Response> {
+  return perform(
+    c,
+    deletion.form,
+    async (values) => {
+      confirmed(values, deletion.what);
+      const target = await deletion.load();
+      await deletion.remove(values.actor ?? '', target);
+      return deletion.done(target);
+    },
+    deletion.back,
+  );
+}

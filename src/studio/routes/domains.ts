@@ -12,6 +12,7 @@ import {
   splitList,
   takeRefusal,
   confirmed,
+  performDeletion,
 } from '../context.js';
 import type { DomainService } from '../../application/domain-service.js';
 import type { DomainView } from '../../application/views.js';
@@ -64,20 +65,17 @@ export const domainRoutes = new Hono<StudioEnv>()
     ),
   )
   .post('/:id/delete', (c) =>
-    perform(
-      c,
-      'delete-domain',
-      async (v) => {
-        confirmed(v, 'delete the domain');
-        const domain = await c.var.studio.queries.getDomain(c.req.param('id'));
-        await c.var.studio.aether.domains.delete(v.actor ?? '', domain.id);
-        return {
-          notice: `Deleted ${domain.displayName} with its mailboxes, aliases and email.`,
-          location: `/users/${domain.ownerId}`,
-        };
-      },
-      back(c),
-    ),
+    performDeletion(c, {
+      form: 'delete-domain',
+      what: 'delete the domain',
+      load: () => c.var.studio.queries.getDomain(c.req.param('id')),
+      remove: (actor, domain) => c.var.studio.aether.domains.delete(actor, domain.id),
+      done: (domain) => ({
+        notice: `Deleted ${domain.displayName} with its mailboxes, aliases and email.`,
+        location: `/users/${domain.ownerId}`,
+      }),
+      back: back(c),
+    }),
   )
   .post('/:id/mailboxes', (c) =>
     perform(

@@ -15,7 +15,7 @@ import {
   perform,
   splitList,
   takeRefusal,
-  confirmed,
+  performDeletion,
 } from '../context.js';
 import { bytes } from '../components/format.js';
 import type { StudioQueries } from '../queries.js';
@@ -109,20 +109,17 @@ export const mailboxRoutes = new Hono<StudioEnv>()
     ),
   )
   .post('/:id/delete', (c) =>
-    perform(
-      c,
-      'delete-mailbox',
-      async (v) => {
-        confirmed(v, 'delete the mailbox');
-        const mailbox = await c.var.studio.queries.getMailbox(c.req.param('id'));
-        await c.var.studio.aether.mailboxes.delete(v.actor ?? '', mailbox.id);
-        return {
-          notice: `Deleted the mailbox ${mailbox.address} with its folders and email.`,
-          location: `/domains/${mailbox.domainId}`,
-        };
-      },
-      mailboxPath(c),
-    ),
+    performDeletion(c, {
+      form: 'delete-mailbox',
+      what: 'delete the mailbox',
+      load: () => c.var.studio.queries.getMailbox(c.req.param('id')),
+      remove: (actor, mailbox) => c.var.studio.aether.mailboxes.delete(actor, mailbox.id),
+      done: (mailbox) => ({
+        notice: `Deleted the mailbox ${mailbox.address} with its folders and email.`,
+        location: `/domains/${mailbox.domainId}`,
+      }),
+      back: mailboxPath(c),
+    }),
   )
   .post('/:id/deliver', (c) =>
     perform(
@@ -188,19 +185,15 @@ export const mailboxRoutes = new Hono<StudioEnv>()
     ),
   )
   .post('/:id/email/:emailId/purge', (c) =>
-    perform(
-      c,
-      'purge-email',
-      async (v) => {
-        confirmed(v, 'delete the message for good');
-        const [mailboxId, emailId] = [c.req.param('id'), c.req.param('emailId')];
-        const email = await c.var.studio.queries.getEmail(mailboxId, emailId);
-        await c.var.studio.aether.mail.purge(v.actor ?? '', mailboxId, emailId);
-        return {
-          notice: `Deleted for good; ${bytes(email.sizeBytes)} of quota freed.`,
-          location: `/mailboxes/${mailboxId}/folders/${email.folderId}`,
-        };
-      },
-      emailPath(c),
-    ),
+    performDeletion(c, {
+      form: 'purge-email',
+      what: 'delete the message for good',
+      load: () => c.var.studio.queries.getEmail(c.req.param('id'), c.req.param('emailId')),
+      remove: (actor, email) => c.var.studio.aether.mail.purge(actor, email.mailboxId, email.id),
+      done: (email) => ({
+        notice: `Deleted for good; ${bytes(email.sizeBytes)} of quota freed.`,
+        location: `/mailboxes/${email.mailboxId}/folders/${email.folderId}`,
+      }),
+      back: emailPath(c),
+    }),
   );

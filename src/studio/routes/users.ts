@@ -4,7 +4,7 @@ import {
   type Operations,
   type StudioContext,
   type StudioEnv,
-  confirmed,
+  performDeletion,
   pageContext,
   params,
   operation,
@@ -85,17 +85,15 @@ export const userRoutes = new Hono<StudioEnv>()
     ),
   )
   .post('/:id/delete', (c) =>
-    perform(
-      c,
-      'delete-user',
-      async (v) => {
-        confirmed(v, 'delete the user');
-        const user = await c.var.studio.queries.getUser(c.req.param('id'));
-        await c.var.studio.aether.users.delete(user.id);
-        return { notice: `Deleted ${user.email} and everything they owned.`, location: '/users' };
-      },
-      userPath(c),
-    ),
+    performDeletion(c, {
+      form: 'delete-user',
+      what: 'delete the user',
+      load: () => c.var.studio.queries.getUser(c.req.param('id')),
+      // an administrator's action: no "act as" (a user does not delete themselves here)
+      remove: (_actor, user) => c.var.studio.aether.users.delete(user.id),
+      done: (user) => ({ notice: `Deleted ${user.email} and everything they owned.`, location: '/users' }),
+      back: userPath(c),
+    }),
   )
   .post('/:id/domains', (c) =>
     perform(
