@@ -90,7 +90,7 @@ async function shot(page: Page, name: string): Promise<void> {
 describe.skipIf(!executablePath && !required)('Aether Studio in a browser', () => {
   it(
     'registers, adds and verifies a domain, creates a mailbox, delivers and reads mail, and shows a refusal',
-    { timeout: 60_000 },
+    { timeout: 180_000 },
     async () => {
       const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
       const page = await context.newPage();
@@ -324,7 +324,7 @@ describe.skipIf(!executablePath && !required)('Aether Studio in a browser', () =
 
   it(
     'shows and finds Unicode names, deletes for good after a confirmation, lets another browser in, and fits 390 px',
-    { timeout: 60_000 },
+    { timeout: 180_000 },
     async () => {
       const { users, domains, mailboxes, mail } = db.aether;
       const reader = await users.register({ email: 'leser@bücher.example', password: PASSWORD, name: 'Leser' });
