@@ -10,7 +10,7 @@ import {
   releaseOtherClaims,
 } from './domain-claims.js';
 import { readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
-import { recordDomainEvent } from './events/outbox.js';
+import { recordDomainEvent, recordMailboxEvent } from './events/outbox.js';
 import { lockAliasGraph } from './locking.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
@@ -113,6 +113,22 @@ export class DomainService {
       const domains = await em.find(Domain, { owner: actor }, { orderBy: { name: 'asc' } });
       return domains.map(toDomainView);
     }, this.reads(actorId));
+  }
+
+  /**
+   * Deletes the domain with its mailboxes, aliases, folders and email (the database cascades, as
+   * for `users.delete`). Its addresses leave the alias graph, so it is locked first, as every
+   * change of addresses does; mail for the name is no longer taken by anyone.
+   */
+  async delete(actorId: string, domainId: string): Promise<void> {
+    await this.run(async (em) => {
+      await lockAliasGraph(em);
+      const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId, true);
+      // the cascade bypasses the unit of work's flush: the events are written explicitly
+      for (const mailbox of await em.find(Mailbox, { domain })) recordMailboxEvent(em, 'mailbox.deleted', mailbox);
+      recordDomainEvent(em, 'domain.deleted', domain);
+      em.remove(domain);
+    });
   }
 
   private async change(

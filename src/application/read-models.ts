@@ -5,7 +5,8 @@
  * read runs in the entity manager of the caller's unit of work.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EmailPosition } from './keyset-cursor.js';
+import type { EntityClass, FilterQuery } from '@mikro-orm/core';
+import type { EmailPosition, KeysetPosition } from './keyset-cursor.js';
 import type { EmailSummary, UserView } from './views.js';
 
 export interface FolderPageQuery {
@@ -57,3 +58,31 @@ export interface StatisticsReads {
 }
 
 export type ReadModels = FolderPageReads & OwnerReads & StatisticsReads;
+
+/** What a domain holds: counted by the database. */
+export interface DomainTotals {
+  mailboxes: number;
+  aliases: number;
+  storageBytes: number;
+}
+
+/** The per-row counts of a list of users or domains (the studio's lists): one grouped query each. */
+export interface HoldingsReads {
+  /** By user id; every id asked for is present (zeros for a user who owns nothing). */
+  userTotalsOf(em: EntityManager, userIds: string[]): Promise<Map<string, UserTotals>>;
+  /** By domain id; every id asked for is present. */
+  domainTotalsOf(em: EntityManager, domainIds: string[]): Promise<Map<string, DomainTotals>>;
+}
+
+/** A page of a list ordered by one text property and then the id, after a keyset position. */
+export interface KeyedPageQuery<E> {
+  where: FilterQuery<E>;
+  /** The text property the list is ordered by (a user's email, a domain's name, an address). */
+  key: keyof E & string;
+  limit: number;
+  after?: KeysetPosition | undefined;
+}
+
+export interface KeyedPageReads {
+  keyedPage<E extends object>(em: EntityManager, entity: EntityClass<E>, query: KeyedPageQuery<E>): Promise<E[]>;
+}

@@ -64,7 +64,13 @@ console.log(`Aether Studio is running on the ${aether.settings.embedded ? 'embed
   Open ${studio.url}
 
 The link carries a one-time access token: the first browser to open it is signed in, and
-nobody after it. Restart the studio for a new link. Press Ctrl+C to stop.`);
+nobody after it. For another browser, press Enter here (or use "Let another browser in" at the
+foot of any studio page) for a new link. Press Ctrl+C to stop.`);
+
+// Enter on the terminal: a new one-time link, for another browser (no restart needed)
+if (process.stdin.isTTY) {
+  process.stdin.on('data', () => console.log(`  New one-time link: ${studio.issueLink()}`));
+}
 
 let stopping = false;
 async function stop(): Promise<void> {

@@ -1,7 +1,7 @@
 /** What every studio route shares: its dependencies, the session, and how forms are handled. */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, ValidationError } from '../domain/errors.js';
 import type { Aether } from '../infrastructure/aether.js';
 import type { StudioQueries } from './queries.js';
 import type { SchemaModel } from '../infrastructure/persistence/schema-diagram/index.js';
@@ -38,15 +38,16 @@ export async function formValues(c: StudioContext): Promise<Record<string, strin
 }
 
 /**
- * Runs one action through an application service. Success: a notice for the next page and a
- * redirect (303, so a reload does not post again). A domain error: the page again, with the
- * error next to the form that caused it, status 422; nothing was changed.
+ * Runs one action through an application service, then redirects (303, post/redirect/get), so a
+ * reload never posts again. Success: a notice for the next page, and the page the action names.
+ * A domain error: nothing was changed; the refusal travels in the session to `back` (the page of
+ * the form), which shows it once next to the form, with what was typed (never a password).
  */
 export async function perform(
   c: StudioContext,
   form: string,
   action: (values: Record<string, string>) => Promise<{ notice: string; location: string }>,
-  page: (refusal: Refusal) => Promise<Html>,
+  back: string,
 ): Promise<Response> {
   const values = await formValues(c);
   try {
@@ -56,8 +57,16 @@ export async function perform(
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     const { password: _never, ...kept } = values;
-    return c.html(await page({ form, code: error.code, message: error.message, values: kept }), 422);
+    c.var.session.refusal = { form, code: error.code, message: error.message, values: kept };
+    return c.redirect(back, 303);
   }
+}
+
+/** The refused form to show on this page, once (see perform). */
+export function takeRefusal(c: StudioContext): Refusal | undefined {
+  const refusal = c.var.session.refusal ?? undefined;
+  c.var.session.refusal = null;
+  return refusal;
 }
 
 /** Optional text from the query string, or undefined when empty. */
@@ -108,4 +117,41 @@ export function operation<F>(operations: Operations<F>, op: string | undefined):
     throw new HTTPException(400, { message: `unknown operation ${JSON.stringify(op ?? '')}` });
   }
   return operations[op]!;
+}
+
+/**
+ * A destructive action runs only when its form's confirmation box was ticked. The browser asks
+ * for it too (the box is required), but the server is what decides.
+ */
+export function confirmed(values: Record<string, string>, what: string): void {
+  if (values.confirm !== 'yes') {
+    throw new ValidationError('CONFIRMATION_REQUIRED', `tick the confirmation box to ${what}; nothing was deleted`);
+  }
+}
+
+/** What a destructive action needs: what it deletes (read first, for the notice) and how. */
+export interface Deletion<T> {
+  form: string;
+  /** "delete the mailbox": what the confirmation box agrees to. */
+  what: string;
+  load: () => Promise<T>;
+  remove: (actor: string, target: T) => Promise<void>;
+  done: (target: T) => { notice: string; location: string };
+  /** The page of the form, where a refusal is shown. */
+  back: string;
+}
+
+/** A destructive action: only when confirmed, through its service, then the notice and redirect. */
+export function performDeletion<T>(c: StudioContext, deletion: Deletion<T>): Promise<Response> {
+  return perform(
+    c,
+    deletion.form,
+    async (values) => {
+      confirmed(values, deletion.what);
+      const target = await deletion.load();
+      await deletion.remove(values.actor ?? '', target);
+      return deletion.done(target);
+    },
+    deletion.back,
+  );
 }

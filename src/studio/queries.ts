@@ -40,6 +40,9 @@ import {
 import { emailPage, type EmailListRow } from '../infrastructure/persistence/read-models/email-page.js';
 import { folderTotals } from '../infrastructure/persistence/read-models/statistics.js';
 import { countRows } from '../infrastructure/persistence/table-counts.js';
+import { listReads } from '../infrastructure/persistence/read-models/index.js';
+import type { HoldingsReads, KeyedPageReads } from '../application/read-models.js';
+import { searchForms, unicodeAddress } from './unicode.js';
 
 export const PAGE_SIZE = 25;
 export const MAX_SEARCH_LENGTH = 200;
@@ -135,10 +138,18 @@ export function containsPattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** The search as a pattern (at most MAX_SEARCH_LENGTH characters of it), or undefined for none. */
-function search(q: string | undefined): string | undefined {
+/**
+ * The search as patterns (at most MAX_SEARCH_LENGTH characters of it), in every form it is
+ * stored in (Unicode names also in punycode), or undefined for none.
+ */
+function search(q: string | undefined): string[] | undefined {
   const trimmed = q?.trim().slice(0, MAX_SEARCH_LENGTH);
-  return trimmed ? containsPattern(trimmed) : undefined;
+  return trimmed ? searchForms(trimmed).map(containsPattern) : undefined;
+}
+
+/** Rows where any of the fields contains any of the patterns. */
+function matching(fields: readonly string[], patterns: string[] | undefined): object {
+  return patterns ? { $or: fields.flatMap((field) => patterns.map((p) => ({ [field]: { $ilike: p } }))) } : {};
 }
 
 function pageSize(limit: number | undefined): number {
@@ -160,10 +171,11 @@ function paged<E, T>(
 /**
  * A page of a list ordered by one text column (a user's email, a domain's name, an address) and
  * then the id, which breaks ties (several users may claim one domain name): the total that
- * matches, then the rows after the cursor's key.
+ * matches, then the rows after the cursor's key (the keyed page read model).
  */
 async function pageByKey<E extends { id: string }, T>(
   em: EntityManager,
+  reads: KeyedPageReads,
   entity: EntityClass<E>,
   where: FilterQuery<E>,
   key: keyof E & string,
@@ -173,14 +185,10 @@ async function pageByKey<E extends { id: string }, T>(
 ): Promise<Page<T>> {
   const limit = pageSize(input.limit);
   const after = input.after ? decodeCursor(input.after) : undefined;
-  const keyset = after && { $or: [{ [key]: { $gt: after.key } }, { [key]: after.key, id: { $gt: after.id } }] };
   // the filter is built for E; MikroORM's types cannot follow it through a generic entity
   const total = await em.count(entity, where as never);
-  const rows: E[] = await em.find(entity, (keyset ? { $and: [where, keyset] } : where) as never, {
-    orderBy: [{ [key]: 'asc' }, { id: 'asc' }] as never,
-    limit: limit + 1,
-    populate: populate as never,
-  });
+  const rows = await reads.keyedPage(em, entity, { where, key, limit: limit + 1, after });
+  if (populate.length) await em.populate(rows, populate as never);
   const page = paged(
     rows,
     limit,
@@ -191,8 +199,14 @@ async function pageByKey<E extends { id: string }, T>(
   return { ...page, items: await toRows(page.items) };
 }
 
+/** The read models the studio's lists use (ports in application/read-models.ts). */
+export type StudioReads = HoldingsReads & KeyedPageReads;
+
 export class StudioQueries {
-  constructor(private readonly run: UnitOfWork) {}
+  constructor(
+    private readonly run: UnitOfWork,
+    private readonly reads: StudioReads = listReads,
+  ) {}
 
   /** One read-only snapshot; nothing can be written through `em`. */
   private async read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -219,7 +233,7 @@ export class StudioQueries {
         .limit(top)
         .execute<{ id: string }[]>('all', false);
       const users = await em.find(User, { id: { $in: userStorage.map((r) => r.id) } });
-      const topUsers = (await userRows(em, users)).sort(
+      const topUsers = (await userRows(em, this.reads, users)).sort(
         (a, b) => b.storageBytes - a.storageBytes || a.email.localeCompare(b.email),
       );
 
@@ -232,7 +246,7 @@ export class StudioQueries {
         .limit(top)
         .execute<{ id: string }[]>('all', false);
       const domains = await em.find(Domain, { id: { $in: domainStorage.map((r) => r.id) } }, { populate: ['owner'] });
-      const topDomains = (await domainRows(em, domains)).sort(
+      const topDomains = (await domainRows(em, this.reads, domains)).sort(
         (a, b) => b.storageBytes - a.storageBytes || a.name.localeCompare(b.name),
       );
 
@@ -268,12 +282,14 @@ export class StudioQueries {
   }
 
   async listUsers(input: ListInput & { status?: string | undefined }): Promise<Page<UserRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<User> = {
-      ...(pattern ? { $or: [{ email: { $ilike: pattern } }, { name: { $ilike: pattern } }] } : {}),
+      ...matching(['email', 'name'], patterns),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
-    return this.read((em) => pageByKey(em, User, where, 'email', input, [], (users) => userRows(em, users)));
+    return this.read((em) =>
+      pageByKey(em, this.reads, User, where, 'email', input, [], (users) => userRows(em, this.reads, users)),
+    );
   }
 
   async getUser(id: string): Promise<UserRow> {
@@ -281,22 +297,24 @@ export class StudioQueries {
     return this.read(async (em) => {
       const user = await em.findOne(User, { id: userId });
       if (!user) throw new NotFoundError('user');
-      return (await userRows(em, [user]))[0]!;
+      return (await userRows(em, this.reads, [user]))[0]!;
     });
   }
 
   async listDomains(
     input: ListInput & { owner?: string | undefined; verified?: string | undefined; status?: string | undefined },
   ): Promise<Page<DomainRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<Domain> = {
-      ...(pattern ? { name: { $ilike: pattern } } : {}),
+      ...matching(['name'], patterns),
       ...(input.owner ? { owner: checkId(input.owner, 'user') } : {}),
       ...(input.verified === 'yes' || input.verified === 'no' ? { verified: input.verified === 'yes' } : {}),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
     return this.read((em) =>
-      pageByKey(em, Domain, where, 'name', input, ['owner'], (domains) => domainRows(em, domains)),
+      pageByKey(em, this.reads, Domain, where, 'name', input, ['owner'], (domains) =>
+        domainRows(em, this.reads, domains),
+      ),
     );
   }
 
@@ -305,21 +323,23 @@ export class StudioQueries {
     return this.read(async (em) => {
       const domain = await em.findOne(Domain, { id: domainId }, { populate: ['owner'] });
       if (!domain) throw new NotFoundError('domain');
-      return (await domainRows(em, [domain]))[0]!;
+      return (await domainRows(em, this.reads, [domain]))[0]!;
     });
   }
 
   async listMailboxes(
     input: ListInput & { domain?: string | undefined; status?: string | undefined },
   ): Promise<Page<MailboxRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<Mailbox> = {
-      ...(pattern ? { address: { $ilike: pattern } } : {}),
+      ...matching(['address'], patterns),
       ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
     return this.read((em) =>
-      pageByKey(em, Mailbox, where, 'address', input, ['domain', 'domain.owner'], (ms) => ms.map(toMailboxRow)),
+      pageByKey(em, this.reads, Mailbox, where, 'address', input, ['domain', 'domain.owner'], (ms) =>
+        ms.map(toMailboxRow),
+      ),
     );
   }
 
@@ -336,18 +356,20 @@ export class StudioQueries {
   }
 
   async listAliases(input: ListInput & { domain?: string | undefined }): Promise<Page<AliasRow>> {
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: FilterQuery<Alias> = {
-      ...(pattern ? { address: { $ilike: pattern } } : {}),
+      ...matching(['address'], patterns),
       ...(input.domain ? { domain: checkId(input.domain, 'domain') } : {}),
     };
     return this.read((em) =>
-      pageByKey(em, Alias, where, 'address', input, ['domain', 'domain.owner'], (as) =>
+      pageByKey(em, this.reads, Alias, where, 'address', input, ['domain', 'domain.owner'], (as) =>
         as.map((a) => ({
           ...toAliasView(a),
-          domainName: a.domain.name,
+          address: unicodeAddress(a.address),
+          destinations: a.destinations.map(unicodeAddress),
+          domainName: a.domain.displayName,
           ownerId: a.domain.owner.id,
-          ownerEmail: a.domain.owner.email,
+          ownerEmail: unicodeAddress(a.domain.owner.email),
         })),
       ),
     );
@@ -363,11 +385,11 @@ export class StudioQueries {
     },
   ): Promise<Page<EmailRow>> {
     const limit = pageSize(input.limit);
-    const pattern = search(input.q);
+    const patterns = search(input.q);
     const where: QBFilterQuery<Email, 'e'> = {
       ...(input.mailbox ? { mailbox: checkId(input.mailbox, 'mailbox') } : {}),
       ...(input.folder ? { folder: checkId(input.folder, 'folder') } : {}),
-      ...(pattern ? { $or: [{ subject: { $ilike: pattern } }, { fromAddress: { $ilike: pattern } }] } : {}),
+      ...matching(['subject', 'fromAddress'], patterns),
       ...(input.unread ? { seen: false } : {}),
       ...(input.flagged ? { flagged: true } : {}),
     };
@@ -380,7 +402,7 @@ export class StudioQueries {
         limit,
         total,
         (e) => ({ key: e.receivedAt.toISOString(), id: e.id }),
-        (es) => es,
+        (es) => es.map((e) => ({ ...e, ...shownParties(e), mailboxAddress: unicodeAddress(e.mailboxAddress) })),
       );
     });
   }
@@ -397,9 +419,11 @@ export class StudioQueries {
       );
       if (!email) throw new NotFoundError('email');
       const folders = await em.find(Folder, { mailbox }, { orderBy: { role: 'asc', path: 'asc' } });
+      const view = toEmailView(email);
       return {
-        ...toEmailView(email),
-        mailboxAddress: email.mailbox.address,
+        ...view,
+        ...shownParties(view),
+        mailboxAddress: unicodeAddress(email.mailbox.address),
         folderPath: email.folder.path,
         ownerId: email.mailbox.domain.owner.id,
         folders: sortFolders(folders).map(toFolderView),
@@ -418,7 +442,7 @@ export class StudioQueries {
       const missing = include.filter((id) => !first.some((u) => u.id === id));
       const extra = missing.length ? await em.find(User, { id: { $in: missing } }, { fields: ['id', 'email'] }) : [];
       return [...first, ...extra]
-        .map((u) => ({ id: u.id, email: u.email }))
+        .map((u) => ({ id: u.id, email: unicodeAddress(u.email) }))
         .sort((a, b) => a.email.localeCompare(b.email));
     });
   }
@@ -436,99 +460,36 @@ function sortFolders(folders: Folder[]): Folder[] {
 function toMailboxRow(mailbox: Mailbox): MailboxRow {
   return {
     ...toMailboxView(mailbox),
-    domainName: mailbox.domain.name,
+    address: unicodeAddress(mailbox.address),
+    domainName: mailbox.domain.displayName,
     ownerId: mailbox.domain.owner.id,
-    ownerEmail: mailbox.domain.owner.email,
+    ownerEmail: unicodeAddress(mailbox.domain.owner.email),
   };
 }
 
-type Grouped = Map<string, { n: number; bytes: number }>;
-
-function grouped(rows: { k: string; n: number; bytes?: string | null }[]): Grouped {
-  return new Map(rows.map((r) => [r.k, { n: r.n, bytes: Number(r.bytes ?? 0) }]));
+/** The sender and recipients of an email as people read them. */
+function shownParties(email: EmailSummary): Pick<EmailSummary, 'from' | 'to' | 'cc'> {
+  return { from: unicodeAddress(email.from), to: email.to.map(unicodeAddress), cc: email.cc.map(unicodeAddress) };
 }
 
-/** Users with how much they own: four grouped queries for the whole page. */
-async function userRows(em: EntityManager, users: User[]): Promise<UserRow[]> {
-  if (users.length === 0) return [];
-  const ids = users.map((u) => u.id);
-  const domains = grouped(
-    await em
-      .createQueryBuilder(Domain, 'd')
-      .select([raw('d.owner_id as k'), raw('count(*)::int as n')])
-      .where({ owner: { $in: ids } })
-      .groupBy(raw('d.owner_id'))
-      .execute('all', false),
-  );
-  const mailboxes = grouped(
-    await em
-      .createQueryBuilder(Mailbox, 'm')
-      .select([
-        raw('d.owner_id as k'),
-        raw('count(*)::int as n'),
-        raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes'),
-      ])
-      .join('m.domain', 'd')
-      .where({ 'd.owner': { $in: ids } })
-      .groupBy(raw('d.owner_id'))
-      .execute('all', false),
-  );
-  const aliases = grouped(
-    await em
-      .createQueryBuilder(Alias, 'a')
-      .select([raw('d.owner_id as k'), raw('count(*)::int as n')])
-      .join('a.domain', 'd')
-      .where({ 'd.owner': { $in: ids } })
-      .groupBy(raw('d.owner_id'))
-      .execute('all', false),
-  );
-  const emails = grouped(
-    await em
-      .createQueryBuilder(Email, 'e')
-      .select([raw('e.user_id as k'), raw('count(*)::int as n')])
-      .where({ user: { $in: ids } })
-      .groupBy(raw('e.user_id'))
-      .execute('all', false),
-  );
-  return users.map((user) => ({
-    ...toUserView(user),
-    domainCount: domains.get(user.id)?.n ?? 0,
-    mailboxCount: mailboxes.get(user.id)?.n ?? 0,
-    aliasCount: aliases.get(user.id)?.n ?? 0,
-    emailCount: emails.get(user.id)?.n ?? 0,
-    storageBytes: mailboxes.get(user.id)?.bytes ?? 0,
-  }));
+/** Users with how much they own (the holdings read model: a few grouped queries for the whole page). */
+async function userRows(em: EntityManager, reads: HoldingsReads, users: User[]): Promise<UserRow[]> {
+  const totals = await reads.userTotalsOf(em, ids(users));
+  return users.map((user) => {
+    const { domains, mailboxes, aliases, emails, storageBytes } = totals.get(user.id)!;
+    const counts = { domainCount: domains, mailboxCount: mailboxes, aliasCount: aliases, emailCount: emails };
+    return { ...toUserView(user), email: unicodeAddress(user.email), ...counts, storageBytes };
+  });
 }
 
-/** Domains (owner loaded) with their mailbox and alias counts and storage: two grouped queries. */
-async function domainRows(em: EntityManager, domains: Domain[]): Promise<DomainRow[]> {
-  if (domains.length === 0) return [];
-  const ids = domains.map((d) => d.id);
-  const mailboxes = grouped(
-    await em
-      .createQueryBuilder(Mailbox, 'm')
-      .select([
-        raw('m.domain_id as k'),
-        raw('count(*)::int as n'),
-        raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes'),
-      ])
-      .where({ domain: { $in: ids } })
-      .groupBy(raw('m.domain_id'))
-      .execute('all', false),
-  );
-  const aliases = grouped(
-    await em
-      .createQueryBuilder(Alias, 'a')
-      .select([raw('a.domain_id as k'), raw('count(*)::int as n')])
-      .where({ domain: { $in: ids } })
-      .groupBy(raw('a.domain_id'))
-      .execute('all', false),
-  );
-  return domains.map((domain) => ({
-    ...toDomainView(domain),
-    ownerEmail: domain.owner.email,
-    mailboxCount: mailboxes.get(domain.id)?.n ?? 0,
-    aliasCount: aliases.get(domain.id)?.n ?? 0,
-    storageBytes: mailboxes.get(domain.id)?.bytes ?? 0,
-  }));
+/** Domains (owner loaded) with their mailbox and alias counts and storage. */
+async function domainRows(em: EntityManager, reads: HoldingsReads, domains: Domain[]): Promise<DomainRow[]> {
+  const totals = await reads.domainTotalsOf(em, ids(domains));
+  return domains.map((domain) => {
+    const { mailboxes, aliases, storageBytes } = totals.get(domain.id)!;
+    const owner = unicodeAddress(domain.owner.email);
+    return { ...toDomainView(domain), ownerEmail: owner, mailboxCount: mailboxes, aliasCount: aliases, storageBytes };
+  });
 }
+
+const ids = (rows: { id: string }[]): string[] => rows.map((row) => row.id);

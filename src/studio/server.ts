@@ -29,7 +29,7 @@ import { schemaRoutes } from './routes/schema.js';
 import { userRoutes } from './routes/users.js';
 import { schemaModel } from '../infrastructure/persistence/schema-diagram/index.js';
 import { SessionStore, newSecret, sameSecret } from './session.js';
-import { barePage, errorPage as errorView } from './views/errors.js';
+import { accessPage, barePage, errorPage as errorView, signInPage } from './views/errors.js';
 
 export interface StudioOptions {
   aether: Aether;
@@ -46,6 +46,8 @@ export interface RunningStudio {
   url: string;
   token: string;
   port: number;
+  /** A new one-time sign-in link, for another browser (what "Let another browser in" makes). */
+  issueLink(): string;
   close(): Promise<void>;
 }
 
@@ -100,20 +102,17 @@ export function createStudioApp(
     return next();
   });
 
+  // The stylesheet and icon hold no data: served before sign-in, so the sign-in page has the studio's look.
+  app.get('/static/studio.css', (c) => c.body(css, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
+  app.get('/static/favicon.svg', (c) => c.body(favicon, 200, { 'Content-Type': 'image/svg+xml' }));
+
   // Authentication: the access token (once, in the URL) opens a session; the cookie carries it.
   app.use(async (c, next) => {
     const token = c.req.query('token');
     if (token !== undefined) {
       const session = c.req.method === 'GET' ? sessions.redeem(token) : undefined;
       if (!session) {
-        return c.html(
-          barePage(
-            'Not signed in',
-            'That access token is not valid, or was used already: each link works once. Restart the studio for a new one.',
-            '401',
-          ),
-          401,
-        );
+        return c.html(signInPage('That sign-in link is not valid, or was used already: each link works once.'), 401);
       }
       setCookie(c, sessions.cookieName, session.id, { httpOnly: true, sameSite: 'Strict', path: '/' });
       const url = new URL(c.req.url);
@@ -123,14 +122,7 @@ export function createStudioApp(
     }
     const session = sessions.find(getCookie(c, sessions.cookieName));
     if (!session) {
-      return c.html(
-        barePage(
-          'Not signed in',
-          'Open the studio with the link it printed when it started (each link works once; restart the studio for a new one).',
-          '401',
-        ),
-        401,
-      );
+      return c.html(signInPage('This browser has no session with the studio yet.'), 401);
     }
     c.set('session', session);
     c.set('studio', studio);
@@ -155,9 +147,6 @@ export function createStudioApp(
     return next();
   });
 
-  app.get('/static/studio.css', (c) => c.body(css, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
-  app.get('/static/favicon.svg', (c) => c.body(favicon, 200, { 'Content-Type': 'image/svg+xml' }));
-
   app.route('/', dashboardRoutes);
   app.route('/users', userRoutes);
   app.route('/domains', domainRoutes);
@@ -165,6 +154,19 @@ export function createStudioApp(
   app.route('/aliases', aliasRoutes);
   app.route('/email', emailRoutes);
   app.route('/', schemaRoutes);
+
+  // "Let another browser in": a new one-time sign-in link, made by a signed-in browser (a POST, so
+  // it carries the CSRF token) and shown once on the page its redirect leads to.
+  app.get('/access', (c) => {
+    const link = c.var.session.issuedLink;
+    c.var.session.issuedLink = null;
+    return c.html(accessPage(pageContext(c), link));
+  });
+  app.post('/access', (c) => {
+    const origin = new URL(c.req.url).origin;
+    c.var.session.issuedLink = `${origin}/?token=${encodeURIComponent(sessions.issue())}`;
+    return c.redirect('/access', 303);
+  });
 
   app.notFound((c) => errorPage(c, 404, 'Not found', 'There is no such page in the studio.'));
   app.onError((error, c) => {
@@ -230,6 +232,7 @@ export async function startStudio(options: StudioOptions): Promise<RunningStudio
     url: `${origin}/?token=${encodeURIComponent(token)}`,
     token,
     port,
+    issueLink: () => `${origin}/?token=${encodeURIComponent(sessions.issue())}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,17 +1,26 @@
 /**
- * Who may use the studio: whoever holds the access token printed at start. The token works once:
- * the first request that carries it gets a session cookie (HttpOnly, SameSite=Strict) instead,
- * so a copy of the link left in a terminal or a browser history opens nothing later. The session
- * carries its own CSRF token, which every form posts back.
+ * Who may use the studio: whoever holds an access token: the one printed at start, or one a
+ * signed-in browser issued for another ("Let another browser in"). A token works once: the first
+ * request that carries it gets a session cookie (HttpOnly, SameSite=Strict) instead, so a copy of
+ * the link left in a terminal or a browser history opens nothing later. Each session carries its
+ * own CSRF token, which every form posts back.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Refusal } from './context.js';
 
 export interface StudioSession {
   readonly id: string;
   readonly csrf: string;
   /** A one-shot message shown on the next page ("Mailbox created"). */
   notice: string | null;
+  /** The last refused form, shown once on the page its post redirected to (post/redirect/get). */
+  refusal: Refusal | null;
+  /** A sign-in link this session just issued, shown once. */
+  issuedLink: string | null;
 }
+
+/** Links issued and not yet used; the oldest lapses beyond this many. */
+const MAX_PENDING_TOKENS = 16;
 
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
@@ -24,21 +33,33 @@ export function sameSecret(a: string, b: string): boolean {
 export class SessionStore {
   /** Cookies do not tell ports apart: a name of its own per studio keeps two studios from colliding. */
   readonly cookieName = `aether_studio_${randomBytes(4).toString('hex')}`;
-  private session: StudioSession | undefined;
-  private redeemed = false;
+  private readonly pending: string[] = [];
+  private readonly sessions: StudioSession[] = [];
 
-  constructor(private readonly accessToken: string) {}
-
-  /** The session for the access token, the first time it is shown; undefined after that. */
-  redeem(candidate: string): StudioSession | undefined {
-    if (this.redeemed || !sameSecret(candidate, this.accessToken)) return undefined;
-    this.redeemed = true;
-    this.session = { id: newSecret(), csrf: newSecret(), notice: null };
-    return this.session;
+  constructor(accessToken: string) {
+    this.pending.push(accessToken);
   }
 
-  /** The session a cookie names, if it is the one this studio opened. */
+  /** A new one-time access token, for another browser. */
+  issue(): string {
+    const token = newSecret();
+    this.pending.push(token);
+    if (this.pending.length > MAX_PENDING_TOKENS) this.pending.shift();
+    return token;
+  }
+
+  /** A new session for an access token, the first time it is shown; undefined after that. */
+  redeem(candidate: string): StudioSession | undefined {
+    const at = this.pending.findIndex((token) => sameSecret(candidate, token));
+    if (at < 0) return undefined;
+    this.pending.splice(at, 1);
+    const session = { id: newSecret(), csrf: newSecret(), notice: null, refusal: null, issuedLink: null };
+    this.sessions.push(session);
+    return session;
+  }
+
+  /** The session a cookie names, if this studio opened it. */
   find(id: string | undefined): StudioSession | undefined {
-    return id && this.session && sameSecret(id, this.session.id) ? this.session : undefined;
+    return id ? this.sessions.find((session) => sameSecret(id, session.id)) : undefined;
   }
 }

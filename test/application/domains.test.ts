@@ -50,6 +50,28 @@ describe('domains', () => {
     expect(row).toEqual({ status: 'active' });
   });
 
+  it('is deleted by its owner only, with its mailboxes, aliases, folders and email', async () => {
+    const { owner, domain } = await ownerWithDomain(db);
+    const mailbox = await db.aether.mailboxes.create(owner.id, { address: `post@${domain.name}` });
+    await db.aether.aliases.add(owner.id, { source: `info@${domain.name}`, destinations: [mailbox.address] });
+    await db.aether.mail.deliverInbound({
+      recipients: [`info@${domain.name}`],
+      message: { from: 'a@outside.test', to: [`info@${domain.name}`], subject: 'hi', body: 'hello' },
+    });
+    const other = await registerUser(db);
+    await expectRefused(db, 'NOT_OWNER', () => db.aether.domains.delete(other.id, domain.id));
+
+    await db.aether.domains.delete(owner.id, domain.id);
+    expect(await db.sql('select 1 from domain where id = $1', [domain.id])).toEqual([]);
+    expect(await db.sql('select 1 from address where domain_id = $1', [domain.id])).toEqual([]);
+    expect(await db.sql('select 1 from folder where mailbox_id = $1', [mailbox.id])).toEqual([]);
+    expect(await db.sql('select 1 from email where mailbox_id = $1', [mailbox.id])).toEqual([]);
+    expect(await db.sql('select 1 from "user" where id = $1', [owner.id])).toEqual([{ '?column?': 1 }]);
+    await expectRefused(db, 'NOT_FOUND', () => db.aether.domains.delete(owner.id, domain.id));
+    // the name is free again: anyone may add it
+    expect((await db.aether.domains.add(other.id, { name: domain.name })).name).toBe(domain.name);
+  });
+
   it('refuses inconsistent limits', async () => {
     const owner = await registerUser(db);
     await expectRefused(db, 'INVALID_QUOTA', () =>

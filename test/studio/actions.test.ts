@@ -4,6 +4,7 @@ import { type RunningStudio, startStudio } from '../../src/studio/server.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { type Session, signIn } from './client.js';
 import { PASSWORD } from '../support/world.js';
+import { digestRows } from '../support/digest.js';
 import { buildWorld } from './world.js';
 
 const db = useTestDatabase();
@@ -27,10 +28,17 @@ const statusOf = async (address: string) =>
   (await db.sql<{ status: string }>('select status from address where address = $1', [address]))[0]!.status;
 const emailCount = async () => (await db.sql<{ n: number }>('select count(*)::int as n from email'))[0]!.n;
 
+/**
+ * A refused form redirects (post/redirect/get) to its page, which shows the refusal once: a reload
+ * of that page posts nothing and shows the page without it.
+ */
 async function refused(response: Response, code: string): Promise<string> {
-  expect(response.status).toBe(422);
-  const page = await response.text();
+  expect(response.status).toBe(303);
+  const location = response.headers.get('location')!;
+  const page = await (await session.get(location)).text();
   expect(page).toContain(`<code class="refusal-code">${code}</code>`);
+  const reloaded = await (await session.get(location)).text();
+  expect(reloaded).not.toContain('refusal-code');
   return page;
 }
 
@@ -97,13 +105,12 @@ describe('studio actions', () => {
     expect(await domainStatus()).toBe('active');
 
     const [alias] = await db.sql<{ id: string }>(`select id from address where address = 'hello@ada.org'`);
-    await refused(
-      await post(`/domains/${world.adaOrg.id}/aliases/${alias!.id}/delete`, { actor: world.bob.id }),
-      'NOT_OWNER',
-    );
-    expect(
-      (await post(`/domains/${world.adaOrg.id}/aliases/${alias!.id}/delete`, { actor: world.ada.id })).status,
-    ).toBe(303);
+    const remove = `/domains/${world.adaOrg.id}/aliases/${alias!.id}/delete`;
+    const before = await digestRows(db);
+    await refused(await post(remove, { actor: world.bob.id, confirm: 'yes' }), 'NOT_OWNER');
+    await refused(await post(remove, { actor: world.ada.id }), 'CONFIRMATION_REQUIRED');
+    expect(await digestRows(db)).toEqual(before);
+    expect((await post(remove, { actor: world.ada.id, confirm: 'yes' })).status).toBe(303);
     expect(await db.sql(`select 1 from address where address = 'hello@ada.org'`)).toEqual([]);
   });
 
@@ -159,5 +166,66 @@ describe('studio actions', () => {
     const response = await post(`/mailboxes/${world.alice.id}`, { op: 'explode', actor: world.ada.id });
     expect(response.status).toBe(400);
     expect(await statusOf('alice@ada.org')).toBe('active');
+  });
+
+  it('deletes an email for good only when confirmed, for the owner only, and frees its quota', async () => {
+    const [email] = await db.sql<{ id: string; size_bytes: number }>(
+      `select e.id, e.size_bytes from email e join address a on a.id = e.mailbox_id
+        where a.address = 'info@ada.org' order by e.received_at limit 1`,
+    );
+    const used = async () =>
+      Number(
+        (await db.sql<{ used_bytes: string }>(`select used_bytes from address where address = 'info@ada.org'`))[0]!
+          .used_bytes,
+      );
+    const path = `/mailboxes/${world.info.id}/email/${email!.id}/purge`;
+    const before = await digestRows(db);
+    await refused(await post(path, { actor: world.ada.id }), 'CONFIRMATION_REQUIRED');
+    await refused(await post(path, { actor: world.bob.id, confirm: 'yes' }), 'NOT_OWNER');
+    expect(await digestRows(db)).toEqual(before);
+    const usedBefore = await used();
+    const ok = await post(path, { actor: world.ada.id, confirm: 'yes' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toMatch(new RegExp(`^/mailboxes/${world.info.id}/folders/`));
+    expect(await db.sql('select 1 from email where id = $1', [email!.id])).toEqual([]);
+    expect(await used()).toBe(usedBefore - email!.size_bytes);
+  });
+
+  it('renames a user, and deletes a mailbox, a user and a domain only when confirmed', async () => {
+    const renamed = await post(`/users/${world.carol.id}/rename`, { name: 'Carol Shaw' });
+    expect(renamed.status).toBe(303);
+    expect((await db.sql('select name from "user" where id = $1', [world.carol.id]))[0]).toEqual({
+      name: 'Carol Shaw',
+    });
+
+    const mailbox = `/mailboxes/${world.info.id}/delete`;
+    const before = await digestRows(db);
+    await refused(await post(mailbox, { actor: world.ada.id }), 'CONFIRMATION_REQUIRED');
+    await refused(await post(mailbox, { actor: world.bob.id, confirm: 'yes' }), 'NOT_OWNER');
+    await refused(await post(`/users/${world.bob.id}/delete`, {}), 'CONFIRMATION_REQUIRED');
+    expect(await digestRows(db)).toEqual(before);
+
+    const gone = await post(mailbox, { actor: world.ada.id, confirm: 'yes' });
+    expect(gone.status).toBe(303);
+    expect(gone.headers.get('location')).toBe(`/domains/${world.adaOrg.id}`);
+    expect(await db.sql(`select 1 from address where address = 'info@ada.org'`)).toEqual([]);
+    expect(await db.sql('select 1 from folder where mailbox_id = $1', [world.info.id])).toEqual([]);
+
+    const userGone = await post(`/users/${world.bob.id}/delete`, { confirm: 'yes' });
+    expect(userGone.status).toBe(303);
+    expect(userGone.headers.get('location')).toBe('/users');
+    expect(await db.sql('select 1 from "user" where id = $1', [world.bob.id])).toEqual([]);
+    expect(await db.sql('select 1 from domain where owner_id = $1', [world.bob.id])).toEqual([]);
+
+    const domain = `/domains/${world.adaOrg.id}/delete`;
+    const beforeDomain = await digestRows(db);
+    await refused(await post(domain, { actor: world.ada.id }), 'CONFIRMATION_REQUIRED');
+    await refused(await post(domain, { actor: world.carol.id, confirm: 'yes' }), 'NOT_OWNER');
+    expect(await digestRows(db)).toEqual(beforeDomain);
+    const domainGone = await post(domain, { actor: world.ada.id, confirm: 'yes' });
+    expect(domainGone.status).toBe(303);
+    expect(domainGone.headers.get('location')).toBe(`/users/${world.ada.id}`);
+    expect(await db.sql('select 1 from domain where id = $1', [world.adaOrg.id])).toEqual([]);
+    expect(await db.sql('select 1 from address where domain_id = $1', [world.adaOrg.id])).toEqual([]);
   });
 });

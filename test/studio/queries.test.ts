@@ -4,7 +4,12 @@ import { isDomainError } from '../../src/domain/errors.js';
 import { User } from '../../src/domain/user.js';
 import { decodeCursor, encodeCursor } from '../../src/application/keyset-cursor.js';
 import { StudioQueries, containsPattern } from '../../src/studio/queries.js';
+import { searchForms, unicodeAddress } from '../../src/studio/unicode.js';
+import { keyedPage } from '../../src/infrastructure/persistence/read-models/keyed-page.js';
+import { userTotalsOf } from '../../src/infrastructure/persistence/read-models/holdings.js';
+import { Mailbox } from '../../src/domain/mailbox.js';
 import { useTestDatabase } from '../support/test-database.js';
+import { PASSWORD } from '../support/world.js';
 import { buildWorld } from './world.js';
 
 const db = useTestDatabase();
@@ -151,5 +156,89 @@ describe('studio queries over several claims of one domain name', () => {
       [claim.id, 'carol@example.com'],
     ]);
     expect(seen).toEqual([['ada.org', 'ada@example.net'], ...bobTest.map((d) => ['bob.test', emailOf.get(d.id)!])]);
+  });
+});
+
+describe('studio queries over Unicode names', () => {
+  it('finds a Unicode domain typed in Unicode or in punycode, and shows it in Unicode', async () => {
+    expect(searchForms('bücher')).toEqual(['bücher', 'xn--bcher-kva']);
+    expect(searchForms('leser@Bücher.example')).toEqual(['leser@Bücher.example', 'leser@xn--bcher-kva.example']);
+    expect(searchForms('plain')).toEqual(['plain']);
+    expect(unicodeAddress('leser@xn--bcher-kva.example')).toBe('leser@bücher.example');
+    expect(unicodeAddress('@xn--bcher-kva.example')).toBe('@bücher.example');
+    expect(unicodeAddress('ada@example.net')).toBe('ada@example.net');
+
+    const { users, domains, mailboxes, aliases } = db.aether;
+    const reader = await users.register({ email: 'leser@bücher.example', password: PASSWORD });
+    const domain = await domains.add(reader.id, { name: 'bücher.example' });
+    db.dns.publishTxt(domain.verificationRecord.name, domain.verificationRecord.value);
+    await domains.verify(reader.id, domain.id);
+    await mailboxes.create(reader.id, { address: 'leser@bücher.example' });
+    await aliases.add(reader.id, { source: 'post@bücher.example', destinations: ['leser@bücher.example'] });
+    for (const q of ['bücher', 'BÜCHER', 'xn--bcher-kva', 'leser@bücher.example']) {
+      if (!q.startsWith('leser')) {
+        expect(
+          (await queries.listDomains({ q })).items.map((d) => d.displayName),
+          q,
+        ).toEqual(['bücher.example']);
+        expect(
+          (await queries.listAliases({ q })).items.map((a) => [a.address, a.destinations]),
+          q,
+        ).toEqual([['post@bücher.example', ['leser@bücher.example']]]);
+      }
+      expect(
+        (await queries.listMailboxes({ q })).items.map((m) => [m.address, m.domainName, m.ownerEmail]),
+        q,
+      ).toEqual([['leser@bücher.example', 'bücher.example', 'leser@bücher.example']]);
+      expect(
+        (await queries.listUsers({ q })).items.map((u) => u.email),
+        q,
+      ).toEqual(['leser@bücher.example']);
+    }
+    // stored in ASCII, as before
+    expect(await db.sql(`select name from domain where id = $1`, [domain.id])).toEqual([
+      { name: 'xn--bcher-kva.example' },
+    ]);
+  });
+});
+
+describe('studio read models', () => {
+  it('pages mailboxes (one kind of a shared table) by address with the row comparison, each once', async () => {
+    const seen: string[] = [];
+    let after: { key: string; id: string } | undefined;
+    for (let i = 0; i < 20; i++) {
+      const rows = await db.aether.unitOfWork(
+        (em) => keyedPage(em, Mailbox, { where: {}, key: 'address', limit: 1, after }),
+        { snapshot: true },
+      );
+      if (rows.length === 0) break;
+      seen.push(rows[0]!.address);
+      after = { key: rows[0]!.address, id: rows[0]!.id };
+    }
+    const all = await db.sql<{ address: string }>(
+      `select address from address where kind = 'mailbox' order by address, id`,
+    );
+    expect(seen).toEqual(all.map((r) => r.address));
+  });
+
+  it('counts what each user holds in grouped queries, zeros for one who owns nothing', async () => {
+    const dave = await db.aether.users.register({ email: 'dave@example.org', password: PASSWORD });
+    const totals = await db.aether.unitOfWork((em) => userTotalsOf(em, [world.ada.id, dave.id]), {
+      snapshot: true,
+    });
+    const [ada] = await db.sql<{ mailboxes: number; storage: string; emails: number }>(
+      `select (select count(*)::int from address a join domain d on d.id = a.domain_id
+                where a.kind = 'mailbox' and d.owner_id = $1) as mailboxes,
+              (select coalesce(sum(a.used_bytes), 0)::text from address a join domain d on d.id = a.domain_id
+                where a.kind = 'mailbox' and d.owner_id = $1) as storage,
+              (select count(*)::int from email where user_id = $1) as emails`,
+      [world.ada.id],
+    );
+    expect(totals.get(world.ada.id)).toMatchObject({
+      mailboxes: ada!.mailboxes,
+      emails: ada!.emails,
+      storageBytes: Number(ada!.storage),
+    });
+    expect(totals.get(dave.id)).toEqual({ domains: 0, mailboxes: 0, aliases: 0, emails: 0, storageBytes: 0 });
   });
 });

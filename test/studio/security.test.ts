@@ -34,7 +34,7 @@ describe('the studio without its token', () => {
       `/mailboxes/${world.alice.id}`,
       '/email',
       '/schema',
-      '/static/studio.css',
+      '/access',
       '/nope',
     ];
     for (const path of paths) {
@@ -92,6 +92,42 @@ describe('the studio without its token', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('lets another browser in with a new one-time link from a signed-in one; the first stays signed in', async () => {
+    const before = await session.get('/access');
+    expect(before.status).toBe(200);
+    expect(await before.text()).not.toContain('?token=');
+    const issued = await session.post('/access', { _csrf: await session.csrf('/access') });
+    expect(issued.status).toBe(303);
+    expect(issued.headers.get('location')).toBe('/access');
+    const shown = await (await session.get('/access')).text();
+    const link = /data-testid="issued-link">([^<]+)</.exec(shown)![1]!.replaceAll('&amp;', '&');
+    expect(link).toMatch(new RegExp(`^${originOf(studio)}/\\?token=[A-Za-z0-9_-]{43}$`));
+    // shown once: a reload of the page does not show it again
+    expect(await (await session.get('/access')).text()).not.toContain('issued-link');
+
+    const other = await fetch(link, { redirect: 'manual' });
+    expect(other.status).toBe(303);
+    const cookie = other.headers.get('set-cookie')!.split(';')[0]!;
+    expect(cookie).not.toBe(session.cookie);
+    expect((await fetch(`${originOf(studio)}/users`, { headers: { cookie } })).status).toBe(200);
+    expect((await session.get('/users')).status).toBe(200);
+    // the link works once
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(401);
+    // making a link is a state change: without the CSRF token it is refused, and no link is shown
+    expect((await session.post('/access', {})).status).toBe(403);
+    expect(await (await session.get('/access')).text()).not.toContain('issued-link');
+  });
+
+  it('serves its stylesheet without a session (it holds no data), so the sign-in page is styled', async () => {
+    const origin = originOf(studio);
+    const css = await fetch(`${origin}/static/studio.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    const page = await (await fetch(`${origin}/`)).text();
+    expect(page).toContain('<link rel="stylesheet" href="/static/studio.css"/>');
+    expect(page).toContain('Let another browser in');
   });
 
   it('redirects after the token only within the studio', async () => {
@@ -174,7 +210,7 @@ describe('the studio with its token', () => {
     expect(await userCount()).toBe(before + 1);
   });
 
-  it('shows a refusal of the application as the domain error, with 422, and changes nothing', async () => {
+  it('shows a refusal of the application as the domain error, after a redirect, and changes nothing', async () => {
     const csrf = await session.csrf();
     const before = await addressCount();
     const response = await session.post(`/domains/${world.bobDomain.id}/mailboxes`, {
@@ -182,8 +218,9 @@ describe('the studio with its token', () => {
       address: 'sneaky@bob.test',
       actor: world.ada.id,
     });
-    expect(response.status).toBe(422);
-    const page = await response.text();
+    expect(response.status).toBe(303); // post/redirect/get: the refusal travels in the session
+    expect(response.headers.get('location')).toBe(`/domains/${world.bobDomain.id}`);
+    const page = await (await session.get(response.headers.get('location')!)).text();
     expect(page).toContain('NOT_OWNER');
     expect(page).toContain('only the owner of bob.test may manage it');
     expect(page).toContain('value="sneaky@bob.test"'); // the form comes back as it was sent

@@ -16,6 +16,7 @@ export const EVENT_KINDS = {
   'domain.suspended': 'domain',
   'domain.activated': 'domain',
   'domain.limits_changed': 'domain',
+  'domain.deleted': 'domain',
   'mailbox.created': 'mailbox',
   'mailbox.suspended': 'mailbox',
   'mailbox.activated': 'mailbox',

@@ -141,3 +141,13 @@ export const ActAs = (props: { choices: ActorChoice[]; selected: string }) => {
     </label>
   );
 };
+
+/**
+ * The confirmation a destructive form asks for: a box to tick before the button works (no script:
+ * the browser requires it, and the server refuses the form without it: CONFIRMATION_REQUIRED).
+ */
+export const Confirm = (props: { children: Child }) => (
+  <label class="confirm">
+    <input type="checkbox" name="confirm" value="yes" required /> {props.children}
+  </label>
+);

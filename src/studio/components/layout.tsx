@@ -33,6 +33,27 @@ export const SECTIONS: Record<Section, { path: string; label: string }> = {
 
 const DOCTYPE = raw('<!doctype html>');
 
+/** Every page's head: the one stylesheet and icon of the studio, no script. */
+const Head = (props: { title: string }) => (
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="referrer" content="no-referrer" />
+    <title>{props.title} · Aether Studio</title>
+    <link rel="stylesheet" href="/static/studio.css" />
+    <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+  </head>
+);
+
+const Brand = () => (
+  <>
+    <span class="brand-mark" aria-hidden="true">
+      ◆
+    </span>{' '}
+    Aether Studio
+  </>
+);
+
 export const Breadcrumbs = (props: { crumbs: Crumb[] }) => (
   <nav class="crumbs" aria-label="breadcrumbs">
     {props.crumbs.map((c, i) => (
@@ -68,21 +89,11 @@ export const Layout = (props: LayoutProps) => (
   <>
     {DOCTYPE}
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{props.title} · Aether Studio</title>
-        <link rel="stylesheet" href="/static/studio.css" />
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-      </head>
+      <Head title={props.title} />
       <body>
         <header class="top">
           <a class="brand" href="/">
-            <span class="brand-mark" aria-hidden="true">
-              ◆
-            </span>{' '}
-            Aether Studio
+            <Brand />
           </a>
           <nav class="main-nav" aria-label="sections">
             {Object.entries(SECTIONS).map(([section, { path, label }]) => (
@@ -109,26 +120,33 @@ export const Layout = (props: LayoutProps) => (
             Database: <code>{props.ctx.database}</code>
           </span>
           <span>Browsing reads in read-only transactions; every change goes through the application services.</span>
+          <a href="/access">Let another browser in</a>
         </footer>
       </body>
     </html>
   </>
 );
 
-/** A bare page for refusals before a session exists (no data, no links into the studio). */
-export const BarePage = (props: { title: string; message: string; status: string }) => (
+/**
+ * A bare page for refusals before a session exists: the studio's look (its stylesheet is public),
+ * but no data and no links into the studio.
+ */
+export const BarePage = (props: { title: string; message: string; status: string; children?: Child }) => (
   <>
     {DOCTYPE}
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <title>{props.title} · Aether Studio</title>
-      </head>
+      <Head title={props.title} />
       <body class="bare">
         <main>
-          <h1>{props.title}</h1>
-          <p>{props.message}</p>
-          <p class="muted">{props.status}</p>
+          <p class="brand">
+            <Brand />
+          </p>
+          <section class="card">
+            <h1>{props.title}</h1>
+            <p>{props.message}</p>
+            {props.children}
+            <p class="muted small">HTTP {props.status}</p>
+          </section>
         </main>
       </body>
     </html>

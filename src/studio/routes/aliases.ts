@@ -6,5 +6,5 @@ export const aliasRoutes = new Hono<StudioEnv>().get('/', async (c) => {
   const { queries } = c.var.studio;
   const query = params(c, 'q', 'domain', 'after');
   const domain = query.domain ? await queries.getDomain(query.domain) : undefined;
-  return c.html(aliasesPage(pageContext(c), await queries.listAliases(query), query, domain?.name));
+  return c.html(aliasesPage(pageContext(c), await queries.listAliases(query), query, domain?.displayName));
 });

@@ -2,7 +2,6 @@
 import { Hono } from 'hono';
 import {
   type Operations,
-  type Refusal,
   type StudioContext,
   type StudioEnv,
   mebibytes,
@@ -11,9 +10,13 @@ import {
   params,
   perform,
   splitList,
+  takeRefusal,
+  confirmed,
+  performDeletion,
 } from '../context.js';
 import type { DomainService } from '../../application/domain-service.js';
 import type { DomainView } from '../../application/views.js';
+import { unicodeAddress } from '../unicode.js';
 import { domainPage, domainsPage } from '../views/domains.js';
 
 type DomainOperation = (domains: DomainService, actor: string, id: string) => Promise<DomainView>;
@@ -24,8 +27,9 @@ const domainOperations: Operations<DomainOperation> = {
   activate: (domains, actor, id) => domains.activate(actor, id),
 };
 
-async function renderDomain(c: StudioContext, id: string, refusal?: Refusal) {
+async function renderDomain(c: StudioContext, id: string) {
   const { queries } = c.var.studio;
+  const refusal = takeRefusal(c);
   const domain = await queries.getDomain(id);
   const mailboxes = await queries.listMailboxes({ domain: domain.id });
   const aliases = await queries.listAliases({ domain: domain.id });
@@ -33,7 +37,8 @@ async function renderDomain(c: StudioContext, id: string, refusal?: Refusal) {
   return domainPage(pageContext(c), domain, mailboxes, aliases, choices, refusal);
 }
 
-const back = (c: StudioContext) => (refusal: Refusal) => renderDomain(c, c.req.param('id') ?? '', refusal);
+/** Where a refused form of a domain's page goes back to. */
+const back = (c: StudioContext) => `/domains/${c.req.param('id')}`;
 
 export const domainRoutes = new Hono<StudioEnv>()
   .get('/', async (c) => {
@@ -59,6 +64,19 @@ export const domainRoutes = new Hono<StudioEnv>()
       back(c),
     ),
   )
+  .post('/:id/delete', (c) =>
+    performDeletion(c, {
+      form: 'delete-domain',
+      what: 'delete the domain',
+      load: () => c.var.studio.queries.getDomain(c.req.param('id')),
+      remove: (actor, domain) => c.var.studio.aether.domains.delete(actor, domain.id),
+      done: (domain) => ({
+        notice: `Deleted ${domain.displayName} with its mailboxes, aliases and email.`,
+        location: `/users/${domain.ownerId}`,
+      }),
+      back: back(c),
+    }),
+  )
   .post('/:id/mailboxes', (c) =>
     perform(
       c,
@@ -69,7 +87,10 @@ export const domainRoutes = new Hono<StudioEnv>()
           address: v.address ?? '',
           ...(quotaBytes === undefined ? {} : { quotaBytes }),
         });
-        return { notice: `Created the mailbox ${mailbox.address}.`, location: `/mailboxes/${mailbox.id}` };
+        return {
+          notice: `Created the mailbox ${unicodeAddress(mailbox.address)}.`,
+          location: `/mailboxes/${mailbox.id}`,
+        };
       },
       back(c),
     ),
@@ -84,7 +105,7 @@ export const domainRoutes = new Hono<StudioEnv>()
           destinations: splitList(v.destinations),
         });
         return {
-          notice: `${alias.address} now forwards to ${alias.destinations.join(', ')}.`,
+          notice: `${unicodeAddress(alias.address)} now forwards to ${alias.destinations.map(unicodeAddress).join(', ')}.`,
           location: `/domains/${c.req.param('id')}`,
         };
       },
@@ -102,7 +123,7 @@ export const domainRoutes = new Hono<StudioEnv>()
           destinations: splitList(v.destinations),
         });
         return {
-          notice: `The catch-all of ${domain.displayName} forwards to ${alias.destinations.join(', ')}.`,
+          notice: `The catch-all of ${domain.displayName} forwards to ${alias.destinations.map(unicodeAddress).join(', ')}.`,
           location: `/domains/${domain.id}`,
         };
       },
@@ -114,6 +135,7 @@ export const domainRoutes = new Hono<StudioEnv>()
       c,
       `delete-alias-${c.req.param('aliasId')}`,
       async (v) => {
+        confirmed(v, 'remove the alias');
         await c.var.studio.aether.aliases.remove(v.actor ?? '', c.req.param('aliasId'));
         return { notice: 'Alias removed.', location: `/domains/${c.req.param('id')}` };
       },

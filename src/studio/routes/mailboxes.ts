@@ -6,7 +6,6 @@ import type { MailboxService } from '../../application/mailbox-service.js';
 import type { MailboxView } from '../../application/views.js';
 import {
   type Operations,
-  type Refusal,
   type StudioContext,
   type StudioEnv,
   operation,
@@ -15,8 +14,12 @@ import {
   params,
   perform,
   splitList,
+  takeRefusal,
+  performDeletion,
 } from '../context.js';
+import { bytes } from '../components/format.js';
 import type { StudioQueries } from '../queries.js';
+import { unicodeAddress } from '../unicode.js';
 import { emailPage, folderPage } from '../views/email.js';
 import { mailboxPage, mailboxesPage } from '../views/mailboxes.js';
 
@@ -64,14 +67,19 @@ const emailOperations: Operations<EmailOperation> = {
   },
 };
 
-async function renderMailbox(c: StudioContext, id: string, refusal?: Refusal) {
+const mailboxPath = (c: StudioContext) => `/mailboxes/${c.req.param('id')}`;
+const emailPath = (c: StudioContext) => `/mailboxes/${c.req.param('id')}/email/${c.req.param('emailId')}`;
+
+async function renderMailbox(c: StudioContext, id: string) {
   const { queries } = c.var.studio;
+  const refusal = takeRefusal(c);
   const mailbox = await queries.getMailbox(id);
   return mailboxPage(pageContext(c), mailbox, await queries.actorChoices([mailbox.ownerId]), refusal);
 }
 
-async function renderEmail(c: StudioContext, mailboxId: string, emailId: string, refusal?: Refusal) {
+async function renderEmail(c: StudioContext, mailboxId: string, emailId: string) {
   const { queries } = c.var.studio;
+  const refusal = takeRefusal(c);
   const email = await queries.getEmail(mailboxId, emailId);
   const mailbox = await queries.getMailbox(mailboxId);
   return emailPage(pageContext(c), email, mailbox, await queries.actorChoices([email.ownerId]), refusal);
@@ -82,7 +90,7 @@ export const mailboxRoutes = new Hono<StudioEnv>()
     const { queries } = c.var.studio;
     const query = params(c, 'q', 'domain', 'status', 'after');
     const domain = query.domain ? await queries.getDomain(query.domain) : undefined;
-    return c.html(mailboxesPage(pageContext(c), await queries.listMailboxes(query), query, domain?.name));
+    return c.html(mailboxesPage(pageContext(c), await queries.listMailboxes(query), query, domain?.displayName));
   })
   .get('/:id', async (c) => c.html(await renderMailbox(c, c.req.param('id'))))
   .post('/:id', (c) =>
@@ -92,10 +100,26 @@ export const mailboxRoutes = new Hono<StudioEnv>()
       async (v) => {
         const run = operation(mailboxOperations, v.op);
         const mailbox = await run(c.var.studio.aether.mailboxes, v.actor ?? '', c.req.param('id'));
-        return { notice: `${mailbox.address} is now ${mailbox.status}.`, location: `/mailboxes/${mailbox.id}` };
+        return {
+          notice: `${unicodeAddress(mailbox.address)} is now ${mailbox.status}.`,
+          location: `/mailboxes/${mailbox.id}`,
+        };
       },
-      (refusal) => renderMailbox(c, c.req.param('id'), refusal),
+      mailboxPath(c),
     ),
+  )
+  .post('/:id/delete', (c) =>
+    performDeletion(c, {
+      form: 'delete-mailbox',
+      what: 'delete the mailbox',
+      load: () => c.var.studio.queries.getMailbox(c.req.param('id')),
+      remove: (actor, mailbox) => c.var.studio.aether.mailboxes.delete(actor, mailbox.id),
+      done: (mailbox) => ({
+        notice: `Deleted the mailbox ${mailbox.address} with its folders and email.`,
+        location: `/domains/${mailbox.domainId}`,
+      }),
+      back: mailboxPath(c),
+    }),
   )
   .post('/:id/deliver', (c) =>
     perform(
@@ -107,10 +131,12 @@ export const mailboxRoutes = new Hono<StudioEnv>()
           recipients,
           message: { from: v.from ?? '', to: recipients, subject: v.subject ?? '', body: v.body ?? '' },
         });
-        const delivered = report.delivered.map((d) => d.address);
+        const delivered = report.delivered.map((d) => unicodeAddress(d.address));
         const notice =
           `Delivered to ${delivered.join(', ') || 'no local mailbox'}.` +
-          (report.forwarded.length ? ` Forwarded (for the outbound relay) to ${report.forwarded.join(', ')}.` : '');
+          (report.forwarded.length
+            ? ` Forwarded (for the outbound relay) to ${report.forwarded.map(unicodeAddress).join(', ')}.`
+            : '');
         const here = c.req.param('id');
         const mailbox = await c.var.studio.queries.getMailbox(here);
         const inbox = mailbox.folderRows.find((f) => f.role === 'inbox');
@@ -120,7 +146,7 @@ export const mailboxRoutes = new Hono<StudioEnv>()
             : `/mailboxes/${here}`;
         return { notice, location };
       },
-      (refusal) => renderMailbox(c, c.req.param('id'), refusal),
+      mailboxPath(c),
     ),
   )
   .get('/:id/folders/:folderId', async (c) => {
@@ -155,6 +181,19 @@ export const mailboxRoutes = new Hono<StudioEnv>()
           view: `/mailboxes/${mailboxId}/email/${emailId}`,
         });
       },
-      (refusal) => renderEmail(c, c.req.param('id'), c.req.param('emailId'), refusal),
+      emailPath(c),
     ),
+  )
+  .post('/:id/email/:emailId/purge', (c) =>
+    performDeletion(c, {
+      form: 'purge-email',
+      what: 'delete the message for good',
+      load: () => c.var.studio.queries.getEmail(c.req.param('id'), c.req.param('emailId')),
+      remove: (actor, email) => c.var.studio.aether.mail.purge(actor, email.mailboxId, email.id),
+      done: (email) => ({
+        notice: `Deleted for good; ${bytes(email.sizeBytes)} of quota freed.`,
+        location: `/mailboxes/${email.mailboxId}/folders/${email.folderId}`,
+      }),
+      back: emailPath(c),
+    }),
   );

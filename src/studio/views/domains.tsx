@@ -1,6 +1,6 @@
 import { Badge, StatusBadge, UnlessActive, VerifiedBadge } from '../components/badges.js';
 import { Card, Details } from '../components/details.js';
-import { ActAs, Field, OpButton, PostForm, StatusButton, Submit } from '../components/form.js';
+import { ActAs, Confirm, Field, OpButton, PostForm, StatusButton, Submit } from '../components/form.js';
 import { bytes, href, limit, plural, when } from '../components/format.js';
 import { Layout, type PageContext } from '../components/layout.js';
 import { ListPage, type ListSpec } from '../components/list-page.js';
@@ -70,7 +70,7 @@ export function domainPage(
           class="form inline"
         >
           <input type="hidden" name="actor" value={owner} />
-          <Submit class="small danger">Remove</Submit>
+          <Confirm>sure</Confirm> <Submit class="small danger">Remove</Submit>
         </PostForm>
       ),
     },
@@ -150,7 +150,7 @@ export function domainPage(
         <aside class="side">
           <Card title="Create a mailbox">
             <PostForm {...form} action={`/domains/${domain.id}/mailboxes`} name="create-mailbox">
-              <Field label="Address" name="address" required placeholder={`name@${domain.name}`} />
+              <Field label="Address" name="address" required placeholder={`name@${domain.displayName}`} />
               <Field
                 label="Quota in MiB"
                 note={`empty: ${bytes(domain.limits.defaultQuotaBytes)}; 0: unlimited`}
@@ -163,7 +163,7 @@ export function domainPage(
           </Card>
           <Card title="Add an alias">
             <PostForm {...form} action={`/domains/${domain.id}/aliases`} name="add-alias">
-              <Field label="Address" name="source" required placeholder={`sales@${domain.name}`} />
+              <Field label="Address" name="source" required placeholder={`sales@${domain.displayName}`} />
               <Field label="Forwards to" note="one or more, comma-separated" name="destinations" required />
               <ActAs choices={choices} selected={owner} />
               <Submit>Add alias</Submit>
@@ -191,6 +191,17 @@ export function domainPage(
                 ['Added', when(domain.createdAt)],
               ]}
             />
+          </Card>
+          <Card title="Delete" class="danger-zone">
+            <PostForm {...form} action={`/domains/${domain.id}/delete`} name="delete-domain">
+              <p class="hint">
+                Deletes {domain.displayName} with its {plural(domain.mailboxCount, 'mailbox', 'mailboxes')} (and their
+                email) and {plural(domain.aliasCount, 'alias', 'aliases')}. This cannot be undone.
+              </p>
+              <Confirm>Yes, delete this domain and all it holds</Confirm>
+              <ActAs choices={choices} selected={owner} />
+              <Submit class="danger">Delete domain</Submit>
+            </PostForm>
           </Card>
         </aside>
       </div>

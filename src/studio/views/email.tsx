@@ -1,6 +1,6 @@
 import { Badge } from '../components/badges.js';
 import { Card, Details } from '../components/details.js';
-import { ActAs, OpButton, PostForm } from '../components/form.js';
+import { ActAs, Confirm, OpButton, PostForm, Submit } from '../components/form.js';
 import { bytes, href, when } from '../components/format.js';
 import { Layout, NavLink, type PageContext } from '../components/layout.js';
 import { ListPage, type ListSpec, type Scope, ScopeField } from '../components/list-page.js';
@@ -251,6 +251,18 @@ export function emailPage(
                 ['Message-ID', <code>{email.messageId}</code>],
               ]}
             />
+          </Card>
+          <Card title="Delete for good" class="danger-zone">
+            <PostForm
+              ctx={ctx}
+              action={`/mailboxes/${email.mailboxId}/email/${email.id}/purge`}
+              name="purge-email"
+              refusal={refusal}
+              class="form inline"
+            >
+              <Confirm>Yes, delete this message for good (frees {bytes(email.sizeBytes)} of quota)</Confirm>{' '}
+              <ActAs choices={choices} selected={email.ownerId} /> <Submit class="danger">Delete for good</Submit>
+            </PostForm>
           </Card>
           <Card>
             <pre class="email-body" data-testid="email-body">

@@ -1,6 +1,6 @@
 import { OrDash, QuotaBar, StatusBadge, UnlessActive } from '../components/badges.js';
 import { Card, Details } from '../components/details.js';
-import { ActAs, Field, PostForm, StatusButton, Submit } from '../components/form.js';
+import { ActAs, Confirm, Field, PostForm, StatusButton, Submit } from '../components/form.js';
 import { bytes, href, when } from '../components/format.js';
 import { type Crumb, Layout, type PageContext } from '../components/layout.js';
 import { ListPage, type ListSpec } from '../components/list-page.js';
@@ -126,6 +126,17 @@ export function mailboxPage(ctx: PageContext, mailbox: MailboxDetail, choices: A
             >
               <StatusButton status={mailbox.status} noun="mailbox" />{' '}
               <ActAs choices={choices} selected={mailbox.ownerId} />
+            </PostForm>
+          </Card>
+          <Card title="Delete" class="danger-zone">
+            <PostForm ctx={ctx} action={`/mailboxes/${mailbox.id}/delete`} name="delete-mailbox" refusal={refusal}>
+              <p class="hint">
+                Deletes {mailbox.address} with its folders and email ({bytes(mailbox.usedBytes)}); the address becomes
+                free again. This cannot be undone.
+              </p>
+              <Confirm>Yes, delete this mailbox and its email</Confirm>
+              <ActAs choices={choices} selected={mailbox.ownerId} />
+              <Submit class="danger">Delete mailbox</Submit>
             </PostForm>
           </Card>
         </aside>

@@ -1,7 +1,7 @@
 import { OrDash, Stat, StatusBadge, UnlessActive } from '../components/badges.js';
 import { Card, Details } from '../components/details.js';
-import { ActAs, Field, PostForm, StatusButton, Submit } from '../components/form.js';
-import { bytes, href, when } from '../components/format.js';
+import { ActAs, Confirm, Field, PostForm, StatusButton, Submit } from '../components/form.js';
+import { bytes, href, plural, when } from '../components/format.js';
 import { Layout, type PageContext } from '../components/layout.js';
 import { SearchBar } from '../components/search.js';
 import { type Column, PagedTable, PreviewCard } from '../components/table.js';
@@ -117,6 +117,24 @@ export function userPage(
             />
             <PostForm ctx={ctx} action={`/users/${user.id}`} name="user-status" refusal={refusal} class="form inline">
               <StatusButton status={user.status} noun="user" />
+            </PostForm>
+          </Card>
+          <Card title="Rename">
+            <PostForm ctx={ctx} action={`/users/${user.id}/rename`} name="rename-user" refusal={refusal}>
+              <Field label="Name" note="empty: none" name="name" value={user.name ?? ''} />
+              <p class="hint">The email address is the sign-in name and stays as it is.</p>
+              <Submit>Rename</Submit>
+            </PostForm>
+          </Card>
+          <Card title="Delete" class="danger-zone">
+            <PostForm ctx={ctx} action={`/users/${user.id}/delete`} name="delete-user" refusal={refusal}>
+              <p class="hint">
+                Deletes {user.email} with everything they own: {plural(user.domainCount, 'domain')},{' '}
+                {plural(user.mailboxCount, 'mailbox', 'mailboxes')}, {plural(user.aliasCount, 'alias', 'aliases')} and{' '}
+                {plural(user.emailCount, 'email', 'emails')}. This cannot be undone.
+              </p>
+              <Confirm>Yes, delete this user and all they own</Confirm>
+              <Submit class="danger">Delete user</Submit>
             </PostForm>
           </Card>
         </aside>

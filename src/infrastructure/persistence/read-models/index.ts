@@ -12,8 +12,10 @@
  * A new read model goes here, one per file; its port (the interface and the view it returns) goes
  * in src/application/read-models.ts when a use case calls it, and aether.ts hands it in.
  */
-import type { ReadModels } from '../../../application/read-models.js';
+import type { HoldingsReads, KeyedPageReads, ReadModels } from '../../../application/read-models.js';
 import { folderPage } from './email-page.js';
+import { domainTotalsOf, userTotalsOf } from './holdings.js';
+import { keyedPage } from './keyed-page.js';
 import { ownersByDomainPattern } from './owners-by-domain.js';
 import { emailCountsPerUser, folderTotals, userTotals } from './statistics.js';
 
@@ -24,3 +26,6 @@ export const readModels: ReadModels = {
   folderTotals,
   emailCountsPerUser,
 };
+
+/** The studio's list reads: keyed pages and what each listed user or domain holds. */
+export const listReads: HoldingsReads & KeyedPageReads = { userTotalsOf, domainTotalsOf, keyedPage };
