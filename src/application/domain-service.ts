@@ -10,7 +10,8 @@ import {
   releaseOtherClaims,
 } from './domain-claims.js';
 import { readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading.js';
-import { recordDomainEvent, recordMailboxEvent } from './events/outbox.js';
+import { recordDomainEvent, recordEvent } from './events/outbox.js';
+import { OutboxEvent } from './events/outbox-event.js';
 import { lockAliasGraph } from './locking.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
@@ -124,8 +125,29 @@ export class DomainService {
     await this.run(async (em) => {
       await lockAliasGraph(em);
       const domain = await loadOwnedDomain(em, await loadActor(em, actorId), domainId, true);
-      // the cascade bypasses the unit of work's flush: the events are written explicitly
-      for (const mailbox of await em.find(Mailbox, { domain })) recordMailboxEvent(em, 'mailbox.deleted', mailbox);
+      // the cascade bypasses the unit of work's flush: its mailboxes' events are written explicitly
+      // (from their rows: loading them as entities would make the ORM delete them itself)
+      const mailboxes = await em
+        .getConnection()
+        .execute<{ id: string; address: string }[]>(
+          `select id, address from address where domain_id = ? and kind = 'mailbox' order by id`,
+          [domain.id],
+          'all',
+          em.getTransactionContext(),
+        );
+      for (const { id, address } of mailboxes) {
+        recordEvent(
+          em,
+          new OutboxEvent({
+            kind: 'mailbox.deleted',
+            tenantId: domain.owner.id,
+            domainId: domain.id,
+            mailboxId: id,
+            modseq: null,
+            data: { address },
+          }),
+        );
+      }
       recordDomainEvent(em, 'domain.deleted', domain);
       em.remove(domain);
     });

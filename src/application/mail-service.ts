@@ -7,6 +7,7 @@ import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import type { StoredMessage } from '../domain/stored-message.js';
 import { type Message, type MessageInput, toMessage } from '../domain/message.js';
+import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { decodeEmailCursor, encodeEmailCursor } from './keyset-cursor.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
@@ -135,6 +136,7 @@ export class MailService {
       const now = new Date();
       const clock = new ModseqClock(em);
       const modseq = await clock.of(mailbox);
+      const usedBefore = mailbox.usedBytes;
       const first = await allocateUids(em, inbox, parsed.length);
       const contents = new Map<string, StoredMessage>();
       for (const message of parsed) contents.set(message.contentHash, await storeContent(em, message));
@@ -144,6 +146,15 @@ export class MailService {
       em.persist(emails);
       for (const email of emails)
         await clock.record(mailbox, 'added', { folderId: inbox.id, uid: email.uid, emailId: email.id });
+      // one event for the batch (a 50,000-message import is not 50,000 events): its UID range
+      recordMailboxEvent(
+        em,
+        'email.delivered',
+        mailbox,
+        { folderId: inbox.id, count: emails.length, firstUid: first, lastUid: first + emails.length - 1 },
+        { modseq },
+      );
+      recordQuotaThresholds(em, mailbox, usedBefore, { modseq });
       return { mailboxId: found.id, emailIds: emails.map((e) => e.id) };
     });
   }
@@ -190,7 +201,18 @@ export class MailService {
       const sentUid = await allocateUids(em, sentFolder, 1);
       const sent = sender.send(message, content, { folder: sentFolder, uid: sentUid, modseq: await clock.of(sender) });
       em.persist(sent);
-      await clock.record(sender, 'added', { folderId: sentFolder.id, uid: sent.uid, emailId: sent.id });
+      const sentModseq = await clock.record(sender, 'added', {
+        folderId: sentFolder.id,
+        uid: sent.uid,
+        emailId: sent.id,
+      });
+      recordMailboxEvent(
+        em,
+        'email.sent',
+        sender,
+        { emailId: sent.id, folderId: sentFolder.id, uid: sent.uid },
+        { modseq: sentModseq },
+      );
       const delivered = await receiveInInboxes(
         em,
         [...locked.values()].filter(({ mailbox }) => targets.has(mailbox.id)),
@@ -410,9 +432,12 @@ async function receiveInInboxes(
   for (const { mailbox, inbox } of ordered) {
     const modseq = await clock.of(mailbox);
     const uid = await allocateUids(em, inbox, 1);
+    const usedBefore = mailbox.usedBytes;
     const email = mailbox.receive(message, content, { folder: inbox, uid, modseq });
     em.persist(email);
     await clock.record(mailbox, 'added', { folderId: inbox.id, uid, emailId: email.id });
+    recordMailboxEvent(em, 'email.delivered', mailbox, { emailId: email.id, folderId: inbox.id, uid }, { modseq });
+    recordQuotaThresholds(em, mailbox, usedBefore, { modseq });
     delivered.push({ mailboxId: mailbox.id, address: mailbox.address, emailId: email.id });
   }
   return delivered;
@@ -426,6 +451,13 @@ export async function recordChange(em: EntityManager, mailbox: Mailbox, email: E
     emailId: email.id,
   });
   email.markChanged(modseq);
+  recordMailboxEvent(
+    em,
+    'email.flags_changed',
+    mailbox,
+    { emailId: email.id, folderId: email.folder.id, uid: email.uid },
+    { modseq },
+  );
 }
 
 /** A move: a new UID in the target, an expunge in the source and an add in the target, journalled. */
@@ -445,8 +477,16 @@ export async function moveEmail(
     emailId: email.id,
   });
   const to = uid ?? (await allocateUids(em, target, 1));
+  const fromFolderId = email.folder.id;
   mailbox.move(email, { folder: target, uid: to, modseq });
   await clock.record(mailbox, 'added', { folderId: target.id, uid: to, emailId: email.id });
+  recordMailboxEvent(
+    em,
+    'email.moved',
+    mailbox,
+    { emailId: email.id, fromFolderId, toFolderId: target.id, uid: to },
+    { modseq },
+  );
   return { from, to };
 }
 
@@ -455,10 +495,17 @@ export async function moveEmail(
  * messages no copy refers to any more. The caller holds the mailbox's row lock.
  */
 export async function removeEmails(em: EntityManager, mailbox: Mailbox, emails: Email[], clock = new ModseqClock(em)) {
+  const byFolder = new Map<string, string[]>();
+  let modseq = 0;
   for (const email of emails) {
     mailbox.purge(email);
     em.remove(email);
-    await clock.record(mailbox, 'expunged', { folderId: email.folder.id, uid: email.uid, emailId: email.id });
+    modseq = await clock.record(mailbox, 'expunged', { folderId: email.folder.id, uid: email.uid, emailId: email.id });
+    byFolder.set(email.folder.id, [...(byFolder.get(email.folder.id) ?? []), email.id]);
+  }
+  // one event per folder, as IMAP's VANISHED and JMAP's changes see them
+  for (const [folderId, emailIds] of byFolder) {
+    recordMailboxEvent(em, 'email.expunged', mailbox, { folderId, emailIds }, { modseq });
   }
   await sweepContent(
     em,

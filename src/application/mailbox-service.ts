@@ -110,7 +110,9 @@ export class MailboxService {
     return this.run(async (em) => {
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
       await em.populate(mailbox, ['folders']);
-      return toFolderView(mailbox.addFolder(path));
+      const folder = mailbox.addFolder(path);
+      recordMailboxEvent(em, 'folder.created', mailbox, { folderId: folder.id, path: folder.path });
+      return toFolderView(folder);
     });
   }
 
@@ -119,7 +121,9 @@ export class MailboxService {
       const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
       await em.populate(mailbox, ['folders']);
       const folder = ownFolder(mailbox, folderId);
+      const previousPath = folder.path;
       mailbox.renameFolder(folder, path);
+      recordMailboxEvent(em, 'folder.renamed', mailbox, { folderId: folder.id, path: folder.path, previousPath });
       return toFolderView(folder);
     });
   }
@@ -135,6 +139,7 @@ export class MailboxService {
         throw new RuleViolationError('FOLDER_NOT_EMPTY', `${folder.path} still holds email; move or delete it first`);
       }
       mailbox.folders.remove(folder);
+      recordMailboxEvent(em, 'folder.deleted', mailbox, { folderId: folder.id, path: folder.path });
     });
   }
 

@@ -21,6 +21,7 @@ import { parseUidSet, type UidRange } from '../domain/uid-set.js';
 import { checkId } from './loading.js';
 import { lockMailboxes } from './locking.js';
 import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
+import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
@@ -280,6 +281,7 @@ export class MessageStoreService {
     }
     return this.onFolder(input, async (em, mailbox, folder, clock) => {
       const modseq = await clock.of(mailbox);
+      const usedBefore = mailbox.usedBytes;
       const uid = await allocateUids(em, folder, 1);
       const content = await storeContent(em, message);
       const flags = Object.fromEntries(system.map((f) => [f, true])) as Partial<EmailFlags>;
@@ -293,6 +295,14 @@ export class MessageStoreService {
       });
       em.persist(email);
       await clock.record(mailbox, 'added', { folderId: folder.id, uid, emailId: email.id });
+      recordMailboxEvent(
+        em,
+        'email.delivered',
+        mailbox,
+        { emailId: email.id, folderId: folder.id, uid, how: 'appended' },
+        { modseq },
+      );
+      recordQuotaThresholds(em, mailbox, usedBefore, { modseq });
       return { emailId: email.id, uid, uidValidity: folder.uidValidity };
     });
   }
@@ -414,9 +424,18 @@ export class MessageStoreService {
         if (kind === 'move') {
           await moveEmail(em, mailbox, email, target, clock, uid);
         } else {
+          const usedBefore = mailbox.usedBytes;
           const copy = mailbox.copy(email, { folder: target, uid, modseq });
           em.persist(copy);
           await clock.record(mailbox, 'added', { folderId: target.id, uid, emailId: copy.id });
+          recordMailboxEvent(
+            em,
+            'email.delivered',
+            mailbox,
+            { emailId: copy.id, folderId: target.id, uid, how: 'copied', copiedFrom: email.id },
+            { modseq },
+          );
+          recordQuotaThresholds(em, mailbox, usedBefore, { modseq });
         }
       }
       return result;
