@@ -13,6 +13,7 @@ const DISTRIBUTED: Record<string, string> = {
   email: 'mailbox_id',
   folder: 'mailbox_id',
   mail_change: 'mailbox_id',
+  delivery_receipt: 'mailbox_id',
   mailbox_state: 'mailbox_id',
   // stored messages are shared across mailboxes: distributed by their own key (#19 decides how
   // email's foreign key to them is kept across nodes)

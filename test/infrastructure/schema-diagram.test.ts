@@ -18,15 +18,16 @@ describe('the schema diagram, from MikroORM metadata', () => {
     expect(model.tables.map((t) => [t.name, t.entities])).toEqual([
       ['address', ['Address', 'Alias', 'Mailbox']],
       ['app_password', ['AppPassword']],
+      ['delivery_receipt', ['DeliveryReceipt']],
       ['domain', ['Domain']],
       ['email', ['Email']],
       ['folder', ['Folder']],
       ['login_throttle', ['LoginThrottle']],
-      ['mailbox_password', ['MailboxPassword']],
-      ['outbox_event', ['OutboxEvent']],
       ['mail_change', ['MailChange']],
+      ['mailbox_password', ['MailboxPassword']],
       ['mailbox_state', ['MailboxState']],
       ['message', ['StoredMessage']],
+      ['outbox_event', ['OutboxEvent']],
       ['user', ['User']],
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;
@@ -49,14 +50,15 @@ describe('the schema diagram, from MikroORM metadata', () => {
     expect(fks).toEqual([
       'address.domain_id -> domain.id',
       'app_password.mailbox_id -> address.id',
+      'delivery_receipt.mailbox_id -> address.id',
       'domain.owner_id -> user.id',
       'email.content_hash -> message.content_hash',
       'email.folder_id -> folder.id',
       'email.mailbox_id -> address.id',
       'email.user_id -> user.id',
       'folder.mailbox_id -> address.id',
-      'mailbox_password.mailbox_id -> address.id',
       'mail_change.mailbox_id -> address.id',
+      'mailbox_password.mailbox_id -> address.id',
       'mailbox_state.mailbox_id -> address.id',
     ]);
     expect(model.relations.find((r) => r.from === 'domain')!.onDelete).toBe('cascade');

@@ -22,10 +22,19 @@ describe('every entity a user edits is versioned', () => {
       .map((meta) => meta.className);
     // application passwords: a revocation and a login's record of last use write disjoint columns,
     // and MikroORM writes only changed ones; the login throttle is counted by one atomic upsert;
-    // stored messages never change; the journal is append-only; a mailbox's state is only raised
-    // under its row lock
+    // stored messages never change; the journal is append-only; a mailbox's state and its delivery
+    // receipts are only written under its row lock
     expect(new Set(unversioned)).toEqual(
-      new Set(['Email', 'AppPassword', 'LoginThrottle', 'OutboxEvent', 'StoredMessage', 'MailChange', 'MailboxState']),
+      new Set([
+        'Email',
+        'AppPassword',
+        'LoginThrottle',
+        'OutboxEvent',
+        'StoredMessage',
+        'MailChange',
+        'MailboxState',
+        'DeliveryReceipt',
+      ]),
     );
   });
 });
