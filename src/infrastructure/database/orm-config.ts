@@ -32,7 +32,9 @@ export function createOrmConfig(
   const driverOptions = {
     // also bounds the wait for a free pooled connection, so it allows for queueing under load
     connectionTimeoutMillis: 30_000,
-    statement_timeout: settings.statementTimeoutMs,
+    // application statements are bounded; schema work (migrations that rewrite a large table,
+    // seeding) is not: a migration cut off half-way only rolls back and must run again
+    statement_timeout: role === 'application' ? settings.statementTimeoutMs : 0,
     application_name: role === 'application' ? 'aether' : 'aether-schema',
     ...(sslOption(target) ? { ssl: sslOption(target) } : {}),
   };
