@@ -285,7 +285,8 @@ describe.runIf(available || serversRequired)('swaks → Postfix → the LMTP age
       const sent = await swaks([world.other.address], subject);
       expect(sent.code, sent.output).toBe(0);
       await until('the deferral', () => /to=<other@[^>]+>.*status=deferred/.test(log()));
-      expect(await copies(world.other.id, subject)).toBe(1);
+      // the agent stored the first attempt (Postfix heard nothing of it), however slow the machine
+      await until('the first attempt stored', async () => (await copies(world.other.id, subject)) === 1);
       await until('the retry', () =>
         new RegExp(`to=<other@${world.domain}>.*status=sent`).test(log().split('status=deferred').at(-1) ?? ''),
       );
