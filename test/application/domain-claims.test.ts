@@ -195,14 +195,15 @@ describe('two users verifying one name at the same time', () => {
     const name = freshName();
     const [a, b] = [await claim(name), await claim(name)];
     const held = await hold(db, [['select 1 from domain where name = $1 for update', [name]]]);
-    const verifications = [
+    // settled from the start: the loser may be refused before the test lets go of its own lock
+    const verifications = Promise.allSettled([
       db.aether.domains.verify(a.owner.id, a.domain.id),
       db.aether.domains.verify(b.owner.id, b.domain.id),
-    ];
+    ]);
     // one waits on its claim's row (holding the name lock), the other on the name lock
     await waitForLockWaiters(db, 2);
     await held.rollback();
-    const results = await Promise.allSettled(verifications);
+    const results = await verifications;
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code)).toEqual([
