@@ -13,6 +13,7 @@ import { readScope, type ReadScope, loadActor, loadOwnedDomain } from './loading
 import { recordDomainEvent, recordEvent } from './events/outbox.js';
 import { OutboxEvent } from './events/outbox-event.js';
 import { lockAliasGraph } from './locking.js';
+import { sqlTable } from './sql-table.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type DomainView, toDomainView } from './views.js';
 
@@ -130,7 +131,7 @@ export class DomainService {
       const mailboxes = await em
         .getConnection()
         .execute<{ id: string; address: string }[]>(
-          `select id, address from address where domain_id = ? and kind = 'mailbox' order by id`,
+          `select id, address from ${sqlTable(em, Mailbox)} where domain_id = ? and kind = 'mailbox' order by id`,
           [domain.id],
           'all',
           em.getTransactionContext(),

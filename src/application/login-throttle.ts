@@ -1,3 +1,4 @@
+import { sqlTable } from './sql-table.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LoginThrottle, type LoginThrottlePolicy } from '../domain/login-throttle.js';
 
@@ -15,7 +16,7 @@ export const PRUNED_PER_ATTEMPT = 20;
  * up: the table stays about as large as the addresses tried within one window.
  */
 export async function takeLoginSlot(em: EntityManager, address: string, policy: LoginThrottlePolicy): Promise<boolean> {
-  const table = qualifiedTable(em);
+  const table = sqlTable(em, LoginThrottle);
   const ended = (alias: string) => `${alias}.window_started_at <= now() - make_interval(secs => ?)`;
   const [row] = await em.getConnection().execute<{ attempts: number }[]>(
     `with pruned as (
@@ -37,11 +38,4 @@ export async function takeLoginSlot(em: EntityManager, address: string, policy: 
 /** A successful login closes the address's window. */
 export async function clearLoginSlots(em: EntityManager, address: string): Promise<void> {
   await em.nativeDelete(LoginThrottle, { address });
-}
-
-function qualifiedTable(em: EntityManager): string {
-  const meta = em.getMetadata().get(LoginThrottle);
-  const schema = meta.schema ?? em.config.get('schema');
-  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-  return schema && schema !== '*' ? `${quote(schema)}.${quote(meta.tableName)}` : quote(meta.tableName);
 }

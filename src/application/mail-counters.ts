@@ -8,12 +8,14 @@
  * still to commit). Lock order (see locking.ts): the mailbox's state row, then folder rows.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { MAX_UID, type Folder } from '../domain/folder.js';
-import { MailChange, type ChangeKind } from '../domain/mail-change.js';
+import { Email } from '../domain/email.js';
+import { Folder, MAX_UID } from '../domain/folder.js';
+import { MailboxState, MailChange, type ChangeKind } from '../domain/mail-change.js';
 import type { Mailbox } from '../domain/mailbox.js';
 import { RuleViolationError } from '../domain/errors.js';
 import type { Message } from '../domain/message.js';
 import { StoredMessage } from '../domain/stored-message.js';
+import { sqlTable } from './sql-table.js';
 
 const run = <T>(em: EntityManager, sql: string, params: unknown[]) =>
   em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
@@ -30,9 +32,9 @@ export class ModseqClock {
     const [row] = await run<{ highest_modseq: string }>(
       this.em,
       // a mailbox without a state row yet (new, or seeded in bulk) starts above its email's modseqs
-      `insert into mailbox_state (mailbox_id, highest_modseq, journal_floor)
-       values (?, (select coalesce(max(e.modseq), 0) + 1 from email e where e.mailbox_id = ?), 0)
-       on conflict (mailbox_id) do update set highest_modseq = mailbox_state.highest_modseq + 1
+      `insert into ${sqlTable(this.em, MailboxState)} as s (mailbox_id, highest_modseq, journal_floor)
+       values (?, (select coalesce(max(e.modseq), 0) + 1 from ${sqlTable(this.em, Email)} e where e.mailbox_id = ?), 0)
+       on conflict (mailbox_id) do update set highest_modseq = s.highest_modseq + 1
        returning highest_modseq`,
       [mailbox.id, mailbox.id],
     );
@@ -47,7 +49,7 @@ export class ModseqClock {
     if (known !== undefined) return known;
     const [row] = await run<{ highest_modseq: string }>(
       this.em,
-      'select highest_modseq from mailbox_state where mailbox_id = ?',
+      `select highest_modseq from ${sqlTable(this.em, MailboxState)} where mailbox_id = ?`,
       [mailbox.id],
     );
     return Number(row?.highest_modseq ?? 0);
@@ -69,7 +71,7 @@ export class ModseqClock {
 export async function allocateUids(em: EntityManager, folder: Folder, count: number): Promise<number> {
   const [row] = await run<{ uid_next: string }>(
     em,
-    `update folder set uid_next = uid_next + ? where id = ? returning uid_next`,
+    `update ${sqlTable(em, Folder)} set uid_next = uid_next + ? where id = ? returning uid_next`,
     [count, folder.id],
   );
   if (!row) throw new RuleViolationError('CONCURRENT_UPDATE', `folder ${folder.path} was deleted meanwhile`);
@@ -86,7 +88,7 @@ export async function allocateUids(em: EntityManager, folder: Folder, count: num
 export async function storeContent(em: EntityManager, message: Message): Promise<StoredMessage> {
   await run(
     em,
-    `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
+    `insert into ${sqlTable(em, StoredMessage)} (content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
      values (?, ?, ?, ?, ?, ?, ?, now())
      on conflict (content_hash) do update set content_hash = excluded.content_hash`,
     [
@@ -115,15 +117,15 @@ export async function sweepContent(em: EntityManager, hashes: string[]): Promise
   await em.flush();
   const locked = await run<{ content_hash: string }>(
     em,
-    `select content_hash from message where content_hash in (${unique.map(() => '?').join(', ')})
+    `select content_hash from ${sqlTable(em, StoredMessage)} where content_hash in (${unique.map(() => '?').join(', ')})
       order by content_hash for update`,
     unique,
   );
   if (locked.length === 0) return;
   await run(
     em,
-    `delete from message m where m.content_hash in (${locked.map(() => '?').join(', ')})
-       and not exists (select 1 from email e where e.content_hash = m.content_hash)`,
+    `delete from ${sqlTable(em, StoredMessage)} m where m.content_hash in (${locked.map(() => '?').join(', ')})
+       and not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash)`,
     locked.map((r) => r.content_hash),
   );
 }

@@ -23,6 +23,7 @@ import { lockMailboxes } from './locking.js';
 import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
+import { sqlTable } from './sql-table.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
 export interface FolderStatus {
@@ -96,7 +97,7 @@ export class MessageStoreService {
         if (!folder) throw new NotFoundError('folder');
         const [counts] = await em.getConnection().execute<{ exists: number; unseen: number; deleted: number }[]>(
           `select count(*)::int as exists, count(*) filter (where not seen)::int as unseen,
-             count(*) filter (where deleted)::int as deleted from email where mailbox_id = ? and folder_id = ?`,
+             count(*) filter (where deleted)::int as deleted from ${sqlTable(em, Email)} where mailbox_id = ? and folder_id = ?`,
           [mailboxId, folderId],
           'all',
           em.getTransactionContext(),
@@ -166,7 +167,7 @@ export class MessageStoreService {
         const [row] = await em
           .getConnection()
           .execute<{ size: string }[]>(
-            'select octet_length(raw) as size from message where content_hash = ?',
+            `select octet_length(raw) as size from ${sqlTable(em, StoredMessage)} where content_hash = ?`,
             [email.content.contentHash],
             'all',
             em.getTransactionContext(),
@@ -183,7 +184,7 @@ export class MessageStoreService {
             em
               .getConnection()
               .execute<{ part: Buffer }[]>(
-                'select substring(raw from ? for ?) as part from message where content_hash = ?',
+                `select substring(raw from ? for ?) as part from ${sqlTable(em, StoredMessage)} where content_hash = ?`,
                 [offset + 1, RAW_CHUNK, found.hash],
                 'all',
               ),
@@ -368,9 +369,9 @@ export class MessageStoreService {
     const cutoff = input.olderThan ?? new Date(Date.now() - JOURNAL_RETENTION_DAYS * 86_400_000);
     return this.run(async (em) => {
       const rows = await em.getConnection().execute<{ removed: number }[]>(
-        `with gone as (delete from mail_change where created_at < ? returning mailbox_id, modseq),
+        `with gone as (delete from ${sqlTable(em, MailChange)} where created_at < ? returning mailbox_id, modseq),
               floors as (select mailbox_id, max(modseq) as floor from gone group by mailbox_id),
-              raised as (update mailbox_state s set journal_floor = greatest(s.journal_floor, f.floor)
+              raised as (update ${sqlTable(em, MailboxState)} s set journal_floor = greatest(s.journal_floor, f.floor)
                            from floors f where s.mailbox_id = f.mailbox_id returning 1)
          select (select count(*) from gone)::int as removed, (select count(*) from raised)::int as raised`,
         [cutoff],
@@ -389,8 +390,8 @@ export class MessageStoreService {
     const limit = input.limit ?? 10_000;
     return this.run(async (em) => {
       const rows = await em.getConnection().execute<{ content_hash: string }[]>(
-        `select content_hash from message m
-          where not exists (select 1 from email e where e.content_hash = m.content_hash) limit ?`,
+        `select content_hash from ${sqlTable(em, StoredMessage)} m
+          where not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash) limit ?`,
         [limit],
         'all',
         em.getTransactionContext(),
