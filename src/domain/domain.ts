@@ -60,6 +60,11 @@ export class Domain {
   readonly id: string = newId();
   /** ASCII (punycode) form, lower-case: the stored and unique form. */
   readonly name: string;
+  /**
+   * The name as people read it, computed by the database from `name` (a generated column) so
+   * lists sort as people read; present on loaded rows only. In code, use `displayName`.
+   */
+  readonly unicodeName?: string;
   readonly owner: User;
   readonly verificationToken: string = randomBytes(16).toString('hex');
   readonly verified: boolean = false;

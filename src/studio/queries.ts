@@ -312,7 +312,8 @@ export class StudioQueries {
       ...(input.status === 'active' || input.status === 'suspended' ? { status: input.status } : {}),
     };
     return this.read((em) =>
-      pageByKey(em, this.reads, Domain, where, 'name', input, ['owner'], (domains) =>
+      // in the order people read the names (bücher.example beside buch.example, not among xn--…)
+      pageByKey(em, this.reads, Domain, where, 'unicodeName', input, ['owner'], (domains) =>
         domainRows(em, this.reads, domains),
       ),
     );

@@ -160,6 +160,23 @@ describe('studio queries over several claims of one domain name', () => {
 });
 
 describe('studio queries over Unicode names', () => {
+  it('lists domains in the order people read their names, page after page', async () => {
+    const { users, domains } = db.aether;
+    const owner = await users.register({ email: 'sorter@example.org', password: PASSWORD });
+    // stored as xn--… (sorting after every ASCII name by the stored form), read as Unicode
+    const names = ['zebra.example', 'bücher.example', 'buch.example', 'ägypten.example', 'bz.example', 'ærø.example'];
+    for (const name of names) await domains.add(owner.id, { name });
+    const seen: string[] = [];
+    let page = await queries.listDomains({ owner: owner.id, limit: 2 });
+    for (let i = 0; i < 10; i++) {
+      seen.push(...page.items.map((d) => d.displayName));
+      if (!page.next) break;
+      page = await queries.listDomains({ owner: owner.id, limit: 2, after: page.next });
+    }
+    expect(seen).toEqual([...names].sort(new Intl.Collator('und').compare));
+    expect(seen.slice(-4)).toEqual(['buch.example', 'bücher.example', 'bz.example', 'zebra.example']);
+  });
+
   it('finds a Unicode domain typed in Unicode or in punycode, and shows it in Unicode', async () => {
     expect(searchForms('bücher')).toEqual(['bücher', 'xn--bcher-kva']);
     expect(searchForms('leser@Bücher.example')).toEqual(['leser@Bücher.example', 'leser@xn--bcher-kva.example']);

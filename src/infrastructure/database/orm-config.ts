@@ -66,7 +66,12 @@ export function createOrmConfig(
       : {}),
     pool: { min: 0, max: settings.poolMax, idleTimeoutMillis: 10_000 },
     // the mail servers' lookup views are a migration's, not the entities': schema diffs leave them be
-    schemaGenerator: { ignoreSchema: [mailLookupSchema(target.schema)] },
+    schemaGenerator: {
+      ignoreSchema: [mailLookupSchema(target.schema)],
+      // functions are written in the migrations that need them (idn_to_unicode behind the domain's
+      // generated unicode_name); without this, schema:update would propose dropping them
+      ignoreRoutines: true,
+    },
     driverOptions,
     extensions: [LockingMigrator, SeedManager, ...(overrides.cli ? [OneLineCliFailures] : [])],
     migrations: {

@@ -13,6 +13,10 @@ export const DomainSchema = defineEntity({
     id: p.uuid().primary(),
     // several users may claim a name; it is unique among verified claims and per owner (see Domain)
     name: p.string().length(MAX_DOMAIN_LENGTH),
+    // the name as people read it, for sorting: computed by the database (idn_to_unicode decodes the
+    // xn-- labels), so no writer can make it disagree with the name; ICU's root collation puts
+    // bücher beside buch
+    unicodeName: p.string().length(MAX_DOMAIN_LENGTH).collation('und-x-icu').generated('(idn_to_unicode(name)) stored'),
     owner: () => p.manyToOne(User).index('domain_owner_id_index').deleteRule('cascade'),
     // no domain limit: room for tokens longer than today's 32 hex digits
     verificationToken: p.string().length(64).unique('domain_verification_token_unique'),
@@ -28,6 +32,8 @@ export const DomainSchema = defineEntity({
     mailboxes: () => p.oneToMany(Mailbox).mappedBy('domain'),
     aliases: () => p.oneToMany(Alias).mappedBy('domain'),
   },
+  // the studio's list of domains, in the order people read them, paged by (unicode_name, id)
+  indexes: [{ name: 'domain_unicode_name_id_index', properties: ['unicodeName', 'id'] }],
   uniques: [
     { name: 'domain_verified_name_unique', properties: ['name'], where: 'verified' },
     // name first: it also serves the lookups of every claim of a name
