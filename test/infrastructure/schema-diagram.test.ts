@@ -6,6 +6,7 @@ import {
   toMarkdown,
   toMermaid,
   toSvg,
+  withReadmeDiagram,
 } from '../../src/infrastructure/persistence/schema-diagram/index.js';
 
 const orm = offlineOrm();
@@ -81,6 +82,15 @@ describe('the schema diagram, from MikroORM metadata', () => {
     for (const t of model.tables) expect(svg).toContain(`id="erd-${t.name}"`);
     expect(svg.match(/<path [^>]*marker-start="url\(#erd-many\)"/g)).toHaveLength(model.relations.length);
     expect(svg).not.toMatch(/<script|<style|\sstyle=/i);
+  });
+
+  it('is the README’s overview, the relations alone (regenerate with `npm run docs:schema`)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme, 'the README’s diagram is stale: run npm run docs:schema').toBe(withReadmeDiagram(readme, model));
+    const overview = toMermaid(model, { columns: false });
+    expect(readme).toContain(overview);
+    for (const r of model.relations) expect(overview).toContain(`${r.to} `);
+    expect(overview).not.toContain('{\n');
   });
 
   it('is what docs/schema.md and docs/schema.svg hold (regenerate with `npm run docs:schema`)', () => {

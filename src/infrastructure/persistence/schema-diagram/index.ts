@@ -5,7 +5,7 @@
  * (src/cli/export-schema-diagram.ts). It lives in persistence because it reads the mappings'
  * metadata (and, offline, the ORM configuration): the studio and the CLI, outer layers, import it.
  */
-export { toMarkdown } from './markdown.js';
+export { toMarkdown, withReadmeDiagram } from './markdown.js';
 export { toMermaid } from './mermaid.js';
 export { offlineOrm } from './offline-orm.js';
 export {

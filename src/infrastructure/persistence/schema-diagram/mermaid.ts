@@ -11,13 +11,16 @@ export function commentOf(c: DiagramColumn): string {
     .join('; ');
 }
 
-/** Mermaid `erDiagram` text: parent `||--o{` child for every foreign key. */
-export function toMermaid(model: SchemaModel): string {
+/**
+ * Mermaid `erDiagram` text: parent `||--o{` child for every foreign key, then a box per table with
+ * its columns (`columns: false`: the relations alone, the README's overview).
+ */
+export function toMermaid(model: SchemaModel, { columns = true }: { columns?: boolean } = {}): string {
   const lines = ['erDiagram'];
   for (const r of model.relations) {
     lines.push(`  ${r.to} ${r.nullable ? '|o' : '||'}--o{ ${r.from} : "${r.columns.join(', ')}"`);
   }
-  for (const t of model.tables) {
+  for (const t of columns ? model.tables : []) {
     lines.push(`  ${t.name} {`);
     for (const c of t.columns) {
       const keys = keysOf(c);
