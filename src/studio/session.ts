@@ -3,7 +3,8 @@
  * signed-in browser issued for another ("Let another browser in"). A token works once: the first
  * request that carries it gets a session cookie (HttpOnly, SameSite=Strict) instead, so a copy of
  * the link left in a terminal or a browser history opens nothing later. Each session carries its
- * own CSRF token, which every form posts back.
+ * own CSRF token, which every form posts back. A session left idle for `SESSION_IDLE_MS` (8 hours)
+ * ends: the browser then needs a new link, as after a restart of the studio.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Refusal } from './context.js';
@@ -17,7 +18,12 @@ export interface StudioSession {
   refusal: Refusal | null;
   /** A sign-in link this session just issued, shown once. */
   issuedLink: string | null;
+  /** When the session was last used (ms since the epoch): it ends after `SESSION_IDLE_MS` idle. */
+  lastSeen: number;
 }
+
+/** How long a session may sit unused before it ends. */
+export const SESSION_IDLE_MS = 8 * 60 * 60 * 1000;
 
 /** Links issued and not yet used; the oldest lapses beyond this many. */
 const MAX_PENDING_TOKENS = 16;
@@ -36,7 +42,11 @@ export class SessionStore {
   private readonly pending: string[] = [];
   private readonly sessions: StudioSession[] = [];
 
-  constructor(accessToken: string) {
+  /** `now` is the clock (tests move it). */
+  constructor(
+    accessToken: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.pending.push(accessToken);
   }
 
@@ -53,13 +63,27 @@ export class SessionStore {
     const at = this.pending.findIndex((token) => sameSecret(candidate, token));
     if (at < 0) return undefined;
     this.pending.splice(at, 1);
-    const session = { id: newSecret(), csrf: newSecret(), notice: null, refusal: null, issuedLink: null };
+    const session: StudioSession = {
+      id: newSecret(),
+      csrf: newSecret(),
+      notice: null,
+      refusal: null,
+      issuedLink: null,
+      lastSeen: this.now(),
+    };
     this.sessions.push(session);
     return session;
   }
 
-  /** The session a cookie names, if this studio opened it. */
+  /** The session a cookie names, if this studio opened it and it has not sat idle too long. */
   find(id: string | undefined): StudioSession | undefined {
-    return id ? this.sessions.find((session) => sameSecret(id, session.id)) : undefined;
+    const now = this.now();
+    // ended sessions are forgotten, so the list holds only live ones
+    for (let i = this.sessions.length - 1; i >= 0; i--) {
+      if (now - this.sessions[i]!.lastSeen > SESSION_IDLE_MS) this.sessions.splice(i, 1);
+    }
+    const session = id ? this.sessions.find((candidate) => sameSecret(id, candidate.id)) : undefined;
+    if (session) session.lastSeen = now;
+    return session;
   }
 }

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStudio, startStudio } from '../../src/studio/server.js';
+import { SESSION_IDLE_MS, SessionStore } from '../../src/studio/session.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { type Session, originOf, signIn } from './client.js';
 import { PASSWORD } from '../support/world.js';
@@ -251,5 +252,24 @@ describe('the studio with its token', () => {
     expect((await session.get('/users/not-a-uuid')).status).toBe(404);
     expect((await session.get(`/domains/${world.ada.id}`)).status).toBe(404);
     expect((await session.get('/users?after=garbage')).status).toBe(400);
+  });
+});
+
+describe('studio sessions end when left idle', () => {
+  it('keeps a session in use and ends one idle for longer than SESSION_IDLE_MS', () => {
+    let now = 1_000_000;
+    const store = new SessionStore('first-token', () => now);
+    const busy = store.redeem('first-token')!;
+    const idle = store.redeem(store.issue())!;
+    for (let hour = 1; hour <= 10; hour++) {
+      now += 60 * 60 * 1000;
+      expect(store.find(busy.id), `hour ${hour}`).toBe(busy); // used every hour: lives on
+    }
+    expect(store.find(idle.id)).toBeUndefined(); // 10 hours unused: ended, and stays ended
+    now += SESSION_IDLE_MS;
+    expect(store.find(busy.id)).toBe(busy); // exactly the idle limit: still in
+    now += SESSION_IDLE_MS + 1;
+    expect(store.find(busy.id)).toBeUndefined();
+    expect(store.redeem('first-token')).toBeUndefined(); // a used link stays used
   });
 });
