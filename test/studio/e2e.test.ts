@@ -385,6 +385,11 @@ describe.skipIf(!executablePath && !required)('Aether Studio in a browser', () =
       await page.goto(`${origin}/mailboxes?q=${encodeURIComponent('bücher')}`);
       await shot(page, 'search-unicode');
 
+      // domains are listed in the order people read their names: bücher beside buch, not after bz
+      for (const name of ['bz.example', 'buch.example']) await domains.add(reader.id, { name });
+      expect(await rows(`/domains?owner=${reader.id}`)).toEqual(['buch.example', 'bücher.example', 'bz.example']);
+      await shot(page, 'domains-unicode-order');
+
       // every page shows the addresses in Unicode
       await page.goto(`${origin}/mailboxes/${mailbox.id}`);
       expect(await text(page.locator('h1'))).toBe('leser@bücher.example');
