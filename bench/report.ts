@@ -71,7 +71,7 @@ export function formatEvents(e: BenchmarkResult['events']): string[] {
     '|---|---:|---|',
     `| single delivery with the outbox | ${ms(o.with.median)} ms (${ms(o.with.p95)}) | ${o.with.n} runs |`,
     `| single delivery without it | ${ms(o.without.median)} ms (${ms(o.without.p95)}) | ${o.without.n} runs |`,
-    `| ↳ the outbox's cost | +${ms(o.costMs)} ms | ${x(o.ratio)} |`,
+    `| ↳ the outbox's cost | ${o.costMs < 0 ? '−' : '+'}${ms(Math.abs(o.costMs))} ms | ${x(o.ratio)} |`,
     `| relay: backlog of ${e.relay.events.toLocaleString('en')} events over ${e.relay.keys} keys to JetStream | ${Math.round(e.relay.eventsPerSecond).toLocaleString('en')} events/s | drained in ${e.relay.seconds.toFixed(2)} s |`,
     `| relay: commit → stream (idle) | ${ms(e.latency.medianMs)} ms, p99 ${ms(e.latency.p99Ms)} ms | ${e.latency.samples} events, max ${ms(e.latency.maxMs)} ms |`,
     '',
