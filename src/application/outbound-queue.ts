@@ -4,6 +4,8 @@
  * once, on the database's clock (the clock every claim and deferral runs on).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { utf8Length } from '../domain/byte-size.js';
+import { MAX_ADDRESS_OCTETS } from '../domain/email-address.js';
 import type { Mailbox } from '../domain/mailbox.js';
 import { OutboundMessage } from '../domain/outbound-message.js';
 import type { StoredMessage } from '../domain/stored-message.js';
@@ -34,7 +36,10 @@ export async function queueOutbound(
   if (recipients.length === 0) return [];
   const now = await databaseNow(em);
   // a forwarded message whose From is not an address goes out with the null sender (as a bounce would)
-  const envelopeSender = ENVELOPE_ADDRESS.test(props.envelopeSender) ? props.envelopeSender : '';
+  const envelopeSender =
+    ENVELOPE_ADDRESS.test(props.envelopeSender) && utf8Length(props.envelopeSender) <= MAX_ADDRESS_OCTETS
+      ? props.envelopeSender
+      : '';
   const entries = recipients.map(
     (recipient) =>
       new OutboundMessage({

@@ -21,6 +21,7 @@ import {
   CLAIMABLE_STATUSES,
   DEFAULT_OUTBOUND_RETRY,
   MAX_OUTBOUND_ERROR_LENGTH,
+  MAX_RELAY_ID_LENGTH,
   OutboundMessage,
   type OutboundRetryPolicy,
 } from '../domain/outbound-message.js';
@@ -75,8 +76,8 @@ export interface OutboundOutcome {
 const invalid = (message: string) => new ValidationError('INVALID_CLAIM', message);
 
 function checkRelayId(relayId: unknown): string {
-  if (typeof relayId !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(relayId)) {
-    throw invalid('relayId is 1–200 printable characters without spaces');
+  if (typeof relayId !== 'string' || !/^[\x21-\x7e]+$/.test(relayId) || relayId.length > MAX_RELAY_ID_LENGTH) {
+    throw invalid(`relayId is 1–${MAX_RELAY_ID_LENGTH} printable characters without spaces`);
   }
   return relayId;
 }

@@ -45,6 +45,9 @@ export function retryDelaySeconds(policy: OutboundRetryPolicy, attempt: number):
   return Math.min(policy.firstDelaySeconds * 2 ** Math.max(0, attempt - 1), policy.maxDelaySeconds);
 }
 
+/** The longest relay id (a host name and a process, say). */
+export const MAX_RELAY_ID_LENGTH = 200;
+
 /** Longest diagnostic kept from a relay's error (an SMTP reply is at most a few lines). */
 export const MAX_OUTBOUND_ERROR_LENGTH = 1_000;
 

@@ -482,7 +482,7 @@ describe('refusals', () => {
     const { owner, box } = await sender();
     const id = (await queueMail(owner.id, box.id, 1, 'sql'))[0]!;
     const broken = [
-      [`status = 'lost', attempts = 1`, 'outbound_message_status_check'],
+      [`status = 'lost', attempts = 1, last_error = 'x'`, 'outbound_message_status_check'],
       [`attempts = -1`, 'outbound_message_attempts'],
       [`status = 'claimed', attempts = 1`, 'outbound_message_claim'],
       [`status = 'delivered', attempts = 1`, 'outbound_message_finished'],

@@ -1,6 +1,12 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Mailbox } from '../../../domain/mailbox.js';
-import { OUTBOUND_STATUSES, OutboundMessage } from '../../../domain/outbound-message.js';
+import { MAX_ADDRESS_OCTETS } from '../../../domain/email-address.js';
+import {
+  MAX_OUTBOUND_ERROR_LENGTH,
+  MAX_RELAY_ID_LENGTH,
+  OUTBOUND_STATUSES,
+  OutboundMessage,
+} from '../../../domain/outbound-message.js';
 import { StoredMessage } from '../../../domain/stored-message.js';
 import { User } from '../../../domain/user.js';
 import { tenantPolicy } from './tenant-policy.js';
@@ -18,8 +24,8 @@ export const OutboundMessageSchema = defineEntity({
     tenant: () => p.manyToOne(User).index('outbound_message_tenant_id_index').deleteRule('cascade'),
     senderMailbox: () =>
       p.manyToOne(Mailbox).nullable().index('outbound_message_sender_mailbox_id_index').deleteRule('set null'),
-    envelopeSender: p.string().length(320),
-    recipient: p.string().length(320),
+    envelopeSender: p.string().length(MAX_ADDRESS_OCTETS),
+    recipient: p.string().length(MAX_ADDRESS_OCTETS),
     content: () =>
       p
         .manyToOne(StoredMessage)
@@ -29,9 +35,9 @@ export const OutboundMessageSchema = defineEntity({
         .deleteRule('restrict'),
     status: p.enum(OUTBOUND_STATUSES),
     attempts: p.integer(),
-    claimedBy: p.string().length(200).nullable(),
+    claimedBy: p.string().length(MAX_RELAY_ID_LENGTH).nullable(),
     nextAttemptAt: p.datetime(),
-    lastError: p.string().length(1000).nullable(),
+    lastError: p.string().length(MAX_OUTBOUND_ERROR_LENGTH).nullable(),
     bounceEmailId: p.uuid().nullable(),
     queuedAt: p.datetime(),
     updatedAt: p.datetime(),
@@ -60,7 +66,7 @@ export const OutboundMessageSchema = defineEntity({
     },
     {
       name: 'outbound_message_error',
-      expression: "status not in ('deferred', 'bounced') or last_error is not null",
+      expression: "status in ('queued', 'claimed', 'delivered') or last_error is not null",
     },
     { name: 'outbound_message_bounce', expression: "bounce_email_id is null or status = 'bounced'" },
     { name: 'outbound_message_recipient', expression: "recipient ~ '^[^@[:space:]]+@[^@[:space:]]+$'" },

@@ -1,11 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261204163007_outbound_queue extends Migration {
+export class Migration20261204164129_outbound_queue extends Migration {
 
-  override name = 'Migration20261204163007_outbound_queue';
+  override name = 'Migration20261204164129_outbound_queue';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table "outbound_message" ("id" uuid not null, "tenant_id" uuid not null, "sender_mailbox_id" uuid null, "envelope_sender" varchar(320) not null, "recipient" varchar(320) not null, "content_hash" varchar(64) null, "status" text not null, "attempts" int not null, "claimed_by" varchar(200) null, "next_attempt_at" timestamptz not null, "last_error" varchar(1000) null, "bounce_email_id" uuid null, "queued_at" timestamptz not null, "updated_at" timestamptz not null, "finished_at" timestamptz null, primary key ("id"));`);
+    this.addSql(`create table "outbound_message" ("id" uuid not null, "tenant_id" uuid not null, "sender_mailbox_id" uuid null, "envelope_sender" varchar(254) not null, "recipient" varchar(254) not null, "content_hash" varchar(64) null, "status" text not null, "attempts" int not null, "claimed_by" varchar(200) null, "next_attempt_at" timestamptz not null, "last_error" varchar(1000) null, "bounce_email_id" uuid null, "queued_at" timestamptz not null, "updated_at" timestamptz not null, "finished_at" timestamptz null, primary key ("id"));`);
     this.addSql(`create index "outbound_message_tenant_id_index" on "outbound_message" ("tenant_id");`);
     this.addSql(`create index "outbound_message_sender_mailbox_id_index" on "outbound_message" ("sender_mailbox_id");`);
     this.addSql(`create index "outbound_message_content_hash_index" on "outbound_message" ("content_hash");`);
@@ -21,7 +21,7 @@ export class Migration20261204163007_outbound_queue extends Migration {
     this.addSql(`alter table "outbound_message" add constraint "outbound_message_claim" check ((status = 'claimed') = (claimed_by is not null and claimed_by <> ''));`);
     this.addSql(`alter table "outbound_message" add constraint "outbound_message_finished" check ((status in ('delivered', 'bounced')) = (finished_at is not null));`);
     this.addSql(`alter table "outbound_message" add constraint "outbound_message_content" check (status in ('delivered', 'bounced') or content_hash is not null);`);
-    this.addSql(`alter table "outbound_message" add constraint "outbound_message_error" check (status not in ('deferred', 'bounced') or last_error is not null);`);
+    this.addSql(`alter table "outbound_message" add constraint "outbound_message_error" check (status in ('queued', 'claimed', 'delivered') or last_error is not null);`);
     this.addSql(`alter table "outbound_message" add constraint "outbound_message_bounce" check (bounce_email_id is null or status = 'bounced');`);
     this.addSql(`alter table "outbound_message" add constraint "outbound_message_recipient" check (recipient ~ '^[^@[:space:]]+@[^@[:space:]]+\$');`);
     this.addSql(`alter table "outbound_message" add constraint "outbound_message_envelope_sender" check (envelope_sender = '' or envelope_sender ~ '^[^@[:space:]]+@[^@[:space:]]+\$');`);
