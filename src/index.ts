@@ -60,7 +60,12 @@ export type {
   OutboundTicket,
   OutboundService,
 } from './application/outbound-service.js';
-export { DEFAULT_LEASE_SECONDS, MAX_CLAIM_BATCH, MAX_LEASE_SECONDS } from './application/outbound-service.js';
+export {
+  DEFAULT_LEASE_SECONDS,
+  MAX_CLAIM_BATCH,
+  MAX_LEASE_SECONDS,
+  OUTBOUND_RETENTION_DAYS,
+} from './application/outbound-service.js';
 export {
   DEFAULT_OUTBOUND_RETRY,
   OUTBOUND_STATUSES,

@@ -31,6 +31,7 @@ import { checkId } from './loading.js';
 import { lockMailboxes } from './locking.js';
 import { sweepContent } from './mail-counters.js';
 import { receiveInInboxes } from './mail-service.js';
+import { sqlTable } from './sql-table.js';
 import { databaseNow } from './outbound-queue.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
@@ -39,6 +40,8 @@ export const MAX_CLAIM_BATCH = 500;
 /** Leases run from 1 second to a day. */
 export const MAX_LEASE_SECONDS = 86_400;
 export const DEFAULT_LEASE_SECONDS = 300;
+/** How long finished entries are kept by default (what was sent to whom, and how it went). */
+export const OUTBOUND_RETENTION_DAYS = 30;
 
 /** A claimed entry: what the relay needs to send it, and the attempt number that fences its outcome. */
 export interface ClaimedMessage {
@@ -249,6 +252,30 @@ export class OutboundService {
       recordUserEvent(em, 'outbound.bounced', entry.tenant, { ...eventData(entry), notificationEmailId: notification });
       if (hash) await sweepContent(em, [hash]);
       return outcomeOf(entry);
+    });
+  }
+
+  /**
+   * The retention sweep: removes finished (delivered or bounced) entries that finished before
+   * `olderThan` (by default OUTBOUND_RETENTION_DAYS ago), at most `limit` per call (oldest first);
+   * unfinished entries are never removed. Run it daily, like the journal's.
+   */
+  async prune(input: { olderThan?: Date; limit?: number } = {}): Promise<{ removed: number }> {
+    const cutoff = input?.olderThan ?? new Date(Date.now() - OUTBOUND_RETENTION_DAYS * 86_400_000);
+    if (!(cutoff instanceof Date) || Number.isNaN(cutoff.getTime())) throw invalid('olderThan is a valid date');
+    const limit = checkWhole(input?.limit ?? 10_000, 'limit', 1, 1_000_000);
+    return this.run(async (em) => {
+      const table = sqlTable(em, OutboundMessage);
+      const rows = await em.getConnection().execute<{ removed: number }[]>(
+        `with gone as (delete from ${table} where id in (
+           select id from ${table} where status in ('delivered', 'bounced') and finished_at < ?
+           order by finished_at limit ? for update skip locked) returning 1)
+         select count(*)::int as removed from gone`,
+        [cutoff, limit],
+        'all',
+        em.getTransactionContext(),
+      );
+      return { removed: rows[0]!.removed };
     });
   }
 

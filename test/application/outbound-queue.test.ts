@@ -449,6 +449,34 @@ describe('bounces', () => {
   });
 });
 
+describe('retention', () => {
+  it('prune removes finished entries older than the cutoff, never unfinished ones', async () => {
+    const { owner, box } = await sender();
+    const ids = await queueMail(owner.id, box.id, 4, 'prune');
+    const claimed = (await db.aether.outbound.claim({ relayId: 'r', limit: 500 })).filter((c) => ids.includes(c.id));
+    const byId = new Map(claimed.map((c) => [c.id, c]));
+    const [oldDelivered, oldBounced, recent, pending] = ids as [string, string, string, string];
+    await db.aether.outbound.delivered([ticket(byId.get(oldDelivered)!), ticket(byId.get(recent)!)]);
+    await db.aether.outbound.bounced(ticket(byId.get(oldBounced)!), '550 no');
+    await db.sql(
+      `update outbound_message set finished_at = now() - interval '40 days', queued_at = now() - interval '41 days'
+        where id = any($1::uuid[])`,
+      [[oldDelivered, oldBounced]],
+    );
+    // the fourth is still claimed (unfinished), however old
+    await db.sql(`update outbound_message set queued_at = now() - interval '41 days' where id = $1`, [pending]);
+    const { removed } = await db.aether.outbound.prune();
+    expect(removed).toBe(2);
+    expect((await entries('id = any($1::uuid[])', [ids])).map((r) => [r.id, r.status]).sort()).toEqual(
+      [
+        [recent, 'delivered'],
+        [pending, 'claimed'],
+      ].sort(),
+    );
+    await expectRefused(db, 'INVALID_CLAIM', () => db.aether.outbound.prune({ olderThan: new Date('nope') }));
+  });
+});
+
 describe('refusals', () => {
   it('bad input is a typed error and writes nothing', async () => {
     const { owner, box } = await sender();
