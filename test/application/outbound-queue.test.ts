@@ -449,6 +449,53 @@ describe('bounces', () => {
   });
 });
 
+describe('bounces racing other writers', () => {
+  it('a mailbox deleted while its bounce waits for it: the bounce is recorded without a report (deterministic)', async () => {
+    const { owner, box } = await sender();
+    const id = (await queueMail(owner.id, box.id, 1, 'race'))[0]!;
+    const [c] = (await db.aether.outbound.claim({ relayId: 'r', limit: 500 })).filter((x) => x.id === id);
+    const held = await hold(db, [[`delete from address where id = $1`, [box.id]]]);
+    const bounce = db.aether.outbound.bounced(ticket(c!), '550 5.1.1 unknown');
+    await waitForLockWaiters(db, 1);
+    await held.commit();
+    expect(await bounce).toMatchObject({ status: 'bounced', notificationEmailId: null });
+    expect((await entries('id = $1', [id]))[0]).toMatchObject({ status: 'bounced', sender_mailbox_id: null });
+    expect(await db.sql('select 1 from email where mailbox_id = $1', [box.id])).toHaveLength(0);
+  });
+
+  it('a burst of bounces and deliveries into one INBOX: each report and message stored once, UIDs distinct, quota exact', async () => {
+    const { owner, box } = await sender();
+    const ids = await queueMail(owner.id, box.id, 10, 'burst');
+    const claimed = (await db.aether.outbound.claim({ relayId: 'r', limit: 500 })).filter((c) => ids.includes(c.id));
+    expect(claimed).toHaveLength(10);
+    const results = await Promise.allSettled([
+      ...claimed.map((c) => db.aether.outbound.bounced(ticket(c), '550 no such user')),
+      ...Array.from({ length: 10 }, (_, i) =>
+        db.aether.mail.deliverInbound({
+          recipients: [box.address],
+          message: { from: 'x@outside.test', to: [box.address], subject: `in ${i}`, body: 'b' },
+        }),
+      ),
+    ]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const inbox = await db.sql<{ uid: number; subject: string }>(
+      `select e.uid::int as uid, e.subject from email e join folder f on f.id = e.folder_id
+        where e.mailbox_id = $1 and f.role = 'inbox' order by e.uid`,
+      [box.id],
+    );
+    expect(inbox.map((e) => e.uid)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(inbox.filter((e) => e.subject === 'Undelivered Mail Returned to Sender')).toHaveLength(10);
+    const [ledger] = await db.sql<{ used: number; stored: number }>(
+      `select a.used_bytes::int as used, (select sum(size_bytes)::int from email where mailbox_id = a.id) as stored
+         from address a where a.id = $1`,
+      [box.id],
+    );
+    expect(ledger!.used).toBe(ledger!.stored);
+    const rows = await entries('id = any($1::uuid[])', [ids]);
+    expect(rows.every((r) => r.status === 'bounced' && r.bounce_email_id !== null)).toBe(true);
+  });
+});
+
 describe('retention', () => {
   it('prune removes finished entries older than the cutoff, never unfinished ones', async () => {
     const { owner, box } = await sender();
