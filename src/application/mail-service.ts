@@ -17,6 +17,7 @@ import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from 
 import { lockMailboxes } from './locking.js';
 import type { FolderPageReads } from './read-models.js';
 import { RecipientRouter } from './recipient-router.js';
+import { sqlTable } from './sql-table.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
 
@@ -373,10 +374,11 @@ async function resolveRecipients(
   em: EntityManager,
   recipients: string[],
   unknown: (recipient: string) => void,
-): Promise<{ targets: Map<string, Mailbox>; forwarded: string[]; forwards: Forwards }> {
+): Promise<{ targets: Map<string, Mailbox>; forwarded: string[]; forwards: Forwards; forwarders: string[] }> {
   const targets = new Map<string, Mailbox>();
   const forwarded = new Set<string>();
   const forwards: Forwards = new Map();
+  const forwarders: string[] = [];
   const router = new RecipientRouter(em);
   for (const [recipient, resolution] of await router.resolveAll(recipients)) {
     if (!resolution) {
@@ -386,7 +388,9 @@ async function resolveRecipients(
     for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
     if (resolution.external.length === 0) continue;
     // the recipient's own entry (cached by the walk): its domain's owner forwards the mail
-    const tenant = (await router.entryFor(recipient))!.domain.owner;
+    const entry = (await router.entryFor(recipient))!;
+    forwarders.push(entry.id);
+    const tenant = entry.domain.owner;
     const addresses = forwards.get(tenant) ?? new Set<string>();
     forwards.set(tenant, addresses);
     for (const address of resolution.external) {
@@ -394,7 +398,7 @@ async function resolveRecipients(
       addresses.add(address);
     }
   }
-  return { targets, forwarded: [...forwarded], forwards };
+  return { targets, forwarded: [...forwarded], forwards, forwarders };
 }
 
 const toQueued = (entry: OutboundMessage) => ({ id: entry.id, recipient: entry.recipient });
@@ -448,13 +452,14 @@ async function receiveOnce(
   recipient: string,
   message: Message,
 ): Promise<Pick<RecipientOutcome, 'delivered' | 'forwarded' | 'queued'>> {
-  const { targets, forwarded, forwards } = await resolveRecipients(em, [recipient], (r) => {
+  const { targets, forwarded, forwards, forwarders } = await resolveRecipients(em, [recipient], (r) => {
     throw noSuchRecipient(r);
   });
   const locked = await lockTargets(em, targets);
+  const queued = await queueForwardsOnce(em, forwarders[0], forwards, message);
   const now = new Date();
   const ids = [...locked.keys()];
-  if (ids.length === 0) return { delivered: [], forwarded, queued: await queueForwards(em, forwards, message) };
+  if (ids.length === 0) return { delivered: [], forwarded, queued };
   const receipts = await em.find(DeliveryReceipt, { mailbox: { $in: ids }, contentHash: message.contentHash });
   const byMailbox = new Map(receipts.map((r) => [r.mailbox.id, r]));
   const fresh = [...locked.values()].filter(({ mailbox }) => !byMailbox.get(mailbox.id)?.coversRetryAt(now));
@@ -468,10 +473,38 @@ async function receiveOnce(
     deliveredAt: { $lt: new Date(now.getTime() - DELIVERY_RECEIPT_WINDOW_MS) },
     contentHash: { $ne: message.contentHash },
   });
-  // a retry (every mailbox had it already) forwarded it already too; a recipient that only forwards
-  // has no receipt to tell, and its retry queues the forward again (see the README's outbound queue)
-  const queued = fresh.length === 0 ? [] : await queueForwards(em, forwards, message);
   return { delivered: await receiveInInboxes(em, fresh, message), forwarded, queued };
+}
+
+/**
+ * The external forwards of one recipient of an idempotent delivery, queued once per message within
+ * DELIVERY_RECEIPT_WINDOW_MS: the receipt is keyed by the recipient's own address row (its alias
+ * or catch-all) and taken by one upsert, so a retry racing the original waits for it and then
+ * queues nothing. Receipts of that address past the window are pruned on the way.
+ */
+async function queueForwardsOnce(
+  em: EntityManager,
+  forwarder: string | undefined,
+  forwards: Forwards,
+  message: Message,
+): Promise<DeliveryReport['queued']> {
+  if (!forwarder || forwards.size === 0) return [];
+  const table = sqlTable(em, DeliveryReceipt);
+  const window = DELIVERY_RECEIPT_WINDOW_MS / 1000;
+  const run = <T>(sql: string, params: unknown[]) =>
+    em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
+  const [receipt] = await run<{ fresh: boolean }>(
+    `insert into ${table} as r (mailbox_id, content_hash, delivered_at) values (?, ?, now())
+     on conflict (mailbox_id, content_hash) do update set delivered_at =
+       case when r.delivered_at <= now() - make_interval(secs => ?) then now() else r.delivered_at end
+     returning delivered_at = now() as fresh`,
+    [forwarder, message.contentHash, window],
+  );
+  await run(
+    `delete from ${table} where mailbox_id = ? and content_hash <> ? and delivered_at < now() - make_interval(secs => ?)`,
+    [forwarder, message.contentHash, window],
+  );
+  return receipt!.fresh ? queueForwards(em, forwards, message) : [];
 }
 
 /**

@@ -115,6 +115,32 @@ describe('queueing', () => {
     expect(report.queued).toEqual([{ id: row!.id, recipient: 'home@elsewhere.test' }]);
   });
 
+  it('LMTP: a retry of the same bytes queues no second forward, even as a burst; after the window it is a new one', async () => {
+    const { owner, domain } = await ownerWithDomain(db);
+    await db.aether.aliases.add(owner.id, { source: `only-out@${domain.name}`, destinations: ['away@elsewhere.test'] });
+    const raw = Buffer.from(
+      `From: w@outside.test\r\nTo: only-out@${domain.name}\r\nSubject: retried\r\nMessage-ID: <retry-${domain.name}@outside.test>\r\n\r\nbody\r\n`,
+    );
+    const deliver = () => db.aether.mail.deliverEach({ recipients: [`only-out@${domain.name}`], raw });
+    const [first] = await deliver();
+    expect(first!.queued).toHaveLength(1);
+    const [retry] = await deliver();
+    expect(retry).toMatchObject({ forwarded: ['away@elsewhere.test'], queued: [] });
+    const burst = (await Promise.all(Array.from({ length: 6 }, deliver))).flat();
+    expect(burst.filter((o) => o.error)).toEqual([]);
+    expect(burst.flatMap((o) => o.queued ?? [])).toEqual([]);
+    expect(await entries('recipient = $1', ['away@elsewhere.test'])).toHaveLength(1);
+    // the window passes (moved back on the database's clock, which the receipt runs on)
+    await db.sql(
+      `update delivery_receipt set delivered_at = delivered_at - interval '8 days'
+        where mailbox_id = (select id from address where address = $1)`,
+      [`only-out@${domain.name}`],
+    );
+    const [later] = await deliver();
+    expect(later!.queued).toHaveLength(1);
+    expect(await entries('recipient = $1', ['away@elsewhere.test'])).toHaveLength(2);
+  });
+
   it('a refused send queues nothing (digest of every row)', async () => {
     const { owner, box } = await sender();
     await db.aether.mailboxes.suspend(owner.id, box.id);
