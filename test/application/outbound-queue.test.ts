@@ -13,7 +13,7 @@ import { hold, waitForLockWaiters } from '../support/interleave.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { expectRefused, ownerWithDomain } from '../support/world.js';
 
-const db = useTestDatabase({ poolMax: 30 });
+const db = useTestDatabase({ poolMax: 20 });
 
 interface Entry {
   id: string;
