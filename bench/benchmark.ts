@@ -10,6 +10,7 @@ import { dropDatabase, plainPool } from '../src/infrastructure/database/admin-cl
 import { seedVolume, VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
 import { volumeUserEmail, type VolumeSize } from '../src/seeders/support/volume-layout.js';
 import { createMigratedDatabase } from './database.js';
+import { measureEvents } from './events.js';
 import {
   checkVolume,
   interleave,
@@ -109,6 +110,9 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       );
     }
 
+    // ---- change events: the outbox's cost, the relay's throughput and latency ----------------------------------
+    const events = await measureEvents(db, sizes, log);
+
     // ---- volume import ---------------------------------------------------------------------------------------
     const volume = await volumeImport(run);
 
@@ -144,8 +148,10 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       workloads,
       volume,
       coldStart,
+      events,
       allTargetsMet: workloads.every((w) => w.met) && volume.met,
-      allAssertionsPassed: workloads.every((w) => w.assertionsPassed) && volume.assertionsPassed,
+      allAssertionsPassed:
+        workloads.every((w) => w.assertionsPassed) && volume.assertionsPassed && events.assertionsPassed,
     };
     return result;
   } finally {

@@ -40,6 +40,7 @@ const FULL: Sizes = {
   // (or BENCH_VOLUME_EMAILS) picks another size
   volumeEmails: 1_000_000,
   coldStarts: 3,
+  events: { outbox: [50, 500], backlog: 10_000, latency: 200 },
 };
 
 const SMOKE: Sizes = {
@@ -53,6 +54,7 @@ const SMOKE: Sizes = {
   lcs: [3, 10],
   volumeEmails: 10_000,
   coldStarts: 1,
+  events: { outbox: [3, 10], backlog: 300, latency: 10 },
 };
 
 /** The sizes of a run: the smoke or the full ones, with the volume import's size if given. */

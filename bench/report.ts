@@ -60,7 +60,24 @@ export function formatTable(r: BenchmarkResult): string {
       `baseline = the same rows by multi-row INSERT on 2 connections, ${v.baseline.emailSeconds.toFixed(1)} s.`,
   );
   for (const w of r.workloads) for (const n of w.notes) extra.push(`${w.name}: ${n}`);
-  return [...lines, ...extra].join('\n');
+  return [...lines, ...extra, '', ...formatEvents(r.events)].join('\n');
+}
+
+/** The change events' numbers: the outbox's cost on single delivery, the relay's throughput and latency. */
+export function formatEvents(e: BenchmarkResult['events']): string[] {
+  const o = e.outbox;
+  return [
+    '| change events | median (p95) | |',
+    '|---|---:|---|',
+    `| single delivery with the outbox | ${ms(o.with.median)} ms (${ms(o.with.p95)}) | ${o.with.n} runs |`,
+    `| single delivery without it | ${ms(o.without.median)} ms (${ms(o.without.p95)}) | ${o.without.n} runs |`,
+    `| ↳ the outbox's cost | ${o.costMs < 0 ? '−' : '+'}${ms(Math.abs(o.costMs))} ms | ${x(o.ratio)} |`,
+    `| relay: backlog of ${e.relay.events.toLocaleString('en')} events over ${e.relay.keys} keys to JetStream | ${Math.round(e.relay.eventsPerSecond).toLocaleString('en')} events/s | drained in ${e.relay.seconds.toFixed(2)} s |`,
+    `| relay: commit → stream (idle) | ${ms(e.latency.medianMs)} ms, p99 ${ms(e.latency.p99Ms)} ms | ${e.latency.samples} events, max ${ms(e.latency.maxMs)} ms |`,
+    '',
+    `Change events: NATS ${e.natsServer}. "Without the outbox" is the same use case through a unit of work that drops its recorded ` +
+      `events (no advisory locks, insert or NOTIFY); latency runs from the use case's return to a subscriber of the stream's subjects.`,
+  ];
 }
 
 /** The partitioning comparison as a Markdown table: partitioned against unpartitioned `email`, ours on both. */

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { Aether } from '../src/infrastructure/aether.js';
 import type { DatabaseSettings } from '../src/infrastructure/database/database-settings.js';
 import type { VolumeSize } from '../src/seeders/support/volume-layout.js';
+import type { EventsResult } from './events.js';
 import type { Stats } from './stats.js';
 
 export interface BenchmarkOptions {
@@ -84,6 +85,7 @@ export interface BenchmarkResult {
   workloads: WorkloadResult[];
   volume: VolumeImportResult;
   coldStart: ColdStartResult;
+  events: EventsResult;
   allTargetsMet: boolean;
   allAssertionsPassed: boolean;
 }
@@ -99,6 +101,8 @@ export interface Sizes {
   lcs: [number, number];
   volumeEmails: number;
   coldStarts: number;
+  /** The change events: single deliveries with and without the outbox, the relay's backlog, latency samples. */
+  events: { outbox: [warm: number, measured: number]; backlog: number; latency: number };
 }
 
 export interface Side<T> {

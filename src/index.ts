@@ -54,3 +54,22 @@ export type {
 } from './application/message-store-service.js';
 export { JOURNAL_RETENTION_DAYS } from './application/message-store-service.js';
 export type { Envelope, MimePart, AttachmentInfo } from './domain/raw-message.js';
+export type {
+  ClaimedMessage,
+  OutboundOutcome,
+  OutboundTicket,
+  OutboundService,
+} from './application/outbound-service.js';
+export {
+  DEFAULT_LEASE_SECONDS,
+  MAX_CLAIM_BATCH,
+  MAX_LEASE_SECONDS,
+  OUTBOUND_RETENTION_DAYS,
+} from './application/outbound-service.js';
+export {
+  DEFAULT_OUTBOUND_RETRY,
+  OUTBOUND_STATUSES,
+  retryDelaySeconds,
+  type OutboundRetryPolicy,
+  type OutboundStatus,
+} from './domain/outbound-message.js';

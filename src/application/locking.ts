@@ -15,6 +15,10 @@
  *      deletions, folder creations and renames (names are unique by case fold per mailbox);
  *      Every unit of work that changes a mailbox's mail (delivery, flags, moves, purges, the
  *      message store's operations) holds its address row before:
+ *   5a. outbound queue rows (application/outbound-service.ts): a bounce locks its entry while
+ *      holding the sender's mailbox row (5), then stores its report (5b to 8); delivered locks
+ *      entries, then their stored messages (8); a claim takes due rows with `skip locked` and
+ *      waits for none; sending inserts new rows, which nobody waits for;
  *   5b. the mailbox's state row (its modseq counter, application/mail-counters.ts): raised once
  *      per unit of work; journal rows reference the address row, which the unit already holds;
  *   6. folder rows (UIDNEXT raised by `update … returning`), then 7. email rows, taken by the

@@ -5,15 +5,19 @@ import { DELIVERY_RECEIPT_WINDOW_MS, DeliveryReceipt } from '../domain/delivery-
 import { DomainError, NotFoundError, PersistenceError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
+import type { OutboundMessage } from '../domain/outbound-message.js';
+import type { User } from '../domain/user.js';
 import type { StoredMessage } from '../domain/stored-message.js';
 import { type Message, type MessageInput, toMessage } from '../domain/message.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
+import { queueOutbound } from './outbound-queue.js';
 import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { decodeEmailCursor, encodeEmailCursor } from './keyset-cursor.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { lockMailboxes } from './locking.js';
 import type { FolderPageReads } from './read-models.js';
 import { RecipientRouter } from './recipient-router.js';
+import { sqlTable } from './sql-table.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
 
@@ -22,6 +26,8 @@ export interface DeliveryReport {
   delivered: { mailboxId: string; address: string; emailId: string }[];
   /** External addresses that aliases forward to; the outbound relay takes it from here. */
   forwarded: string[];
+  /** The outbound queue's entries this delivery (or send) recorded: one per external recipient. */
+  queued: { id: string; recipient: string }[];
 }
 
 /** One envelope recipient's outcome in `deliverEach`: what it delivered, or the typed refusal. */
@@ -33,6 +39,8 @@ export interface RecipientOutcome {
   delivered?: DeliveryReport['delivered'];
   /** External addresses its aliases forward to. */
   forwarded?: string[];
+  /** The outbound queue's entries recorded for those forwards. */
+  queued?: DeliveryReport['queued'];
 }
 
 export interface FolderPage {
@@ -62,11 +70,12 @@ export class MailService {
     const recipients = parseRecipients(input?.recipients);
     const message = await toMessage(input?.message);
     return this.run(async (em) => {
-      const { targets, forwarded } = await resolveRecipients(em, recipients, (recipient) => {
+      const { targets, forwarded, forwards } = await resolveRecipients(em, recipients, (recipient) => {
         throw noSuchRecipient(recipient);
       });
       const locked = await lockTargets(em, targets);
-      return { delivered: await receiveInInboxes(em, [...locked.values()], message), forwarded };
+      const delivered = await receiveInInboxes(em, [...locked.values()], message);
+      return { delivered, forwarded, queued: await queueForwards(em, forwards, message) };
     });
   }
 
@@ -161,7 +170,7 @@ export class MailService {
 
   /**
    * Sends from a mailbox: a copy goes to its Sent folder, local recipients get theirs delivered in
-   * the same unit of work, and external ones are reported for the outbound relay. Like receiving,
+   * the same unit of work, and each external one gets an entry in the outbound queue (`aether.outbound`). Like receiving,
    * sending needs a verified, active domain and an active mailbox (and an active owner, the actor).
    */
   async send(
@@ -190,6 +199,7 @@ export class MailService {
         parseRecipients([...message.to, ...message.cc, ...bcc]),
         (r) => outbound.push(r),
       );
+      const external = [...new Set([...outbound, ...forwarded])];
       const locked = await lockMailboxes(em, [found, ...targets.values()]);
       const sender = locked.get(found.id)?.mailbox;
       if (!sender) throw new NotFoundError('mailbox');
@@ -219,7 +229,15 @@ export class MailService {
         message,
         clock,
       );
-      return { sentId: sent.id, delivered, forwarded: [...new Set([...outbound, ...forwarded])] };
+      // one queue entry per external recipient, bounced (if it comes to that) into the sender's INBOX
+      const queued = await queueOutbound(em, {
+        tenant: sender.domain.owner,
+        senderMailbox: sender,
+        envelopeSender: sender.address,
+        recipients: external,
+        content,
+      });
+      return { sentId: sent.id, delivered, forwarded: external, queued: queued.map(toQueued) };
     });
   }
 
@@ -348,23 +366,64 @@ function parseRecipients(recipients: string[]): string[] {
 const noSuchRecipient = (recipient: string) =>
   new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
 
+/** External addresses an alias forwards to, by the user the alias's domain belongs to (who sends them). */
+type Forwards = Map<User, Set<string>>;
+
 /** Resolves recipients to local mailboxes (each once) and external forwards; `unknown` handles the rest. */
 async function resolveRecipients(
   em: EntityManager,
   recipients: string[],
   unknown: (recipient: string) => void,
-): Promise<{ targets: Map<string, Mailbox>; forwarded: string[] }> {
+): Promise<{ targets: Map<string, Mailbox>; forwarded: string[]; forwards: Forwards; forwarders: string[] }> {
   const targets = new Map<string, Mailbox>();
   const forwarded = new Set<string>();
-  for (const [recipient, resolution] of await new RecipientRouter(em).resolveAll(recipients)) {
+  const forwards: Forwards = new Map();
+  const forwarders: string[] = [];
+  const router = new RecipientRouter(em);
+  for (const [recipient, resolution] of await router.resolveAll(recipients)) {
     if (!resolution) {
       unknown(recipient);
       continue;
     }
     for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
-    for (const address of resolution.external) forwarded.add(address);
+    if (resolution.external.length === 0) continue;
+    // the recipient's own entry (cached by the walk): its domain's owner forwards the mail
+    const entry = (await router.entryFor(recipient))!;
+    forwarders.push(entry.id);
+    const tenant = entry.domain.owner;
+    const addresses = forwards.get(tenant) ?? new Set<string>();
+    forwards.set(tenant, addresses);
+    for (const address of resolution.external) {
+      forwarded.add(address);
+      addresses.add(address);
+    }
   }
-  return { targets, forwarded: [...forwarded] };
+  return { targets, forwarded: [...forwarded], forwards, forwarders };
+}
+
+const toQueued = (entry: OutboundMessage) => ({ id: entry.id, recipient: entry.recipient });
+
+/**
+ * Queues the external forwards of an inbound message for the outbound relay, as sent by each
+ * forwarding domain's owner, with the message's From as envelope sender (no sender rewriting):
+ * a bounce of a forwarded message is recorded on its entry, and no local INBOX receives it.
+ */
+async function queueForwards(em: EntityManager, forwards: Forwards, message: Message) {
+  if (forwards.size === 0) return [];
+  const content = await storeContent(em, message);
+  const queued: OutboundMessage[] = [];
+  for (const [tenant, recipients] of forwards) {
+    queued.push(
+      ...(await queueOutbound(em, {
+        tenant,
+        senderMailbox: null,
+        envelopeSender: message.from,
+        recipients: [...recipients],
+        content,
+      })),
+    );
+  }
+  return queued.map(toQueued);
 }
 
 /**
@@ -392,14 +451,15 @@ async function receiveOnce(
   em: EntityManager,
   recipient: string,
   message: Message,
-): Promise<Pick<RecipientOutcome, 'delivered' | 'forwarded'>> {
-  const { targets, forwarded } = await resolveRecipients(em, [recipient], (r) => {
+): Promise<Pick<RecipientOutcome, 'delivered' | 'forwarded' | 'queued'>> {
+  const { targets, forwarded, forwards, forwarders } = await resolveRecipients(em, [recipient], (r) => {
     throw noSuchRecipient(r);
   });
   const locked = await lockTargets(em, targets);
+  const queued = await queueForwardsOnce(em, forwarders[0], forwards, message);
   const now = new Date();
   const ids = [...locked.keys()];
-  if (ids.length === 0) return { delivered: [], forwarded };
+  if (ids.length === 0) return { delivered: [], forwarded, queued };
   const receipts = await em.find(DeliveryReceipt, { mailbox: { $in: ids }, contentHash: message.contentHash });
   const byMailbox = new Map(receipts.map((r) => [r.mailbox.id, r]));
   const fresh = [...locked.values()].filter(({ mailbox }) => !byMailbox.get(mailbox.id)?.coversRetryAt(now));
@@ -413,14 +473,45 @@ async function receiveOnce(
     deliveredAt: { $lt: new Date(now.getTime() - DELIVERY_RECEIPT_WINDOW_MS) },
     contentHash: { $ne: message.contentHash },
   });
-  return { delivered: await receiveInInboxes(em, fresh, message), forwarded };
+  return { delivered: await receiveInInboxes(em, fresh, message), forwarded, queued };
+}
+
+/**
+ * The external forwards of one recipient of an idempotent delivery, queued once per message within
+ * DELIVERY_RECEIPT_WINDOW_MS: the receipt is keyed by the recipient's own address row (its alias
+ * or catch-all) and taken by one upsert, so a retry racing the original waits for it and then
+ * queues nothing. Receipts of that address past the window are pruned on the way.
+ */
+async function queueForwardsOnce(
+  em: EntityManager,
+  forwarder: string | undefined,
+  forwards: Forwards,
+  message: Message,
+): Promise<DeliveryReport['queued']> {
+  if (!forwarder || forwards.size === 0) return [];
+  const table = sqlTable(em, DeliveryReceipt);
+  const window = DELIVERY_RECEIPT_WINDOW_MS / 1000;
+  const run = <T>(sql: string, params: unknown[]) =>
+    em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
+  const [receipt] = await run<{ fresh: boolean }>(
+    `insert into ${table} as r (mailbox_id, content_hash, delivered_at) values (?, ?, now())
+     on conflict (mailbox_id, content_hash) do update set delivered_at =
+       case when r.delivered_at <= now() - make_interval(secs => ?) then now() else r.delivered_at end
+     returning delivered_at = now() as fresh`,
+    [forwarder, message.contentHash, window],
+  );
+  await run(
+    `delete from ${table} where mailbox_id = ? and content_hash <> ? and delivered_at < now() - make_interval(secs => ?)`,
+    [forwarder, message.contentHash, window],
+  );
+  return receipt!.fresh ? queueForwards(em, forwards, message) : [];
 }
 
 /**
  * One copy of the message into the INBOX of each (locked) mailbox, under a new UID and the
  * mailbox's modseq, journalled; the bytes stored once for all of them.
  */
-async function receiveInInboxes(
+export async function receiveInInboxes(
   em: EntityManager,
   locked: { mailbox: Mailbox; inbox: Folder }[],
   message: Message,

@@ -20,6 +20,7 @@ import {
   toAppPasswordView,
 } from './credential-views.js';
 import { checkId, loadActor, loadOwnedMailbox, readScope, type ReadScope } from './loading.js';
+import { recordUserEvent } from './events/outbox.js';
 import { clearLoginSlots, takeLoginSlot } from './login-throttle.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { toMailboxView } from './views.js';
@@ -155,7 +156,20 @@ export class MailboxCredentialService {
     const selector = AppPassword.selectorOf(secret);
     const loaded = address
       ? await this.run(async (em) => {
-          if (!(await takeLoginSlot(em, address, this.throttle))) return 'throttled' as const;
+          const slot = await takeLoginSlot(em, address, this.throttle);
+          if (!slot.admitted) {
+            // once per window, and only for an address we host (the event needs its tenant)
+            const target = slot.firstRefused ? await em.findOne(Mailbox, { address }, { populate: ['domain'] }) : null;
+            if (target) {
+              recordUserEvent(em, 'login.throttled', target.domain.owner, {
+                address,
+                mailboxId: target.id,
+                limit: this.throttle.limit,
+                windowSeconds: this.throttle.windowSeconds,
+              });
+            }
+            return 'throttled' as const;
+          }
           const mailbox = await em.findOne(Mailbox, { address }, { populate: ['domain', 'domain.owner'] });
           if (!mailbox) return null;
           const credential = selector

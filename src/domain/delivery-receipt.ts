@@ -12,6 +12,8 @@ export const DELIVERY_RECEIPT_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
  * "This mailbox received this message": written with the copy by an idempotent delivery (LMTP),
  * so the MTA's retry after a lost reply is answered as delivered without a second copy. Keyed by
  * (mailbox, content hash); it does not refer to the stored message, so it never keeps one alive.
+ * An alias that forwards outside keeps receipts in the same table, under its own address id,
+ * written by SQL (application/mail-service.ts, `queueForwardsOnce`): its retry queues no second forward.
  */
 export class DeliveryReceipt {
   readonly mailbox: Mailbox;

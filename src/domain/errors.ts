@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'INVALID_EXPIRY',
   'INVALID_FLAG',
   'INVALID_UID_SET',
+  'INVALID_CLAIM',
   'CONFIRMATION_REQUIRED',
   // uniqueness and concurrency
   'EMAIL_TAKEN',
@@ -28,6 +29,8 @@ export const ERROR_CODES = [
   'FOLDER_EXISTS',
   'APP_PASSWORD_NAME_TAKEN',
   'CONCURRENT_UPDATE',
+  // an outbound relay reported on a claim it no longer holds (its lease ended and it was taken over)
+  'CLAIM_LOST',
   // rules of the mail platform
   'ADDRESS_OUTSIDE_DOMAIN',
   'DOMAIN_NOT_VERIFIED',

@@ -167,6 +167,20 @@ export class Mailbox extends Address {
     }
   }
 
+  /** Why this mailbox could not receive a message of `bytes` now (its domain, its status, its quota), or null. */
+  refusalFor(bytes: number): RuleViolationError | null {
+    try {
+      this.domain.assertReceivesMail();
+      this.assertActive();
+    } catch (error) {
+      if (error instanceof RuleViolationError) return error;
+      throw error;
+    }
+    return this.quotaBytes > 0 && this.usedBytes + bytes > this.quotaBytes
+      ? new RuleViolationError('QUOTA_EXCEEDED', `${this.address} has ${this.freeBytes} bytes free; ${bytes} needed`)
+      : null;
+  }
+
   assertActive(): void {
     if (!this.isActive) throw new RuleViolationError('MAILBOX_SUSPENDED', `${this.address} is suspended`);
   }

@@ -11,11 +11,13 @@ import { MailService } from '../application/mail-service.js';
 import { MailboxCredentialService } from '../application/mailbox-credential-service.js';
 import { MessageStoreService } from '../application/message-store-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
+import { OutboundService } from '../application/outbound-service.js';
 import { StatisticsService } from '../application/statistics-service.js';
 import type { UnitOfWork } from '../application/unit-of-work.js';
 import { UserService } from '../application/user-service.js';
 import type { TxtResolver } from '../domain/domain.js';
 import type { LoginThrottlePolicy } from '../domain/login-throttle.js';
+import type { OutboundRetryPolicy } from '../domain/outbound-message.js';
 import type { PasswordHasher } from '../domain/password-hasher.js';
 import { type DatabaseSettings, resolveDatabaseSettings } from './database/database-settings.js';
 import { createOrmConfig } from './database/orm-config.js';
@@ -35,6 +37,8 @@ export interface AetherOptions {
   passwordHasher?: PasswordHasher;
   /** Failed mailbox logins allowed per address and window (DEFAULT_LOGIN_THROTTLE: 10 per 15 minutes). */
   loginThrottle?: LoginThrottlePolicy;
+  /** How long and how often the outbound queue retries (DEFAULT_OUTBOUND_RETRY: doubling from 5 minutes to 4 hours, 30 attempts, 5 days). */
+  outboundRetry?: OutboundRetryPolicy;
   /** Log every SQL statement, without bound values (also `AETHER_SQL_DEBUG=1`). */
   debug?: boolean;
   /**
@@ -79,6 +83,8 @@ export interface Services {
   readonly credentials: MailboxCredentialService;
   /** The message store for IMAP/JMAP servers (raw messages, UIDs, flags, changes). */
   readonly store: MessageStoreService;
+  /** The outbound queue, for the relay that sends mail to other servers: claim, then report each outcome. */
+  readonly outbound: OutboundService;
 }
 
 export interface Aether extends Services {
@@ -142,6 +148,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
       statistics: new StatisticsService(runner, readModels, reads),
       credentials: new MailboxCredentialService(runner, hasher, options.loginThrottle, reads),
       store: new MessageStoreService(runner),
+      outbound: new OutboundService(runner, options.outboundRetry),
     };
   };
   return {

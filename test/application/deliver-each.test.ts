@@ -80,7 +80,7 @@ describe('deliverEach', () => {
     expect(first[0]!.delivered).toHaveLength(1);
     const before = await digestRows(db);
     const retry = await db.aether.mail.deliverEach({ recipients: [box.address], raw });
-    expect(retry).toEqual([{ recipient: box.address, delivered: [], forwarded: [] }]);
+    expect(retry).toEqual([{ recipient: box.address, delivered: [], forwarded: [], queued: [] }]);
     expect(await digestRows(db)).toEqual(before);
     expect(await copies(box.id)).toBe(1);
   });

@@ -34,6 +34,13 @@ async function digestBesidesThrottle() {
   return rest;
 }
 
+/** The login.throttled events recorded for a mailbox. */
+const throttledEvents = (mailboxId: string) =>
+  db.sql<{ tenant_id: string; ordering_key: string; data: Record<string, unknown> }>(
+    `select tenant_id, ordering_key, data from outbox_event where kind = 'login.throttled' and data->>'mailboxId' = $1`,
+    [mailboxId],
+  );
+
 async function throttleRow(address: string) {
   const [row] = await db.sql<{ attempts: number }>('select attempts from login_throttle where address = $1', [address]);
   return row?.attempts ?? null;
@@ -339,14 +346,25 @@ describe('mailbox logins', () => {
 
 describe('login throttling', () => {
   it(`refuses with LOGIN_THROTTLED after ${LIMIT} attempts in the window, even the right password, until it passes`, async () => {
-    const { mailbox } = await mailboxWithPassword();
+    const { owner, mailbox } = await mailboxWithPassword();
     const { hasher, service } = credentials();
     const attempt = (secret: string) =>
       outcome(service.authenticate({ address: mailbox.address, secret, protocol: 'imap' }));
     for (let i = 0; i < LIMIT; i++)
       expect(await attempt('wrong-password')).toMatchObject({ code: 'INVALID_CREDENTIALS' });
     expect(await attempt(MAILBOX_PASSWORD)).toMatchObject({ code: 'LOGIN_THROTTLED' });
+    expect(await attempt('wrong-password')).toMatchObject({ code: 'LOGIN_THROTTLED' });
     expect(hasher.verifies).toBe(LIMIT);
+    // the first refusal of the window records login.throttled for the mailbox's owner, the later ones do not
+    const events = await throttledEvents(mailbox.id);
+    expect(events).toEqual([
+      {
+        tenant_id: owner.id,
+        ordering_key: owner.id,
+        data: { address: mailbox.address, mailboxId: mailbox.id, limit: LIMIT, windowSeconds: 600 },
+      },
+    ]);
+    expect(JSON.stringify(events)).not.toContain('wrong-password');
     // the window passes (moved back on the database's clock, which the throttle runs on)
     await db.sql(`update login_throttle set window_started_at = now() - interval '601 seconds' where address = $1`, [
       mailbox.address,
@@ -387,7 +405,10 @@ describe('login throttling', () => {
     expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(LIMIT);
     expect(codes.filter((c) => c === 'LOGIN_THROTTLED')).toHaveLength(16 - LIMIT);
     expect(hasher.verifies).toBe(LIMIT);
-    expect(await throttleRow(mailbox.address)).toBe(LIMIT + 1);
+    // the count stops one past the first refusal: enough to tell that refusal from the later ones
+    expect(await throttleRow(mailbox.address)).toBe(LIMIT + 2);
+    // one login.throttled for the window, however many guesses it refused
+    expect(await throttledEvents(mailbox.id)).toHaveLength(1);
   });
 
   it('two attempts waiting on the same counter: exactly one gets the last slot', async () => {

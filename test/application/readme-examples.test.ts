@@ -87,4 +87,40 @@ describe('README examples', () => {
     expect(db.queries.filter((q) => q.startsWith('select'))).toHaveLength(1);
     expect(db.queries.find((q) => q.startsWith('select'))).toMatch(/group by/);
   });
+
+  it("an outbound relay's loop: claim, then delivered, bounced or deferred by the remote server's reply", async () => {
+    const { owner, domain } = await ownerWithDomain(db);
+    const box = await db.aether.mailboxes.create(owner.id, { address: `relay@${domain.name}` });
+    await db.aether.mail.send(owner.id, box.id, {
+      to: ['ok@far.test', 'gone@far.test', 'busy@far.test'],
+      subject: 'out',
+      body: 'b',
+    });
+    // the remote servers, as an SMTP client would hear them
+    const sendOverSmtp = async (m: { recipient: string }) =>
+      m.recipient.startsWith('ok')
+        ? { ok: true, permanent: false, text: '250 2.0.0 queued' }
+        : m.recipient.startsWith('gone')
+          ? { ok: false, permanent: true, text: '550 5.1.1 user unknown' }
+          : { ok: false, permanent: false, text: '421 4.3.2 try later' };
+    const aether = db.aether;
+
+    const claimed = await aether.outbound.claim({ relayId: 'relay-1', limit: 50, leaseSeconds: 300 });
+    for (const m of claimed) {
+      const reply = await sendOverSmtp(m);
+      if (reply.ok) await aether.outbound.delivered([{ id: m.id, attempt: m.attempt }]);
+      else if (reply.permanent) await aether.outbound.bounced({ id: m.id, attempt: m.attempt }, reply.text);
+      else await aether.outbound.deferred({ id: m.id, attempt: m.attempt }, reply.text);
+    }
+
+    const rows = await db.sql<{ recipient: string; status: string }>(
+      'select recipient, status from outbound_message where sender_mailbox_id = $1 order by recipient',
+      [box.id],
+    );
+    expect(rows).toEqual([
+      { recipient: 'busy@far.test', status: 'deferred' },
+      { recipient: 'gone@far.test', status: 'bounced' },
+      { recipient: 'ok@far.test', status: 'delivered' },
+    ]);
+  });
 });

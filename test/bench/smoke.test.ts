@@ -25,7 +25,18 @@ describe('the benchmark (smoke mode)', () => {
     expect(result.volume.emails).toBeGreaterThan(0);
     expect(result.volume.ours.peakRssMiB).toBeGreaterThan(0);
     expect(result.coldStart.firstQueryMs).toBeGreaterThan(0);
-  }, 240_000);
+    // the change events: both sides of the outbox's cost checked (events present, or none), the whole
+    // backlog in the stream once, every latency sample an event seen by id
+    const events = result.events;
+    expect(events.assertionsPassed).toBe(true);
+    expect(events.outbox.with.n).toBeGreaterThan(0);
+    expect(events.outbox.checked.with).toBeGreaterThanOrEqual(events.outbox.with.n);
+    expect(events.outbox.checked.without).toBeGreaterThanOrEqual(events.outbox.without.n);
+    expect(events.relay.events).toBeGreaterThan(0);
+    expect(Number.isFinite(events.relay.eventsPerSecond)).toBe(true);
+    expect(events.latency.samples).toBeGreaterThan(0);
+    expect(Number.isFinite(events.latency.p99Ms)).toBe(true);
+  }, 300_000);
 });
 
 describe('where results go', () => {

@@ -20,7 +20,16 @@ const DISTRIBUTED: Record<string, string> = {
   message: 'content_hash',
   outbox_event: 'ordering_key',
 };
-const REFERENCE = ['user', 'domain', 'address', 'mailbox_password', 'app_password', 'login_throttle'];
+const REFERENCE = [
+  'user',
+  'domain',
+  'address',
+  'mailbox_password',
+  'app_password',
+  'login_throttle',
+  // claimed across tenants by any relay, oldest due first: small (what waits to go out), one table
+  'outbound_message',
+];
 /** Known and planned to change (docs/scaling.md, "What would change", item 1). Only ever shrinks. */
 const KNOWN_EXCEPTIONS = ['folder.folder_pkey'];
 

@@ -28,6 +28,7 @@ describe('the schema diagram, from MikroORM metadata', () => {
       ['mailbox_password', ['MailboxPassword']],
       ['mailbox_state', ['MailboxState']],
       ['message', ['StoredMessage']],
+      ['outbound_message', ['OutboundMessage']],
       ['outbox_event', ['OutboxEvent']],
       ['user', ['User']],
     ]);
@@ -61,6 +62,9 @@ describe('the schema diagram, from MikroORM metadata', () => {
       'mail_change.mailbox_id -> address.id',
       'mailbox_password.mailbox_id -> address.id',
       'mailbox_state.mailbox_id -> address.id',
+      'outbound_message.content_hash -> message.content_hash',
+      'outbound_message.sender_mailbox_id -> address.id',
+      'outbound_message.tenant_id -> user.id',
     ]);
     expect(model.relations.find((r) => r.from === 'domain')!.onDelete).toBe('cascade');
   });

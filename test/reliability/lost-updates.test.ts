@@ -23,7 +23,8 @@ describe('every entity a user edits is versioned', () => {
     // application passwords: a revocation and a login's record of last use write disjoint columns,
     // and MikroORM writes only changed ones; the login throttle is counted by one atomic upsert;
     // stored messages never change; the journal is append-only; a mailbox's state and its delivery
-    // receipts are only written under its row lock
+    // receipts are only written under its row lock; an outbound queue entry changes only under its row
+    // lock (a claim's `for update skip locked`, an outcome's `for update`) and is fenced by its attempt number
     expect(new Set(unversioned)).toEqual(
       new Set([
         'Email',
@@ -34,6 +35,7 @@ describe('every entity a user edits is versioned', () => {
         'MailChange',
         'MailboxState',
         'DeliveryReceipt',
+        'OutboundMessage',
       ]),
     );
   });

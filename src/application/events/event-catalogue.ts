@@ -31,6 +31,10 @@ export const EVENT_KINDS = {
   'email.flags_changed': 'mailbox',
   'email.moved': 'mailbox',
   'email.expunged': 'mailbox',
+  'outbound.queued': 'user',
+  'outbound.delivered': 'user',
+  'outbound.deferred': 'user',
+  'outbound.bounced': 'user',
 } as const satisfies Record<string, EventScope>;
 
 export const EVENT_SCOPES = ['user', 'domain', 'mailbox'] as const;

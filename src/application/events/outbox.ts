@@ -85,7 +85,7 @@ export function recordDomainEvent(
 
 export function recordUserEvent(
   em: EntityManager,
-  kind: EventOf<'user' | 'login'>,
+  kind: EventOf<'user' | 'login' | 'outbound'>,
   user: { id: string },
   data: EventData = {},
 ): OutboxEvent {

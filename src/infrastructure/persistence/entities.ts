@@ -4,6 +4,7 @@ import { DeliveryReceiptSchema } from './mappings/delivery-receipt-mapping.js';
 import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
+import { OutboundMessageSchema } from './mappings/outbound-mapping.js';
 import { OutboxEventSchema } from './mappings/outbox-mapping.js';
 import { MailboxStateSchema, MailChangeSchema, StoredMessageSchema } from './mappings/message-store-mapping.js';
 import { UserSchema } from './mappings/user-mapping.js';
@@ -25,4 +26,5 @@ export const entities = [
   MailboxStateSchema,
   MailChangeSchema,
   DeliveryReceiptSchema,
+  OutboundMessageSchema,
 ];

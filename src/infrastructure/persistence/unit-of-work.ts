@@ -13,7 +13,12 @@ import { ACTING_USER_SETTING } from './mappings/tenant-policy.js';
  */
 export function createUnitOfWork(
   orm: MikroORM,
-  { hasReplicas = false, transactionSettings = {} as Record<string, string> } = {},
+  {
+    hasReplicas = false,
+    transactionSettings = {} as Record<string, string>,
+    // the benchmark's "without the outbox" side only: the same units of work, their recorded events dropped
+    writeEvents = true,
+  } = {},
 ): UnitOfWork {
   const fork = () => orm.em.fork({ clear: true, useContext: false });
   const translate = (error: unknown) => translateDatabaseError(error);
@@ -42,7 +47,8 @@ export function createUnitOfWork(
       return await em.transactional(async (tx) => {
         inner = tx;
         const result = await work(tx);
-        await writeRecordedEvents(tx);
+        if (writeEvents) await writeRecordedEvents(tx);
+        else discardRecordedEvents(tx);
         return result;
       }, snapshot);
     } catch (error) {
