@@ -9,6 +9,7 @@ import { readScope } from '../application/loading.js';
 import { DomainService } from '../application/domain-service.js';
 import { MailService } from '../application/mail-service.js';
 import { MailboxCredentialService } from '../application/mailbox-credential-service.js';
+import { FolderService } from '../application/folder-service.js';
 import { MessageStoreService } from '../application/message-store-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
 import { StatisticsService } from '../application/statistics-service.js';
@@ -79,6 +80,8 @@ export interface Services {
   readonly credentials: MailboxCredentialService;
   /** The message store for IMAP/JMAP servers (raw messages, UIDs, flags, changes). */
   readonly store: MessageStoreService;
+  /** The folder tree for IMAP/JMAP servers (list with counts, create, rename, delete, subscribe). */
+  readonly folders: FolderService;
 }
 
 export interface Aether extends Services {
@@ -142,6 +145,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
       statistics: new StatisticsService(runner, readModels, reads),
       credentials: new MailboxCredentialService(runner, hasher, options.loginThrottle, reads),
       store: new MessageStoreService(runner),
+      folders: new FolderService(runner),
     };
   };
   return {
