@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { describe, expect, it } from 'vitest';
+import { parseRawMessage, type MimePart } from '../../src/domain/raw-message.js';
 import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
 import { useEmptyDatabase } from '../support/empty-database.js';
 
@@ -44,7 +45,7 @@ async function populate() {
   await db.sql(
     `insert into email (mailbox_id, id, folder_id, user_id, message_id, subject, from_address, to_addresses, cc_addresses, body, size_bytes, seen, flagged, answered, draft, received_at, created_at)
      select $1, ('00000000-0000-7000-8000-' || lpad(n::text, 12, '0'))::uuid, f.id, $2, '<m' || n || '@tree.test>', 's' || n, 'a@outside.test',
-            '{b@tree.example}', '{}', 'body ' || n, 10 + n, n % 3 = 0, false, false, false, now() - n * interval '1 minute', now()
+            '{b@tree.example}', '{}', E'line one\\nline ' || n || repeat(E'\\n', n % 2), 10 + n, n % 3 = 0, false, false, false, now() - n * interval '1 minute', now()
        from folder f, generate_series(1, 15) n
       where f.mailbox_id = $1 and f.path = (array['INBOX', 'Archive', 'Deep/A/B'])[1 + n % 3]`,
     [box, owner],
@@ -64,7 +65,7 @@ const countDrift = () =>
   );
 
 describe('the folder tree migration on a populated database', () => {
-  it('backfills exact counts, creates the missing parents, keeps every email, and goes back', async () => {
+  it('backfills exact counts, creates the missing parents, keeps every email, goes back, and measures stored parts as transmitted', async () => {
     const config = createOrmConfig(db.settings, 'schema');
     const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
     try {
@@ -110,6 +111,15 @@ describe('the folder tree migration on a populated database', () => {
       ).toEqual([{ n: 0 }]);
       await orm.migrator.up();
       expect(await countDrift()).toEqual([]);
+
+      // the encoded-sizes migration measured the synthesised messages as parseRawMessage does now
+      const messages = await db.sql<{ raw: Buffer; structure: MimePart }>(`select raw, structure from message`);
+      expect(messages.length).toBeGreaterThan(0);
+      for (const m of messages) {
+        const { structure } = await parseRawMessage(m.raw);
+        expect([m.structure.size, m.structure.lines]).toEqual([structure.size, structure.lines]);
+        expect(structure.lines).toBe(2);
+      }
     } finally {
       await orm.close(true);
     }
