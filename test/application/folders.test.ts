@@ -30,6 +30,12 @@ async function countDrift(mailboxId: string) {
   );
 }
 
+const outcomeOf = (work: Promise<unknown>) =>
+  work.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? e,
+  );
+
 const deliver = (address: string, subject = 'hello') =>
   db.aether.mail.deliverInbound({ recipients: [address], message: message({ subject }) });
 
@@ -75,6 +81,17 @@ describe('folder counts', () => {
     expect(folders.get(trash)).toMatchObject({ messageCount: 1, unseenCount: 0 });
     const status = await db.aether.store.selectFolder({ mailboxId: box.id, folderId: archive });
     expect(status).toMatchObject({ exists: 2, unseen: 1 });
+    expect(await countDrift(box.id)).toEqual([]);
+  });
+
+  it('are exact after a bulk import (one counter update per statement, not per email)', async () => {
+    const { box, inbox } = await mailbox();
+    await db.aether.mail.deliverMany(
+      box.address,
+      Array.from({ length: 700 }, (_, i) => message({ subject: `bulk ${i}` })),
+    );
+    const { folders } = await db.aether.folders.list({ mailboxId: box.id });
+    expect(folders.find((f) => f.id === inbox)).toMatchObject({ messageCount: 700, unseenCount: 700 });
     expect(await countDrift(box.id)).toEqual([]);
   });
 
@@ -297,6 +314,39 @@ describe('the folder tree', () => {
     const rows = await db.sql(`select folder_id from email where mailbox_id = $1`, [box.id]);
     expect(rows).toEqual([{ folder_id: trash }]);
     expect(await db.sql(`select 1 from folder where id in ($1, $2)`, [child.id, parent.id])).toEqual([]);
+  });
+
+  it('a delete racing moves into the folder never loses mail (deterministic and burst)', async () => {
+    const { box, inbox } = await mailbox();
+    for (let i = 0; i < 6; i++) await deliver(box.address, `m${i}`);
+    const target = await db.aether.folders.create({ mailboxId: box.id, path: 'Racing' });
+    // deterministic: the move queues first behind the held mailbox row, the delete after it
+    const held = await hold(db, [[`select 1 from address where id = $1 for update`, [box.id]]]);
+    const move = db.aether.store.move({ mailboxId: box.id, folderId: inbox, uids: '1', targetFolderId: target.id });
+    await waitForLockWaiters(db, 1);
+    const removal = outcomeOf(db.aether.folders.delete({ mailboxId: box.id, folderId: target.id }));
+    await waitForLockWaiters(db, 2);
+    await held.commit();
+    await move;
+    expect(await removal).toBe('FOLDER_NOT_EMPTY');
+    // burst: moves out and in, and deletes, all at once
+    const settled = await Promise.allSettled([
+      db.aether.store.move({ mailboxId: box.id, folderId: target.id, uids: '1:*', targetFolderId: inbox }),
+      ...Array.from({ length: 4 }, () => db.aether.folders.delete({ mailboxId: box.id, folderId: target.id })),
+      ...Array.from({ length: 4 }, (_, i) =>
+        db.aether.store.move({ mailboxId: box.id, folderId: inbox, uids: `${i + 2}`, targetFolderId: target.id }),
+      ),
+    ]);
+    for (const s of settled)
+      if (s.status === 'rejected')
+        expect(['FOLDER_NOT_EMPTY', 'NOT_FOUND']).toContain((s.reason as { code?: string }).code);
+    const [{ n }] = (await db.sql(`select count(*)::int as n from email where mailbox_id = $1`, [box.id])) as [
+      { n: number },
+    ];
+    expect(n).toBe(6);
+    const gone = (await db.sql(`select 1 from folder where id = $1`, [target.id])).length === 0;
+    if (gone) expect(await db.sql(`select 1 from email where folder_id = $1`, [target.id])).toEqual([]);
+    expect(await countDrift(box.id)).toEqual([]);
   });
 
   it('subscribes and unsubscribes; LSUB lists only subscribed folders', async () => {
