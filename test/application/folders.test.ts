@@ -295,6 +295,39 @@ describe('the folder tree', () => {
     expect(await countDrift(box.id)).toEqual([]);
   });
 
+  it('a subtree rename racing moves and deliveries keeps every message, UID and UIDVALIDITY', async () => {
+    const { box, inbox } = await mailbox();
+    const leaf = await db.aether.folders.create({ mailboxId: box.id, path: 'Team/Inbound' });
+    const team = (await db.aether.folders.list({ mailboxId: box.id })).folders.find((f) => f.path === 'Team')!;
+    for (let i = 0; i < 8; i++) await deliver(box.address, `m${i}`);
+    const validity = () =>
+      db.sql(`select id, uid_validity from folder where id in ($1, $2) order by id`, [team.id, leaf.id]);
+    const before = await validity();
+    const settled = await Promise.allSettled([
+      ...Array.from({ length: 4 }, (_, i) =>
+        db.aether.folders.rename({ mailboxId: box.id, folderId: team.id, path: i % 2 ? 'Team' : `Crew${i}` }),
+      ),
+      ...Array.from({ length: 4 }, (_, i) =>
+        db.aether.store.move({
+          mailboxId: box.id,
+          folderId: inbox,
+          uids: `${2 * i + 1}:${2 * i + 2}`,
+          targetFolderId: leaf.id,
+        }),
+      ),
+      ...Array.from({ length: 3 }, (_, i) => deliver(box.address, `late${i}`)),
+    ]);
+    expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+    expect(await validity()).toEqual(before);
+    const moved = await db.sql<{ uid: string }>(`select uid from email where folder_id = $1 order by uid`, [leaf.id]);
+    expect(moved.map((r) => Number(r.uid))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const { folders } = await db.aether.folders.list({ mailboxId: box.id });
+    const teamNow = folders.find((f) => f.id === team.id)!;
+    expect(folders.find((f) => f.id === leaf.id)!.path).toBe(`${teamNow.path}/Inbound`);
+    expect(await db.sql(`select count(*)::int as n from email where mailbox_id = $1`, [box.id])).toEqual([{ n: 11 }]);
+    expect(await countDrift(box.id)).toEqual([]);
+  });
+
   it('refuses to delete a folder that holds mail or has children, and never loses mail', async () => {
     const { box, inbox, trash } = await mailbox();
     const child = await db.aether.folders.create({ mailboxId: box.id, path: 'Keep/Child' });
