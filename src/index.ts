@@ -38,7 +38,9 @@ export { Domain, DOMAIN_STATUSES, type DomainStatus } from './domain/domain.js';
 export { Address, ADDRESS_KINDS, type AddressKind } from './domain/address.js';
 export { Mailbox, MAILBOX_STATUSES, type MailboxStatus } from './domain/mailbox.js';
 export { Alias, MAX_ALIAS_DEPTH, MAX_ALIAS_DESTINATIONS } from './domain/alias.js';
-export { Folder, FOLDER_ROLES, type FolderRole } from './domain/folder.js';
+export { Folder, FOLDER_DELIMITER, FOLDER_ROLES, type FolderRole } from './domain/folder.js';
+export { FOLDER_EVENTS, type FolderEvent } from './domain/mail-change.js';
+export type { FolderList } from './application/folder-service.js';
 export { Email } from './domain/email.js';
 export type * from './application/credential-views.js';
 export { MAIL_PROTOCOLS, type MailProtocol } from './domain/mail-protocol.js';
@@ -50,6 +52,7 @@ export type {
   FetchedEmail,
   FolderChanges,
   FolderStatus,
+  MailboxChanges,
   StoreResult,
 } from './application/message-store-service.js';
 export { JOURNAL_RETENTION_DAYS } from './application/message-store-service.js';

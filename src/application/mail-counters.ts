@@ -10,7 +10,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Email } from '../domain/email.js';
 import { Folder, MAX_UID } from '../domain/folder.js';
-import { MailboxState, MailChange, type ChangeKind } from '../domain/mail-change.js';
+import { MailboxState, MailChange, type ChangeKind, type FolderEvent } from '../domain/mail-change.js';
 import type { Mailbox } from '../domain/mailbox.js';
 import { RuleViolationError } from '../domain/errors.js';
 import type { Message } from '../domain/message.js';
@@ -60,7 +60,7 @@ export class ModseqClock {
   async record(
     mailbox: Mailbox,
     kind: ChangeKind,
-    entry: { folderId: string; uid?: number; emailId?: string },
+    entry: { folderId: string; uid?: number; emailId?: string; folderEvent?: FolderEvent },
   ): Promise<number> {
     const modseq = await this.of(mailbox);
     this.em.persist(new MailChange({ mailbox, modseq, kind, ...entry }));

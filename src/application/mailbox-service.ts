@@ -1,12 +1,14 @@
 import { EmailAddress } from '../domain/email-address.js';
 import { Email } from '../domain/email.js';
-import { NotFoundError, RuleViolationError } from '../domain/errors.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { checkId, readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
+import { readScope, type ReadScope, loadActor, loadOwnedDomain, loadOwnedMailbox } from './loading.js';
 import { claimAddress } from './address-claims.js';
 import { recordMailboxEvent } from './events/outbox.js';
+import { createFolderIn, deleteFolderIn, ownFolder, renameFolderIn } from './folder-tree.js';
 import { lockAliasGraph } from './locking.js';
+import { ModseqClock } from './mail-counters.js';
 import { assertRemovalClosesNoLoop } from './recipient-router.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type FolderView, type MailboxView, toFolderView, toMailboxView } from './views.js';
@@ -104,42 +106,40 @@ export class MailboxService {
   /**
    * Folder names are unique by case fold, which the database's `lower(path)` index cannot fully
    * say (ß and SS): creations and renames lock the mailbox row first, so each checks the names
-   * the one before it committed.
+   * the one before it committed. Missing parents are created (see FolderService).
    */
   async createFolder(actorId: string, mailboxId: string, path: string): Promise<FolderView> {
-    return this.run(async (em) => {
-      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
-      await em.populate(mailbox, ['folders']);
-      const folder = mailbox.addFolder(path);
-      recordMailboxEvent(em, 'folder.created', mailbox, { folderId: folder.id, path: folder.path });
-      return toFolderView(folder);
-    });
+    return this.onFolders(actorId, mailboxId, async (em, mailbox, clock) =>
+      toFolderView(await createFolderIn(em, clock, mailbox, path)),
+    );
   }
 
+  /** Renames a user folder and the folders inside it; messages, UIDs and UIDVALIDITY stay. */
   async renameFolder(actorId: string, mailboxId: string, folderId: string, path: string): Promise<FolderView> {
-    return this.run(async (em) => {
-      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
-      await em.populate(mailbox, ['folders']);
+    return this.onFolders(actorId, mailboxId, async (em, mailbox, clock) => {
       const folder = ownFolder(mailbox, folderId);
-      const previousPath = folder.path;
-      mailbox.renameFolder(folder, path);
-      recordMailboxEvent(em, 'folder.renamed', mailbox, { folderId: folder.id, path: folder.path, previousPath });
+      await renameFolderIn(em, clock, mailbox, folder, path);
       return toFolderView(folder);
     });
   }
 
-  /** Deletes an empty user folder; INBOX and the special-use folders stay. */
+  /** Deletes an empty user folder with no folders inside it; INBOX and the special-use folders stay. */
   async deleteFolder(actorId: string, mailboxId: string, folderId: string): Promise<void> {
-    await this.run(async (em) => {
-      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId);
+    await this.onFolders(actorId, mailboxId, (em, mailbox, clock) =>
+      deleteFolderIn(em, clock, mailbox, ownFolder(mailbox, folderId)),
+    );
+  }
+
+  /** The owner's folder changes: the mailbox locked, its folders loaded, one modseq for the journal. */
+  private onFolders<T>(
+    actorId: string,
+    mailboxId: string,
+    work: (em: EntityManager, mailbox: Mailbox, clock: ModseqClock) => Promise<T>,
+  ): Promise<T> {
+    return this.run(async (em) => {
+      const mailbox = await loadOwnedMailbox(em, await loadActor(em, actorId), mailboxId, true);
       await em.populate(mailbox, ['folders']);
-      const folder = ownFolder(mailbox, folderId);
-      folder.assertNotProtected('deleted');
-      if ((await em.count(Email, { mailbox, folder })) > 0) {
-        throw new RuleViolationError('FOLDER_NOT_EMPTY', `${folder.path} still holds email; move or delete it first`);
-      }
-      mailbox.folders.remove(folder);
-      recordMailboxEvent(em, 'folder.deleted', mailbox, { folderId: folder.id, path: folder.path });
+      return work(em, mailbox, new ModseqClock(em));
     });
   }
 
@@ -157,11 +157,4 @@ export class MailboxService {
       return toMailboxView(mailbox);
     });
   }
-}
-
-function ownFolder(mailbox: Mailbox, folderId: string): Folder {
-  const id = checkId(folderId, 'folder');
-  const folder = mailbox.folders.getItems().find((f) => f.id === id);
-  if (!folder) throw new NotFoundError('folder');
-  return folder;
 }

@@ -73,11 +73,25 @@ export interface FolderChanges {
   expunged: number[];
 }
 
+/**
+ * What changed in the folders themselves (JMAP Mailbox/changes), by folder id. A folder created
+ * and deleted since is in none; `countsChanged` holds folders whose only change is to their email
+ * (so their counts), what JMAP reports with `updatedProperties` of the counts.
+ */
+export interface MailboxChanges {
+  created: string[];
+  /** Renamed (path, hence maybe parent), subscribed or unsubscribed. */
+  updated: string[];
+  destroyed: string[];
+  countsChanged: string[];
+}
+
 export interface Changes {
   since: number;
   highestModseq: number;
   /** Per folder id: UIDs added (and still there), changed (and still there), expunged. */
   folders: Record<string, FolderChanges>;
+  mailboxes: MailboxChanges;
 }
 
 /** Chunk size of raw streams: a read of an out-of-line bytea touches only the chunks it asks for. */
@@ -96,19 +110,16 @@ export class MessageStoreService {
       async (em) => {
         const folder = await em.findOne(Folder, { id: folderId, mailbox: mailboxId });
         if (!folder) throw new NotFoundError('folder');
-        const [counts] = await em.getConnection().execute<{ exists: number; unseen: number; deleted: number }[]>(
-          `select count(*)::int as exists, count(*) filter (where not seen)::int as unseen,
-             count(*) filter (where deleted)::int as deleted from ${sqlTable(em, Email)} where mailbox_id = ? and folder_id = ?`,
-          [mailboxId, folderId],
-          'all',
-          em.getTransactionContext(),
-        );
+        // exists and unseen are the folder's counters; \Deleted is rare and counted from its rows
+        const deleted = await em.count(Email, { mailbox: mailboxId, folder: folderId, deleted: true });
         return {
           folderId,
           uidValidity: folder.uidValidity,
           uidNext: folder.uidNext,
           highestModseq: await highestModseq(em, mailboxId),
-          ...counts!,
+          exists: folder.messageCount,
+          unseen: folder.unseenCount,
+          deleted,
         };
       },
       { readOnly: true, snapshot: true },
@@ -352,10 +363,15 @@ export class MessageStoreService {
         }
         const entries = await em.find(
           MailChange,
-          { mailbox: mailboxId, modseq: { $gt: since }, kind: { $ne: 'folder' } },
+          { mailbox: mailboxId, modseq: { $gt: since } },
           { orderBy: { modseq: 'asc', id: 'asc' } },
         );
-        return { since, highestModseq: highest, folders: replayJournal(entries) };
+        return {
+          since,
+          highestModseq: highest,
+          folders: replayJournal(entries),
+          mailboxes: replayFolderJournal(entries),
+        };
       },
       { readOnly: true, snapshot: true },
     );
@@ -498,6 +514,32 @@ async function findByUids(
 
 function flagNames(email: Email): string[] {
   return [...SYSTEM_FLAGS.filter((f) => email[f]).map((f) => IMAP_SYSTEM_FLAGS[f]), ...email.keywords];
+}
+
+/**
+ * Folds journal entries (in modseq order) into what changed in the folders themselves: created,
+ * updated (renamed, subscribed), destroyed, or only their email (counts).
+ */
+export function replayFolderJournal(entries: Pick<MailChange, 'kind' | 'folderId' | 'folderEvent'>[]): MailboxChanges {
+  const seen = new Map<string, { created: boolean; updated: boolean; destroyed: boolean; counts: boolean }>();
+  for (const entry of entries) {
+    const folder = seen.get(entry.folderId) ?? { created: false, updated: false, destroyed: false, counts: false };
+    seen.set(entry.folderId, folder);
+    if (entry.kind !== 'folder') folder.counts = true;
+    else if (entry.folderEvent === 'created') folder.created = true;
+    else if (entry.folderEvent === 'deleted') folder.destroyed = true;
+    else folder.updated = true;
+  }
+  const result: MailboxChanges = { created: [], updated: [], destroyed: [], countsChanged: [] };
+  for (const [id, f] of seen) {
+    if (f.created && f.destroyed) continue;
+    if (f.created) result.created.push(id);
+    else if (f.destroyed) result.destroyed.push(id);
+    else if (f.updated) result.updated.push(id);
+    else if (f.counts) result.countsChanged.push(id);
+  }
+  for (const list of Object.values(result)) list.sort();
+  return result;
 }
 
 /**

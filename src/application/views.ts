@@ -56,8 +56,18 @@ export interface AliasView {
 export interface FolderView {
   id: string;
   mailboxId: string;
+  /** The full path, names joined by FOLDER_DELIMITER (`/`). */
   path: string;
+  /** The last name of the path. */
+  name: string;
+  /** The parent folder's path; null at the top. */
+  parentPath: string | null;
   role: Folder['role'];
+  subscribed: boolean;
+  /** Exact counts as of the read (kept by the database in the unit of work of every change). */
+  messageCount: number;
+  unseenCount: number;
+  sizeBytes: number;
 }
 
 export interface EmailSummary {
@@ -185,7 +195,13 @@ export function toFolderView(folder: Folder): FolderView {
     id: folder.id,
     mailboxId: folder.mailbox.id,
     path: folder.path,
+    name: folder.name,
+    parentPath: folder.parentPath,
     role: folder.role,
+    subscribed: folder.subscribed,
+    messageCount: folder.messageCount,
+    unseenCount: folder.unseenCount,
+    sizeBytes: folder.sizeBytes,
   };
 }
 

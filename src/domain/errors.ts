@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   'ALIAS_LOOP',
   'FOLDER_PROTECTED',
   'FOLDER_NOT_EMPTY',
+  'FOLDER_HAS_CHILDREN',
   'NO_SUCH_RECIPIENT',
   // the journal no longer reaches back that far: the client resynchronises (JMAP cannotCalculateChanges)
   'CANNOT_CALCULATE_CHANGES',

@@ -17,6 +17,13 @@ export const ROLE_PATHS: Record<FolderRole, string> = {
 
 export const MAX_FOLDER_PATH_LENGTH = 255;
 
+/**
+ * The hierarchy delimiter (IMAP LIST's delimiter): `Work/2026` is the child `2026` of `Work`. A
+ * folder's parent is the folder whose path is its path up to the last delimiter; every parent exists
+ * (creating or renaming to a path with missing parents creates them). INBOX has no children.
+ */
+export const FOLDER_DELIMITER = '/';
+
 export class Folder {
   readonly id: string = newId();
   readonly mailbox: Mailbox;
@@ -31,6 +38,17 @@ export class Folder {
   readonly uidValidity: number;
   /** The UID the next message in this folder gets; raised under the folder's row lock, in commit order. */
   readonly uidNext: number = 1;
+  /** IMAP LSUB / JMAP isSubscribed: new folders are subscribed. */
+  readonly subscribed: boolean = true;
+  /**
+   * Exact counts of the folder's email (messages, unseen, octets). The database keeps them: a
+   * trigger on the email table raises and lowers them in the statement that writes the email, under
+   * this row's lock (application/locking.ts), so no writer can forget them. Read-only here; a
+   * folder loaded in a unit of work shows them as of its loading.
+   */
+  readonly messageCount: number = 0;
+  readonly unseenCount: number = 0;
+  readonly sizeBytes: number = 0;
 
   constructor(props: { mailbox: Mailbox; path: string; role?: FolderRole | null; now?: Date }) {
     this.mailbox = props.mailbox;
@@ -63,6 +81,25 @@ export class Folder {
     return trimmed;
   }
 
+  /** The last name of the path (`2026` of `Work/2026`). */
+  get name(): string {
+    return this.path.slice(this.path.lastIndexOf(FOLDER_DELIMITER) + 1);
+  }
+
+  /** The parent's path, or null for a top-level folder. */
+  get parentPath(): string | null {
+    return parentPathOf(this.path);
+  }
+
+  /** Subscribes or unsubscribes; says whether that changed anything. */
+  subscribe(subscribed: boolean): boolean {
+    if (typeof subscribed !== 'boolean')
+      throw new ValidationError('INVALID_FOLDER_PATH', 'subscribed is true or false');
+    if (this.subscribed === subscribed) return false;
+    update(this, { subscribed });
+    return true;
+  }
+
   get isProtected(): boolean {
     return this.role !== null;
   }
@@ -88,6 +125,18 @@ export class Folder {
       throw new RuleViolationError('FOLDER_PROTECTED', `the ${this.path} folder cannot be ${action}`);
     }
   }
+}
+
+/** The path of a path's parent (`Work` of `Work/2026`), or null at the top. */
+export function parentPathOf(path: string): string | null {
+  const at = path.lastIndexOf(FOLDER_DELIMITER);
+  return at < 0 ? null : path.slice(0, at);
+}
+
+/** The paths above a path, top first: `a/b/c` → `a`, `a/b`. */
+export function ancestorPathsOf(path: string): string[] {
+  const names = path.split(FOLDER_DELIMITER);
+  return names.slice(0, -1).map((_, i) => names.slice(0, i + 1).join(FOLDER_DELIMITER));
 }
 
 /** The largest IMAP UID (and UIDVALIDITY): an unsigned 32-bit number. */

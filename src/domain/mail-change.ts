@@ -9,6 +9,15 @@ import type { Mailbox } from './mailbox.js';
 export const CHANGE_KINDS = ['added', 'changed', 'expunged', 'folder'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
+/**
+ * What happened to a folder (a change of kind `folder`): created, renamed (its path, hence maybe
+ * its parent), deleted, subscribed or unsubscribed. Count changes are not journalled as folder
+ * changes: every added, changed or expunged email entry names its folder, which is what a JMAP
+ * server reports as a counts-only update.
+ */
+export const FOLDER_EVENTS = ['created', 'renamed', 'deleted', 'subscribed', 'unsubscribed'] as const;
+export type FolderEvent = (typeof FOLDER_EVENTS)[number];
+
 /** One entry of a mailbox's change journal, written in the same unit of work as the change. */
 export class MailChange {
   readonly mailbox: Mailbox;
@@ -18,6 +27,8 @@ export class MailChange {
   readonly folderId: string;
   readonly uid: number | null;
   readonly emailId: string | null;
+  /** Set exactly for kind `folder`. */
+  readonly folderEvent: FolderEvent | null;
   readonly createdAt: Date;
 
   constructor(props: {
@@ -27,6 +38,7 @@ export class MailChange {
     folderId: string;
     uid?: number | null;
     emailId?: string | null;
+    folderEvent?: FolderEvent | null;
     now?: Date;
   }) {
     this.mailbox = props.mailbox;
@@ -35,6 +47,10 @@ export class MailChange {
     this.folderId = props.folderId;
     this.uid = props.uid ?? null;
     this.emailId = props.emailId ?? null;
+    this.folderEvent = props.folderEvent ?? null;
+    if ((this.kind === 'folder') !== (this.folderEvent !== null)) {
+      throw new Error('a folder change names its folder event, and only a folder change does');
+    }
     this.createdAt = props.now ?? new Date();
   }
 }

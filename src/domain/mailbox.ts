@@ -7,7 +7,7 @@ import type { EmailAddress } from './email-address.js';
 import { Email, type EmailFlags, type NewEmail, type Placement } from './email.js';
 import type { StoredMessage } from './stored-message.js';
 import { RuleViolationError, ValidationError } from './errors.js';
-import { FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
+import { ancestorPathsOf, FOLDER_DELIMITER, FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
 import { update } from './identity.js';
 import type { Message } from './message.js';
 
@@ -141,18 +141,96 @@ export class Mailbox extends Address {
   }
 
   addFolder(path: string, now = new Date()): Folder {
-    const folder = new Folder({ mailbox: this, path, now });
-    this.assertPathFree(folder.path);
-    this.folders.add(folder);
-    return folder;
+    return this.addFolderPath(path, now).at(-1)!;
   }
 
-  /** Renaming to another case of its own name (`Work` → `WORK`) is a rename, not a clash. */
-  renameFolder(folder: Folder, path: string): void {
-    this.assertOwnFolder(folder);
+  /**
+   * Creates a folder and its missing parents (IMAP CREATE's "superior hierarchical names"); returns
+   * what it created, parents first, the folder asked for last. An existing parent keeps its own
+   * spelling: `work/2026` under a folder `Work` is created as `Work/2026`.
+   */
+  addFolderPath(path: string, now = new Date()): Folder[] {
     const checked = Folder.checkPath(path);
-    this.assertPathFree(checked, folder);
-    folder.rename(checked);
+    this.assertPathFree(checked);
+    const { spelled, created } = this.spellParents(checked, [], now);
+    const folder = new Folder({ mailbox: this, path: spelled, now });
+    this.folders.add(folder);
+    return [...created, folder];
+  }
+
+  /** The folder's children, grandchildren and so on (not itself); the folders must be loaded. */
+  descendantsOf(folder: Folder): Folder[] {
+    const prefix = caseFold(folder.path) + FOLDER_DELIMITER;
+    return this.folders.getItems().filter((f) => f !== folder && caseFold(f.path).startsWith(prefix));
+  }
+
+  /**
+   * Renames a folder and everything under it (`Work` → `Jobs` makes `Work/2026` `Jobs/2026`):
+   * the same rows, so every message, UID and UIDVALIDITY stays. Missing parents of the new path
+   * are created. Refused when a new path clashes (by case fold) with a folder outside the subtree,
+   * and when the new path is inside the folder itself. Renaming to another case of its own name
+   * (`Work` → `WORK`) is a rename, not a clash.
+   */
+  renameFolder(
+    folder: Folder,
+    path: string,
+    now = new Date(),
+  ): { renamed: { folder: Folder; previousPath: string }[]; created: Folder[] } {
+    this.assertOwnFolder(folder);
+    folder.assertNotProtected('renamed');
+    const checked = Folder.checkPath(path);
+    const subtree = [folder, ...this.descendantsOf(folder)];
+    const source = caseFold(folder.path);
+    if (caseFold(checked).startsWith(source + FOLDER_DELIMITER)) {
+      throw new ValidationError('INVALID_FOLDER_PATH', `${folder.path} cannot be moved inside itself`);
+    }
+    for (const f of subtree) this.assertPathFree(checked + f.path.slice(folder.path.length), subtree);
+    // every new path must be valid (not too long) before anything changes
+    for (const f of subtree) Folder.checkPath(checked + f.path.slice(folder.path.length));
+    const { spelled, created } = this.spellParents(checked, subtree, now);
+    const cut = folder.path.length;
+    const renamed = subtree.map((f) => ({ folder: f, previousPath: f.path }));
+    for (const { folder: f, previousPath } of renamed) f.rename(Folder.checkPath(spelled + previousPath.slice(cut)));
+    return { renamed, created };
+  }
+
+  /** A user folder with no children; the caller checks it holds no email. */
+  removeFolder(folder: Folder): void {
+    this.assertOwnFolder(folder);
+    folder.assertNotProtected('deleted');
+    const children = this.descendantsOf(folder);
+    if (children.length > 0) {
+      throw new RuleViolationError(
+        'FOLDER_HAS_CHILDREN',
+        `${folder.path} has folders inside it (${children[0]!.path}); delete or move them first`,
+      );
+    }
+    this.folders.remove(folder);
+  }
+
+  /**
+   * The path with its parents spelled as the existing folders spell them (not counting `ignored`,
+   * a subtree being renamed), creating the parents that are missing.
+   */
+  private spellParents(path: string, ignored: Folder[], now: Date): { spelled: string; created: Folder[] } {
+    const created: Folder[] = [];
+    let prefix = '';
+    for (const ancestor of ancestorPathsOf(path)) {
+      const name = ancestor.slice(ancestor.lastIndexOf(FOLDER_DELIMITER) + 1);
+      const wanted = prefix ? prefix + FOLDER_DELIMITER + name : name;
+      const key = caseFold(wanted);
+      const existing = this.folders.getItems().find((f) => !ignored.includes(f) && caseFold(f.path) === key);
+      if (existing) {
+        prefix = existing.path;
+        continue;
+      }
+      const parent = new Folder({ mailbox: this, path: wanted, now });
+      this.folders.add(parent);
+      created.push(parent);
+      prefix = parent.path;
+    }
+    const leaf = path.slice(path.lastIndexOf(FOLDER_DELIMITER) + 1);
+    return { spelled: prefix ? prefix + FOLDER_DELIMITER + leaf : leaf, created };
   }
 
   /**
@@ -160,9 +238,9 @@ export class Mailbox extends Address {
    * `lower(path)` is a coarser backstop (ASCII or locale case only: PostgreSQL 15 cannot fold), so
    * this check is the rule; the index still stops two concurrent units of work that differ by case.
    */
-  private assertPathFree(path: string, renaming?: Folder): void {
+  private assertPathFree(path: string, renaming: Folder[] = []): void {
     const key = caseFold(path);
-    if (this.folders.getItems().some((f) => f !== renaming && caseFold(f.path) === key)) {
+    if (this.folders.getItems().some((f) => !renaming.includes(f) && caseFold(f.path) === key)) {
       throw new RuleViolationError('FOLDER_EXISTS', `${this.address} already has a folder ${path}`);
     }
   }

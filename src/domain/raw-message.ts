@@ -36,9 +36,13 @@ export interface MimePart {
   id: string | null;
   description: string | null;
   encoding: string;
-  /** Decoded octets of a leaf part. */
+  /**
+   * Octets of the part's body as transmitted, in its transfer encoding (IMAP BODYSTRUCTURE's
+   * size): from after the part's header to before the line break that precedes the next boundary.
+   * For a multipart, its whole body (preamble and epilogue included).
+   */
   size: number;
-  /** Text lines of a text/* leaf (of its decoded content). */
+  /** Lines of a text/* leaf's body as transmitted (IMAP's body lines); null for other parts. */
   lines: number | null;
   disposition: { type: string; params: Record<string, string> } | null;
   language: string | null;
@@ -107,7 +111,7 @@ export async function parseRawMessage(raw: unknown): Promise<Message> {
     contentHash: contentHashOf(owned),
     sizeBytes: owned.length,
     envelope,
-    structure: root ? partOf(root, '') : fallbackPart(owned.length),
+    structure: root ? partOf(root, '', owned, { start: 0, end: owned.length }) : fallbackPart(owned.length),
     attachments: (parsed?.attachments ?? []).map((a) => ({
       name: clean(a.filename ?? null),
       type: a.mimeType,
@@ -201,7 +205,7 @@ function fallbackPart(size: number): MimePart {
 
 /**
  * The shape of postal-mime's part tree (`PostalMime#root`, marked internal in its typings: the
- * package exposes no other way to the tree). test/domain/raw-message.test.ts pins that it is there.
+ * package exposes no other way to the tree). test/infrastructure/upstream/postal-mime-part-tree.test.ts pins what is used.
  */
 interface MimeNodeShape {
   childNodes: MimeNodeShape[];
@@ -214,14 +218,33 @@ interface MimeNodeShape {
   content: ArrayBuffer | null;
 }
 
-function partOf(node: MimeNodeShape, number: string): MimePart {
+/** A part's bytes in the raw message, header included: [start, end). */
+interface Span {
+  start: number;
+  end: number;
+}
+
+/**
+ * A part of the tree with its sizes measured on the raw bytes. postal-mime's tree gives the
+ * structure (types, parameters, the boundary of each multipart); the bytes give the sizes, by the
+ * boundaries, so they are the octets as transmitted. A part whose bytes cannot be matched to the
+ * tree (malformed MIME whose parts postal-mime counts differently) gets its decoded size instead.
+ */
+function partOf(node: MimeNodeShape, number: string, raw: Buffer, span: Span | null): MimePart {
   const [type = 'text', subtype = 'plain'] = (node.contentType?.parsed?.value || 'text/plain').toLowerCase().split('/');
   const content = node.content ? new Uint8Array(node.content) : new Uint8Array();
   const isText = type === 'text';
+  const isLeaf = !node.childNodes?.length;
   const disposition = node.contentDisposition?.parsed?.value
     ? { type: node.contentDisposition.parsed.value.toLowerCase(), params: { ...node.contentDisposition.parsed.params } }
     : null;
-  const children = (node.childNodes ?? []).map((child, i) => partOf(child, number ? `${number}.${i + 1}` : `${i + 1}`));
+  const body = span ? { start: bodyStartOf(raw, span), end: span.end } : null;
+  const childSpans = body && !isLeaf ? partSpansOf(raw, body, boundaryOf(node)) : [];
+  const matched = childSpans.length === node.childNodes.length;
+  const children = (node.childNodes ?? []).map((child, i) =>
+    partOf(child, number ? `${number}.${i + 1}` : `${i + 1}`, raw, matched ? childSpans[i]! : null),
+  );
+  const encoded = body ? raw.subarray(body.start, body.end) : null;
   return {
     part: number,
     type,
@@ -230,12 +253,70 @@ function partOf(node: MimeNodeShape, number: string): MimePart {
     id: clean(node.contentId ?? null),
     description: clean(node.contentDescription ?? null),
     encoding: (node.contentTransferEncoding?.encoding || '7bit').toLowerCase(),
-    size: node.childNodes?.length ? 0 : content.byteLength,
-    lines: isText && !node.childNodes?.length ? countLines(content) : null,
+    size: encoded ? encoded.length : isLeaf ? content.byteLength : 0,
+    lines: isText && isLeaf ? countLines(encoded ?? content) : null,
     disposition,
     language: clean(node.headers?.find((h) => h.key === 'content-language')?.value ?? null),
     children,
   };
+}
+
+/** The boundary postal-mime registered for a multipart: trailing whitespace trimmed, ASCII only. */
+function boundaryOf(node: MimeNodeShape): string {
+  const boundary = (node.contentType?.parsed?.params?.boundary || '').trimEnd();
+  return /[^\x00-\x7f]/.test(boundary) ? '' : boundary;
+}
+
+/** Where a part's body starts: after the first empty line (the end of its header), or at its end. */
+function bodyStartOf(raw: Buffer, span: Span): number {
+  for (let at = span.start; at < span.end;) {
+    const lf = raw.indexOf(0x0a, at);
+    const next = lf < 0 || lf >= span.end ? span.end : lf + 1;
+    const line = raw.subarray(at, next);
+    if (line.length > 0 && (line[0] === 0x0a || (line[0] === 0x0d && line[1] === 0x0a))) return next;
+    at = next;
+  }
+  return span.end;
+}
+
+/**
+ * The parts of a multipart body, split at its delimiter lines (`--boundary`, then only spaces or
+ * tabs; `--boundary--` closes). A part runs from after its delimiter line to before the line break
+ * that precedes the next one: that break belongs to the delimiter (RFC 2046 5.1.1).
+ */
+function partSpansOf(raw: Buffer, body: Span, boundary: string): Span[] {
+  if (!boundary) return [];
+  const delimiter = Buffer.from(`--${boundary}`, 'latin1');
+  const spans: Span[] = [];
+  let open: number | null = null;
+  for (let at = body.start; at < body.end;) {
+    const lf = raw.indexOf(0x0a, at);
+    const next = lf < 0 || lf >= body.end ? body.end : lf + 1;
+    let text = next;
+    while (text > at && (raw[text - 1] === 0x0a || raw[text - 1] === 0x0d)) text--;
+    const line = raw.subarray(at, text);
+    if (line.length >= delimiter.length && line.subarray(0, delimiter.length).equals(delimiter)) {
+      let rest = line.subarray(delimiter.length);
+      const closing = rest[0] === 0x2d && rest[1] === 0x2d;
+      if (closing) rest = rest.subarray(2);
+      if (rest.every((b) => b === 0x20 || b === 0x09)) {
+        if (open !== null) spans.push({ start: open, end: lineBreakStart(raw, open, at) });
+        if (closing) return spans;
+        open = next;
+      }
+    }
+    at = next;
+  }
+  if (open !== null) spans.push({ start: open, end: body.end });
+  return spans;
+}
+
+/** The start of the line break just before `at` (not before `floor`). */
+function lineBreakStart(raw: Buffer, floor: number, at: number): number {
+  let end = at;
+  if (end > floor && raw[end - 1] === 0x0a) end--;
+  if (end > floor && raw[end - 1] === 0x0d) end--;
+  return end;
 }
 
 function countLines(content: Uint8Array): number {

@@ -9,6 +9,7 @@ import { readScope } from '../application/loading.js';
 import { DomainService } from '../application/domain-service.js';
 import { MailService } from '../application/mail-service.js';
 import { MailboxCredentialService } from '../application/mailbox-credential-service.js';
+import { FolderService } from '../application/folder-service.js';
 import { MessageStoreService } from '../application/message-store-service.js';
 import { MailboxService } from '../application/mailbox-service.js';
 import { OutboundService } from '../application/outbound-service.js';
@@ -85,6 +86,8 @@ export interface Services {
   readonly store: MessageStoreService;
   /** The outbound queue, for the relay that sends mail to other servers: claim, then report each outcome. */
   readonly outbound: OutboundService;
+  /** The folder tree for IMAP/JMAP servers (list with counts, create, rename, delete, subscribe). */
+  readonly folders: FolderService;
 }
 
 export interface Aether extends Services {
@@ -149,6 +152,7 @@ export async function openAether(options: AetherOptions = {}): Promise<Aether> {
       credentials: new MailboxCredentialService(runner, hasher, options.loginThrottle, reads),
       store: new MessageStoreService(runner),
       outbound: new OutboundService(runner, options.outboundRetry),
+      folders: new FolderService(runner),
     };
   };
   return {

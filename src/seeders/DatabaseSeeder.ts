@@ -104,7 +104,11 @@ function fillMailbox(factory: EmailFactory, mailbox: Mailbox, faker: Faker): voi
   for (let i = 0; i < DEV_INBOUND_PER_MAILBOX; i++) {
     inbound.push(factory.makeOne({ mailbox, flags: { seen: i % 2 === 1, flagged: i % 3 === 0 } }));
   }
-  const userFolder = mailbox.folders.getItems().find((f) => f.role === null);
+  // the folder named in the spec: the last one added (Projects/Engine comes after its parent Projects)
+  const userFolder = mailbox.folders
+    .getItems()
+    .filter((f) => f.role === null)
+    .at(-1);
   mailbox.move(inbound[0]!, {
     folder: mailbox.folder('archive'),
     uid: mailbox.folder('archive').takeUid(),

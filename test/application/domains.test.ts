@@ -164,8 +164,12 @@ describe('mailboxes', () => {
     const work = await db.aether.mailboxes.createFolder(owner.id, box.id, 'Work');
     await expectRefused(db, 'FOLDER_EXISTS', () => db.aether.mailboxes.createFolder(owner.id, box.id, 'work'));
     await expectRefused(db, 'FOLDER_EXISTS', () => db.aether.mailboxes.createFolder(owner.id, box.id, 'Sent'));
-    const renamed = await db.aether.mailboxes.renameFolder(owner.id, box.id, work.id, 'Work/2026');
-    expect(renamed.path).toBe('Work/2026');
+    // a folder is not moved inside itself (the tree's rule); elsewhere, missing parents are created
+    await expectRefused(db, 'INVALID_FOLDER_PATH', () =>
+      db.aether.mailboxes.renameFolder(owner.id, box.id, work.id, 'Work/2026'),
+    );
+    const renamed = await db.aether.mailboxes.renameFolder(owner.id, box.id, work.id, 'Projects/2026');
+    expect(renamed).toMatchObject({ path: 'Projects/2026', name: '2026', parentPath: 'Projects' });
     await db.aether.mailboxes.deleteFolder(owner.id, box.id, work.id);
     expect(await db.sql('select 1 from folder where id = $1', [work.id])).toEqual([]);
   });

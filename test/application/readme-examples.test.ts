@@ -123,4 +123,24 @@ describe('README examples', () => {
       { recipient: 'ok@far.test', status: 'delivered' },
     ]);
   });
+
+  it('the folder tree, as the README shows it', async () => {
+    const { owner, domain } = await ownerWithDomain(db, { name: 'tree.example' });
+    const inbox = await db.aether.mailboxes.create(owner.id, { address: `hello@${domain.name}` });
+    const tree = await db.aether.folders.list({ mailboxId: inbox.id });
+    expect(tree.delimiter).toBe('/');
+    const q1 = await db.aether.folders.create({ mailboxId: inbox.id, path: 'Work/2026/Q1' });
+    await db.aether.folders.rename({ mailboxId: inbox.id, folderId: q1.id, path: 'Archive/2026/Q1' });
+    await db.aether.folders.subscribe({ mailboxId: inbox.id, folderId: q1.id, subscribed: false });
+    const lsub = await db.aether.folders.list({ mailboxId: inbox.id, subscribedOnly: true });
+    expect(lsub.folders.map((f) => f.path)).not.toContain('Archive/2026/Q1');
+    await db.aether.folders.delete({ mailboxId: inbox.id, folderId: q1.id });
+    const since = await db.aether.store.changesSince({ mailboxId: inbox.id, modseq: tree.highestModseq });
+    const paths = (await db.aether.folders.list({ mailboxId: inbox.id })).folders.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['Work', 'Work/2026', 'Archive/2026']));
+    expect(paths).not.toContain('Archive/2026/Q1');
+    // created since the listing: Work, Work/2026, Archive/2026 (Q1 came and went)
+    expect(since.mailboxes.created).toHaveLength(3);
+    expect(since.mailboxes).toMatchObject({ updated: [], destroyed: [], countsChanged: [] });
+  });
 });

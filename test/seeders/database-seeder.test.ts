@@ -34,7 +34,7 @@ describe('DatabaseSeeder', () => {
       mailboxes: 10,
       aliases: 4,
       catch_alls: 1,
-      folders: 64,
+      folders: 65, // 10 mailboxes × 6 special-use, 4 user folders, and Projects, the parent of Projects/Engine
       emails: 97,
     });
     const perFolder = await db.sql<{ folder: string; emails: number }>(`

@@ -7,7 +7,7 @@ import { StoredMessage } from '../../../domain/stored-message.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { MESSAGE_LIMITS } from '../../../domain/message.js';
 import { User } from '../../../domain/user.js';
-import { rowCheckTrigger } from './row-triggers.js';
+import { folderCountsTriggers, rowCheckTrigger } from './row-triggers.js';
 import { tenantPolicy } from './tenant-policy.js';
 
 /**
@@ -77,6 +77,7 @@ export const EmailSchema = defineEntity({
       params: ['folder_id', 'uid'],
       message: 'an email UID must be below its folder UIDNEXT',
     }),
+    ...folderCountsTriggers(),
   ],
   policies: tenantPolicy('email', (a) => `user_id = ${a}`),
 });

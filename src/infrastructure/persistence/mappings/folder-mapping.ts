@@ -15,10 +15,19 @@ export const FolderSchema = defineEntity({
     version: p.integer().version(),
     uidValidity: p.bigint('number'),
     uidNext: p.bigint('number').default(1),
+    subscribed: p.boolean().default(true),
+    // kept by the email table's folder_counts trigger (email-mapping.ts)
+    messageCount: p.bigint('number').default(0),
+    unseenCount: p.bigint('number').default(0),
+    sizeBytes: p.bigint('number').default(0),
   },
   checks: [
     { name: 'folder_uid_validity', expression: `uid_validity >= 1 and uid_validity <= ${MAX_UID}` },
     { name: 'folder_uid_next', expression: `uid_next >= 1 and uid_next <= ${MAX_UID + 1}` },
+    {
+      name: 'folder_counts',
+      expression: 'message_count >= 0 and unseen_count >= 0 and unseen_count <= message_count and size_bytes >= 0',
+    },
   ],
   uniques: [
     {

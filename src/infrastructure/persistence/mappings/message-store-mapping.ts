@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { CHANGE_KINDS, MailboxState, MailChange } from '../../../domain/mail-change.js';
+import { CHANGE_KINDS, FOLDER_EVENTS, MailboxState, MailChange } from '../../../domain/mail-change.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { CONTENT_HASH_LENGTH, StoredMessage } from '../../../domain/stored-message.js';
 import { tenantPolicy } from './tenant-policy.js';
@@ -68,6 +68,7 @@ export const MailChangeSchema = defineEntity({
     folderId: p.uuid(),
     uid: p.bigint('number').nullable(),
     emailId: p.uuid().nullable(),
+    folderEvent: p.enum(FOLDER_EVENTS).nullable(),
     createdAt: p.datetime(),
   },
   indexes: [
@@ -76,6 +77,7 @@ export const MailChangeSchema = defineEntity({
   ],
   checks: [
     { name: 'mail_change_modseq', expression: 'modseq >= 1' },
+    { name: 'mail_change_folder_event', expression: `(kind = 'folder') = (folder_event is not null)` },
     { name: 'mail_change_email', expression: `kind = 'folder' or (uid is not null and email_id is not null)` },
   ],
   policies: tenantPolicy(

@@ -33,3 +33,42 @@ begin
 end;`,
   };
 }
+
+/**
+ * The folder counters (message_count, unseen_count, size_bytes): raised and lowered by whoever
+ * writes email rows (delivery, flag changes, moves, copies, expunges, bulk deletes, plain SQL), in
+ * the statement that writes them, under the folder rows' locks. Statement-level, from the
+ * statement's transition tables: one update per folder and statement, so a 50,000-message import
+ * does not update its folder 50,000 times (which PostgreSQL makes quadratic: each update of a row
+ * already updated in the same transaction walks the chain of its earlier versions). Every writer
+ * of a mailbox's email holds the mailbox's row lock first (application/locking.ts), so taking
+ * folder rows here, after the email rows, cannot deadlock with another writer of that mailbox.
+ *
+ * Raw DDL (MikroORM's trigger bodies have no REFERENCING clause): the function is named as
+ * MikroORM names a trigger's function, so its drop removes both.
+ */
+export function folderCountsTriggers(): TriggerDef[] {
+  const event = (name: string, on: 'insert' | 'update' | 'delete', referencing: string, deltas: string): TriggerDef => {
+    const fn = `email_${name}_fn`;
+    const update = `update %I.folder f set message_count = f.message_count + d.n, unseen_count = f.unseen_count + d.unseen, size_bytes = f.size_bytes + d.size from (select folder_id, sum(n) as n, sum(unseen) as unseen, sum(size) as size from (${deltas}) x group by folder_id) d where f.id = d.folder_id and (d.n <> 0 or d.unseen <> 0 or d.size <> 0)`;
+    return {
+      name,
+      timing: 'after',
+      events: [on],
+      forEach: 'statement',
+      expression: `create or replace function "${fn}"() returns trigger as $$ begin execute format('${update}', tg_table_schema); return null; end; $$ language plpgsql; create trigger "${name}" after ${on} on "email" referencing ${referencing} for each statement execute function "${fn}"();`,
+    };
+  };
+  const rows = (table: string, sign: '' | '-') =>
+    `select folder_id, ${sign}1 as n, ${sign}(not seen)::int as unseen, ${sign}size_bytes::bigint as size from ${table}`;
+  return [
+    event('email_folder_counts_added', 'insert', 'new table as added', rows('added', '')),
+    event(
+      'email_folder_counts_changed',
+      'update',
+      'old table as old_rows new table as new_rows',
+      `${rows('old_rows', '-')} union all ${rows('new_rows', '')}`,
+    ),
+    event('email_folder_counts_removed', 'delete', 'old table as removed', rows('removed', '-')),
+  ];
+}
