@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'INVALID_EXPIRY',
   'INVALID_FLAG',
   'INVALID_UID_SET',
+  'INVALID_SEARCH',
   'CONFIRMATION_REQUIRED',
   // uniqueness and concurrency
   'EMAIL_TAKEN',
