@@ -23,6 +23,7 @@ import { lockMailboxes } from './locking.js';
 import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
+import { checkSearch, runSearch, type SearchPage, type SearchQuery } from './message-search.js';
 import { sqlTable } from './sql-table.js';
 import { threadSourceOf, threadsOf } from './threading.js';
 import type { UnitOfWork } from './unit-of-work.js';
@@ -223,6 +224,23 @@ export class MessageStoreService {
             receivedAt: new Date(r.received_at),
           })),
         };
+      },
+      { readOnly: true, snapshot: true },
+    );
+  }
+
+  /**
+   * SEARCH in a folder: full text over subject, addresses and body (words, by the `simple`
+   * configuration) with SINCE, BEFORE, flags, keywords and a UID set; in UID order, paged by
+   * keyset. INVALID_SEARCH for a malformed query (a text with no word, too many words, a bad date).
+   */
+  async search(input: SearchQuery): Promise<SearchPage> {
+    const search = checkSearch(input);
+    return this.run(
+      async (em) => {
+        const folder = await em.findOne(Folder, { id: search.folderId, mailbox: search.mailboxId });
+        if (!folder) throw new NotFoundError('folder');
+        return runSearch(em, search);
       },
       { readOnly: true, snapshot: true },
     );
