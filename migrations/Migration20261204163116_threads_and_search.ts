@@ -32,7 +32,7 @@ export class Migration20261204163116_threads_and_search extends Migration {
     this.addSql(`alter table "email" add "thread_id" uuid null, add "thread_keys" text[] not null default '{}';`);
 
     // the ids of a header as domain/thread.ts messageIdsOf reads them
-    this.addSql(`create function pg_temp.aether_message_ids(h text) returns text[] language sql immutable as \$\$
+    this.addSql(`create or replace function pg_temp.aether_message_ids(h text) returns text[] language sql immutable as \$\$
       select case
         when h is null or h = '' then '{}'::text[]
         when h ~ '<[^<>[:space:]]+>' then array(select m[1] from regexp_matches(h, '<([^<>[:space:]]+)>', 'g') m where octet_length(m[1]) <= 998)
@@ -70,6 +70,7 @@ export class Migration20261204163116_threads_and_search extends Migration {
       from "thread_of" t join "thread_source" s on s."mailbox_id" = t."mailbox_id" and s."id" = t."id"
       where e."mailbox_id" = t."mailbox_id" and e."id" = t."id";`);
     this.addSql(`alter table "email" alter column "thread_id" set not null;`);
+    this.addSql(`drop function pg_temp.aether_message_ids(text);`);
 
     this.addSql(`create index "email_thread_index" on "email" ("mailbox_id", "thread_id");`);
     this.addSql(`create index "email_thread_keys_index" on "email" using gin ("thread_keys");`);
