@@ -30,7 +30,7 @@ export const PARTITION_MIGRATION = 'Migration20261125131052_partition_email_by_m
  * Later migrations that add email columns: the partition migration's down() rebuilds email with
  * the columns of its own day, so these are taken back before it and applied again after.
  */
-const LATER_EMAIL_MIGRATIONS = ['Migration20261204142922_message_store'];
+const LATER_EMAIL_MIGRATIONS = ['Migration20261204142922_message_store', 'Migration20261204163116_threads_and_search'];
 
 /** `email` as it was before issue #8 (a plain table), with the columns later migrations added. */
 async function unpartition(settings: DatabaseSettings): Promise<void> {

@@ -69,7 +69,7 @@ export class Migration20261204163116_threads_and_search extends Migration {
         "thread_keys" = s."keys" || case when s."subject" is null then '{}'::text[] else array['subject ' || s."subject"] end
       from "thread_of" t join "thread_source" s on s."mailbox_id" = t."mailbox_id" and s."id" = t."id"
       where e."mailbox_id" = t."mailbox_id" and e."id" = t."id";`);
-    this.addSql(`alter table "email" alter column "thread_id" set not null;`);
+    this.addSql(`alter table "email" alter column "thread_id" set not null, alter column "thread_id" set default gen_random_uuid();`);
     this.addSql(`drop function pg_temp.aether_message_ids(text);`);
 
     this.addSql(`create index "email_thread_index" on "email" ("mailbox_id", "thread_id");`);

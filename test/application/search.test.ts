@@ -222,35 +222,39 @@ describe('search', () => {
         const found = await searchAll({ ...q, mailboxId: box.id, folderId: inbox });
         expect(found).toEqual(expected);
       }),
-      { numRuns: 120, seed: 1_604 },
+      { numRuns: 100, seed: 1_604 },
     );
     // the property did look at results, not only at empty answers
-    expect(nonEmpty).toBeGreaterThan(60);
-  });
+    expect(nonEmpty).toBeGreaterThan(50);
+  }, 600_000);
 
-  it('refuses malformed queries with INVALID_SEARCH (and a bad cursor with INVALID_CURSOR), writing nothing', async () => {
-    const { box, inbox } = await mailbox();
-    await db.aether.mail.deliverMany(box.address, [{ from: 'a@b.test', to: [box.address], subject: 'x', body: 'y' }]);
-    const at = { mailboxId: box.id, folderId: inbox };
-    for (const bad of [
-      { text: '  ...  ' },
-      { subject: 'x'.repeat(1_001) },
-      { body: Array.from({ length: 33 }, (_, i) => `w${i}`).join(' ') },
-      { since: new Date('nope') },
-      { flags: { recent: true } },
-      { flags: { seen: 'yes' } },
-      { limit: 0 },
-      { limit: 1_001 },
-      { keywords: 'work' },
-    ] as unknown as Partial<SearchQuery>[]) {
-      await expectRefused(db, 'INVALID_SEARCH', () => db.aether.store.search({ ...at, ...bad }));
-    }
-    await expectRefused(db, 'INVALID_CURSOR', () =>
-      db.aether.store.search({ ...at, cursor: Buffer.from(`x|${box.id}`).toString('base64url') }),
-    );
-    await expectRefused(db, 'INVALID_UID_SET', () => db.aether.store.search({ ...at, uids: '0:' }));
-    await expectRefused(db, 'NOT_FOUND', () => db.aether.store.search({ ...at, folderId: box.id }));
-  });
+  it(
+    'refuses malformed queries with INVALID_SEARCH (and a bad cursor with INVALID_CURSOR), writing nothing',
+    { timeout: 120_000 },
+    async () => {
+      const { box, inbox } = await mailbox();
+      await db.aether.mail.deliverMany(box.address, [{ from: 'a@b.test', to: [box.address], subject: 'x', body: 'y' }]);
+      const at = { mailboxId: box.id, folderId: inbox };
+      for (const bad of [
+        { text: '  ...  ' },
+        { subject: 'x'.repeat(1_001) },
+        { body: Array.from({ length: 33 }, (_, i) => `w${i}`).join(' ') },
+        { since: new Date('nope') },
+        { flags: { recent: true } },
+        { flags: { seen: 'yes' } },
+        { limit: 0 },
+        { limit: 1_001 },
+        { keywords: 'work' },
+      ] as unknown as Partial<SearchQuery>[]) {
+        await expectRefused(db, 'INVALID_SEARCH', () => db.aether.store.search({ ...at, ...bad }));
+      }
+      await expectRefused(db, 'INVALID_CURSOR', () =>
+        db.aether.store.search({ ...at, cursor: Buffer.from(`x|${box.id}`).toString('base64url') }),
+      );
+      await expectRefused(db, 'INVALID_UID_SET', () => db.aether.store.search({ ...at, uids: '0:' }));
+      await expectRefused(db, 'NOT_FOUND', () => db.aether.store.search({ ...at, folderId: box.id }));
+    },
+  );
 
   it('reads the GIN index at 200,000 emails (the plan, after ANALYZE)', async () => {
     const { box, inbox } = await mailbox();

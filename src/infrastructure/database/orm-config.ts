@@ -65,8 +65,9 @@ export function createOrmConfig(
         }
       : {}),
     pool: { min: 0, max: settings.poolMax, idleTimeoutMillis: 10_000 },
-    // the mail servers' lookup views are a migration's, not the entities': schema diffs leave them be
-    schemaGenerator: { ignoreSchema: [mailLookupSchema(target.schema)] },
+    // the mail servers' lookup views are a migration's, not the entities': schema diffs leave them be;
+    // so are the SQL functions migrations write (email_search_document, under email_search_index)
+    schemaGenerator: { ignoreSchema: [mailLookupSchema(target.schema)], ignoreRoutines: true },
     driverOptions,
     extensions: [LockingMigrator, SeedManager, ...(overrides.cli ? [OneLineCliFailures] : [])],
     migrations: {

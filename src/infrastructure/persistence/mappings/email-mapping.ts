@@ -29,7 +29,8 @@ export const EmailSchema = defineEntity({
     uid: p.bigint('number'),
     modseq: p.bigint('number'),
     messageId: p.string().length(MESSAGE_LIMITS.headerBytes),
-    threadId: p.uuid(),
+    // a row written by anything but delivery (a bulk load) starts a thread of its own
+    threadId: p.uuid().defaultRaw('gen_random_uuid()'),
     threadKeys: p.array().defaultRaw(`'{}'`),
     subject: p.text(),
     fromAddress: p.string().length(MAX_ADDRESS_OCTETS),
