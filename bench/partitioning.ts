@@ -34,6 +34,8 @@ const LATER_EMAIL_MIGRATIONS = [
   'Migration20261204142922_message_store',
   // the email table's folder-count triggers and the journal's folder_event column
   'Migration20261204162540_folder_tree',
+  // thread_id, thread_keys and the search index
+  'Migration20261204163116_threads_and_search',
 ];
 
 /** `email` as it was before issue #8 (a plain table), with the columns later migrations added. */

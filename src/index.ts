@@ -54,8 +54,18 @@ export type {
   FolderStatus,
   MailboxChanges,
   StoreResult,
+  ThreadEmail,
+  ThreadView,
 } from './application/message-store-service.js';
 export { JOURNAL_RETENTION_DAYS } from './application/message-store-service.js';
+export type { SearchHit, SearchPage, SearchQuery } from './application/message-search.js';
+export {
+  MAX_SEARCH_PAGE,
+  MAX_SEARCH_TEXT,
+  MAX_SEARCH_WORDS,
+  SEARCHED_BODY_CHARS,
+} from './application/message-search.js';
+export { MAX_THREAD_REFERENCES, normalizeSubject } from './domain/thread.js';
 export type { Envelope, MimePart, AttachmentInfo } from './domain/raw-message.js';
 export type {
   ClaimedMessage,

@@ -18,6 +18,7 @@ import { lockMailboxes } from './locking.js';
 import type { FolderPageReads } from './read-models.js';
 import { RecipientRouter } from './recipient-router.js';
 import { sqlTable } from './sql-table.js';
+import { threadSourceOf, threadsOf } from './threading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 import { type EmailSummary, type EmailView, toEmailSummary, toEmailView } from './views.js';
 
@@ -149,9 +150,18 @@ export class MailService {
       const first = await allocateUids(em, inbox, parsed.length);
       const contents = new Map<string, StoredMessage>();
       for (const message of parsed) contents.set(message.contentHash, await storeContent(em, message));
+      const threads = threadsOf(em, mailbox);
+      const placed = await threads.place(parsed.map(threadSourceOf), clock);
       const emails = parsed.map((message, i) =>
-        mailbox.receive(message, contents.get(message.contentHash)!, { folder: inbox, uid: first + i, modseq }, now),
+        mailbox.receive(
+          message,
+          contents.get(message.contentHash)!,
+          { folder: inbox, uid: first + i, modseq },
+          now,
+          placed[i],
+        ),
       );
+      threads.adopt(emails);
       em.persist(emails);
       for (const email of emails)
         await clock.record(mailbox, 'added', { folderId: inbox.id, uid: email.uid, emailId: email.id });
@@ -209,7 +219,16 @@ export class MailService {
       const content = await storeContent(em, message);
       const sentFolder = sender.folder('sent');
       const sentUid = await allocateUids(em, sentFolder, 1);
-      const sent = sender.send(message, content, { folder: sentFolder, uid: sentUid, modseq: await clock.of(sender) });
+      const threads = threadsOf(em, sender);
+      const [thread] = await threads.place([threadSourceOf(message)], clock);
+      const sent = sender.send(
+        message,
+        content,
+        { folder: sentFolder, uid: sentUid, modseq: await clock.of(sender) },
+        new Date(),
+        thread,
+      );
+      threads.adopt([sent]);
       em.persist(sent);
       const sentModseq = await clock.record(sender, 'added', {
         folderId: sentFolder.id,
@@ -524,7 +543,10 @@ export async function receiveInInboxes(
     const modseq = await clock.of(mailbox);
     const uid = await allocateUids(em, inbox, 1);
     const usedBefore = mailbox.usedBytes;
-    const email = mailbox.receive(message, content, { folder: inbox, uid, modseq });
+    const threads = threadsOf(em, mailbox);
+    const [thread] = await threads.place([threadSourceOf(message)], clock);
+    const email = mailbox.receive(message, content, { folder: inbox, uid, modseq }, new Date(), thread);
+    threads.adopt([email]);
     em.persist(email);
     await clock.record(mailbox, 'added', { folderId: inbox.id, uid, emailId: email.id });
     recordMailboxEvent(em, 'email.delivered', mailbox, { emailId: email.id, folderId: inbox.id, uid }, { modseq });

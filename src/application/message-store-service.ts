@@ -24,7 +24,9 @@ import { lockMailboxes } from './locking.js';
 import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
+import { checkSearch, runSearch, type SearchPage, type SearchQuery } from './message-search.js';
 import { sqlTable } from './sql-table.js';
+import { threadSourceOf, threadsOf } from './threading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
 export interface FolderStatus {
@@ -39,6 +41,8 @@ export interface FolderStatus {
 
 export interface FetchedEmail {
   emailId: string;
+  /** Its conversation (JMAP threadId). */
+  threadId: string;
   uid: number;
   modseq: number;
   /** IMAP flag names: system flags (`\Seen` …) and keywords. */
@@ -65,6 +69,24 @@ export interface CopyResult {
   uidValidity: number;
   sourceUids: number[];
   targetUids: number[];
+}
+
+/** One email of a thread (JMAP Thread/get's emailIds, with what a conversation view lists). */
+export interface ThreadEmail {
+  emailId: string;
+  folderId: string;
+  uid: number;
+  modseq: number;
+  messageId: string;
+  subject: string;
+  from: string;
+  receivedAt: Date;
+}
+
+export interface ThreadView {
+  threadId: string;
+  /** Oldest first (by internal date, then id), across the mailbox's folders. */
+  emails: ThreadEmail[];
 }
 
 export interface FolderChanges {
@@ -148,6 +170,7 @@ export class MessageStoreService {
           const content = byHash.get(email.content.contentHash)!;
           return {
             emailId: email.id,
+            threadId: email.threadId,
             uid: email.uid,
             modseq: email.modseq,
             flags: flagNames(email),
@@ -160,6 +183,76 @@ export class MessageStoreService {
             ...(input.raw ? { raw: Buffer.from(content.raw) } : {}),
           };
         });
+      },
+      { readOnly: true, snapshot: true },
+    );
+  }
+
+  /**
+   * A thread's emails in one query (JMAP Thread/get): by its id, or by one of its emails
+   * (`emailId`). A thread is within one mailbox; NOT_FOUND when it has no email there.
+   */
+  async thread(input: { mailboxId: string; threadId?: string; emailId?: string }): Promise<ThreadView> {
+    const mailboxId = checkId(input?.mailboxId, 'mailbox');
+    const byThread = input?.threadId !== undefined;
+    if (byThread === (input?.emailId !== undefined)) {
+      throw new ValidationError('INVALID_SEARCH', 'name a thread by threadId or by one of its emails (emailId)');
+    }
+    const id = byThread ? checkId(input.threadId, 'thread') : checkId(input.emailId, 'email');
+    return this.run(
+      async (em) => {
+        const table = sqlTable(em, Email);
+        const rows = await em.getConnection().execute<
+          {
+            id: string;
+            thread_id: string;
+            folder_id: string;
+            uid: string;
+            modseq: string;
+            message_id: string;
+            subject: string;
+            from_address: string;
+            received_at: Date;
+          }[]
+        >(
+          `select id, thread_id, folder_id, uid, modseq, message_id, subject, from_address, received_at from ${table}
+            where mailbox_id = ? and thread_id = ${byThread ? '?' : `(select thread_id from ${table} where mailbox_id = ? and id = ?)`}
+            order by received_at, id`,
+          byThread ? [mailboxId, id] : [mailboxId, mailboxId, id],
+          'all',
+          em.getTransactionContext(),
+        );
+        if (rows.length === 0) throw new NotFoundError(byThread ? 'thread' : 'email');
+        return {
+          threadId: rows[0]!.thread_id,
+          emails: rows.map((r) => ({
+            emailId: r.id,
+            folderId: r.folder_id,
+            uid: Number(r.uid),
+            modseq: Number(r.modseq),
+            messageId: r.message_id,
+            subject: r.subject,
+            from: r.from_address,
+            receivedAt: new Date(r.received_at),
+          })),
+        };
+      },
+      { readOnly: true, snapshot: true },
+    );
+  }
+
+  /**
+   * SEARCH in a folder: full text over subject, addresses and body (words, by the `simple`
+   * configuration) with SINCE, BEFORE, flags, keywords and a UID set; in UID order, paged by
+   * keyset. INVALID_SEARCH for a malformed query (a text with no word, too many words, a bad date).
+   */
+  async search(input: SearchQuery): Promise<SearchPage> {
+    const search = checkSearch(input);
+    return this.run(
+      async (em) => {
+        const folder = await em.findOne(Folder, { id: search.folderId, mailbox: search.mailboxId });
+        if (!folder) throw new NotFoundError('folder');
+        return runSearch(em, search);
       },
       { readOnly: true, snapshot: true },
     );
@@ -298,6 +391,8 @@ export class MessageStoreService {
       const uid = await allocateUids(em, folder, 1);
       const content = await storeContent(em, message);
       const flags = Object.fromEntries(system.map((f) => [f, true])) as Partial<EmailFlags>;
+      const threads = threadsOf(em, mailbox);
+      const [thread] = await threads.place([threadSourceOf(message)], clock);
       const email = mailbox.store({
         message,
         content,
@@ -305,7 +400,9 @@ export class MessageStoreService {
         flags,
         keywords,
         receivedAt: internalDate,
+        thread: thread!,
       });
+      threads.adopt([email]);
       em.persist(email);
       await clock.record(mailbox, 'added', { folderId: folder.id, uid, emailId: email.id });
       recordMailboxEvent(

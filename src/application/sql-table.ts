@@ -14,3 +14,9 @@ export function sqlTable(em: EntityManager, entity: EntityClass<object>): string
   const schema = meta.schema ?? em.config.get('schema');
   return schema && schema !== '*' ? `${quote(schema)}.${quote(meta.tableName)}` : quote(meta.tableName);
 }
+
+/** The schema-qualified name of one of the migrations' SQL functions, in the schema of the entities. */
+export function sqlFunction(em: EntityManager, name: string): string {
+  const schema = em.config.get('schema');
+  return schema && schema !== '*' ? `${quote(schema)}.${quote(name)}` : quote(name);
+}

@@ -74,6 +74,8 @@ export interface EmailSummary {
   id: string;
   mailboxId: string;
   folderId: string;
+  /** Its conversation (JMAP threadId): the same for every email of the thread, in one mailbox. */
+  threadId: string;
   messageId: string;
   subject: string;
   from: string;
@@ -210,6 +212,7 @@ export function toEmailSummary(email: Email): EmailSummary {
     id: email.id,
     mailboxId: email.mailbox.id,
     folderId: email.folder.id,
+    threadId: email.threadId,
     messageId: email.messageId,
     subject: email.subject,
     from: email.fromAddress,

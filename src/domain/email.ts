@@ -5,6 +5,7 @@ import { checkKeywords } from './imap-flags.js';
 import type { Mailbox } from './mailbox.js';
 import type { Message } from './message.js';
 import type { StoredMessage } from './stored-message.js';
+import { storedThreadKeys, threadKeysOf, type ThreadPlacement } from './thread.js';
 import type { User } from './user.js';
 
 export interface EmailFlags {
@@ -26,6 +27,8 @@ export interface NewEmail {
   flags?: Partial<EmailFlags>;
   keywords?: string[];
   receivedAt?: Date;
+  /** Its thread, as delivery worked it out; without one, a thread of its own. */
+  thread?: ThreadPlacement;
 }
 
 /** Where an email is for IMAP: its UID in its folder and the mailbox modseq of its last change. */
@@ -53,6 +56,10 @@ export class Email {
   /** The mailbox modseq of the last change to this email (arrival, flags, keywords, move). */
   readonly modseq: number;
   readonly messageId: string;
+  /** The conversation it belongs to (JMAP threadId), within its mailbox; see domain/thread.ts. */
+  readonly threadId: string;
+  /** What later mail finds its thread by: reference ids and the normalised-subject key. */
+  readonly threadKeys: string[];
   readonly subject: string;
   readonly fromAddress: string;
   readonly toAddresses: string[];
@@ -81,6 +88,11 @@ export class Email {
     this.user = props.user;
     this.content = props.content;
     this.messageId = message.messageId;
+    this.threadId = props.thread?.id ?? newId();
+    this.threadKeys = [
+      ...(props.thread?.keys ??
+        storedThreadKeys(threadKeysOf({ messageId: message.messageId, subject: message.subject }))),
+    ];
     this.subject = message.subject;
     this.fromAddress = message.from;
     this.toAddresses = [...message.to];
@@ -129,6 +141,16 @@ export class Email {
     // several changes in one unit of work share its modseq; it never goes back
     if (!(modseq >= this.modseq)) throw new Error(`modseq ${modseq} is before ${this.modseq}`);
     update(this, { modseq });
+  }
+
+  /**
+   * @internal threading merged its thread into another: a change under `modseq` (the journal says
+   * so); an email not yet saved keeps its modseq.
+   */
+  joinThread(threadId: string, modseq = this.modseq): void {
+    if (threadId === this.threadId) return;
+    update(this, { threadId });
+    this.markChanged(modseq);
   }
 
   /** @internal use Mailbox.move: a moved email gets a new UID in its new folder. */

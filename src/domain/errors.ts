@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'INVALID_FLAG',
   'INVALID_UID_SET',
   'INVALID_CLAIM',
+  'INVALID_SEARCH',
   'CONFIRMATION_REQUIRED',
   // uniqueness and concurrency
   'EMAIL_TAKEN',

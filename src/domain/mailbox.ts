@@ -10,6 +10,7 @@ import { RuleViolationError, ValidationError } from './errors.js';
 import { ancestorPathsOf, FOLDER_DELIMITER, FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
 import { update } from './identity.js';
 import type { Message } from './message.js';
+import type { ThreadPlacement } from './thread.js';
 
 export const MAILBOX_STATUSES = ['active', 'suspended'] as const;
 export type MailboxStatus = (typeof MAILBOX_STATUSES)[number];
@@ -75,10 +76,16 @@ export class Mailbox extends Address {
   }
 
   /** Inbound mail: the domain must receive mail and the mailbox must be active and have room. */
-  receive(message: Message, content: StoredMessage, placement: Placement, now = new Date()): Email {
+  receive(
+    message: Message,
+    content: StoredMessage,
+    placement: Placement,
+    now = new Date(),
+    thread?: ThreadPlacement,
+  ): Email {
     this.domain.assertReceivesMail();
     if (placement.folder.role !== 'inbox') throw new Error('inbound mail goes to the inbox');
-    return this.store({ message, content, placement, now });
+    return this.store({ message, content, placement, now, ...(thread ? { thread } : {}) });
   }
 
   /**
@@ -91,10 +98,16 @@ export class Mailbox extends Address {
   }
 
   /** The sent copy of an outgoing message, seen, in the Sent folder. */
-  send(message: Message, content: StoredMessage, placement: Placement, now = new Date()): Email {
+  send(
+    message: Message,
+    content: StoredMessage,
+    placement: Placement,
+    now = new Date(),
+    thread?: ThreadPlacement,
+  ): Email {
     this.assertSends();
     if (placement.folder.role !== 'sent') throw new Error('the sent copy goes to the Sent folder');
-    return this.store({ message, content, placement, flags: { seen: true }, now });
+    return this.store({ message, content, placement, flags: { seen: true }, now, ...(thread ? { thread } : {}) });
   }
 
   /** Stores a message in one of this mailbox's folders (sent copies, drafts, appends, imports). */
@@ -130,6 +143,8 @@ export class Mailbox extends Address {
       flags: email.flags,
       keywords: email.keywords,
       receivedAt: email.receivedAt,
+      // a copy stays in the conversation of its original (the same mailbox, the same message)
+      thread: { id: email.threadId, keys: email.threadKeys },
       now,
     });
   }

@@ -143,4 +143,43 @@ describe('README examples', () => {
     expect(since.mailboxes.created).toHaveLength(3);
     expect(since.mailboxes).toMatchObject({ updated: [], destroyed: [], countsChanged: [] });
   });
+
+  it('a thread and a search in the message store', async () => {
+    const { owner, domain } = await ownerWithDomain(db);
+    const inbox = await db.aether.mailboxes.create(owner.id, { address: `readme@${domain.name}` });
+    const inboxFolder = (await db.aether.mailboxes.get(owner.id, inbox.id)).folders!.find((f) => f.role === 'inbox')!;
+    const raw = (id: string, subject: string, extra = '') =>
+      Buffer.from(
+        `From: billing@shop.example\r\nTo: ${inbox.address}\r\nSubject: ${subject}\r\nMessage-ID: <${id}>\r\n${extra}\r\ninvoice for march\r\n`,
+      );
+    const first = await db.aether.mail.deliverInbound({ recipients: [inbox.address], message: raw('1@shop', 'Bill') });
+    await db.aether.mail.deliverInbound({
+      recipients: [inbox.address],
+      message: raw('2@shop', 'Re: Bill', 'In-Reply-To: <1@shop>\r\n'),
+    });
+    const emailId = first.delivered[0]!.emailId;
+    const { threadId, emails } = await db.aether.store.thread({ mailboxId: inbox.id, emailId });
+    expect(emails.map((e) => e.uid)).toEqual([1, 2]);
+
+    await db.aether.store.storeFlags({
+      mailboxId: inbox.id,
+      folderId: inboxFolder.id,
+      uids: '2',
+      mode: 'add',
+      flags: ['$label1'],
+    });
+    const page = await db.aether.store.search({
+      mailboxId: inbox.id,
+      folderId: inboxFolder.id,
+      text: 'invoice march',
+      from: 'billing@shop.example',
+      since: new Date('2026-03-01'),
+      flags: { seen: false, deleted: false },
+      keywords: ['$label1'],
+      uids: '1:*',
+      limit: 100,
+    });
+    expect(page.items.map((i) => [i.uid, i.threadId])).toEqual([[2, threadId]]);
+    expect(page.nextCursor).toBeNull();
+  });
 });

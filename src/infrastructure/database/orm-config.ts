@@ -68,8 +68,9 @@ export function createOrmConfig(
     // the mail servers' lookup views are a migration's, not the entities': schema diffs leave them be
     schemaGenerator: {
       ignoreSchema: [mailLookupSchema(target.schema)],
-      // functions are written in the migrations that need them (idn_to_unicode behind the domain's
-      // generated unicode_name); without this, schema:update would propose dropping them
+      // so are the SQL functions migrations write (idn_to_unicode behind the domain's generated
+      // unicode_name, email_search_document under email_search_index): without this, schema:update
+      // would propose dropping them
       ignoreRoutines: true,
     },
     driverOptions,

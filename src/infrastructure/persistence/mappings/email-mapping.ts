@@ -4,6 +4,7 @@ import { Email } from '../../../domain/email.js';
 import { Folder, MAX_UID } from '../../../domain/folder.js';
 import { MAX_KEYWORDS } from '../../../domain/imap-flags.js';
 import { StoredMessage } from '../../../domain/stored-message.js';
+import { MAX_THREAD_REFERENCES } from '../../../domain/thread.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { MESSAGE_LIMITS } from '../../../domain/message.js';
 import { User } from '../../../domain/user.js';
@@ -28,6 +29,9 @@ export const EmailSchema = defineEntity({
     uid: p.bigint('number'),
     modseq: p.bigint('number'),
     messageId: p.string().length(MESSAGE_LIMITS.headerBytes),
+    // a row written by anything but delivery (a bulk load) starts a thread of its own
+    threadId: p.uuid().defaultRaw('gen_random_uuid()'),
+    threadKeys: p.array().defaultRaw(`'{}'`),
     subject: p.text(),
     fromAddress: p.string().length(MAX_ADDRESS_OCTETS),
     toAddresses: p.array(),
@@ -52,6 +56,20 @@ export const EmailSchema = defineEntity({
       name: 'email_keywords_index',
       expression: 'create index "email_keywords_index" on "email" using gin ("keywords")',
     },
+    // a thread's emails in one query (the store's thread of an email)
+    { name: 'email_thread_index', properties: ['mailbox', 'threadId'] },
+    {
+      // threading at delivery: the emails of a mailbox that share a reference or subject key
+      name: 'email_thread_keys_index',
+      expression: 'create index "email_thread_keys_index" on "email" using gin ("thread_keys")',
+    },
+    {
+      // full-text search (the store's search): GIN over the search document of every email, on
+      // every partition; the function is the migration's (email_search_document)
+      name: 'email_search_index',
+      expression:
+        'create index "email_search_index" on "email" using gin (email_search_document(subject, from_address, to_addresses, cc_addresses, body))',
+    },
   ],
   uniques: [{ name: 'email_folder_uid_unique', properties: ['mailbox', 'folder', 'uid'] }],
   checks: [
@@ -59,6 +77,8 @@ export const EmailSchema = defineEntity({
     { name: 'email_uid', expression: `uid >= 1 and uid <= ${MAX_UID}` },
     { name: 'email_modseq', expression: 'modseq >= 1' },
     { name: 'email_keywords', expression: `cardinality(keywords) <= ${MAX_KEYWORDS}` },
+    // the reference ids and one subject key
+    { name: 'email_thread_keys', expression: `cardinality(thread_keys) <= ${MAX_THREAD_REFERENCES + 1}` },
   ],
   triggers: [
     rowCheckTrigger({

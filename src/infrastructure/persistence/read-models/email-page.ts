@@ -17,6 +17,7 @@ const PAGE_FIELDS = [
   'mailbox',
   'id',
   'folder',
+  'threadId',
   'messageId',
   'subject',
   'fromAddress',
@@ -35,6 +36,7 @@ interface PageRow {
   mailbox: string;
   id: string;
   folder: string;
+  threadId: string;
   messageId: string;
   subject: string;
   fromAddress: string;
@@ -123,6 +125,7 @@ function toPageSummary(r: PageRow): EmailSummary {
     id: r.id,
     mailboxId: r.mailbox,
     folderId: r.folder,
+    threadId: r.threadId,
     messageId: r.messageId,
     subject: r.subject,
     from: r.fromAddress,
