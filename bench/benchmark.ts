@@ -157,6 +157,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       machine,
       fixture: { ...size, bodyBytes, seedSeconds },
       workloads,
+      prisma: { version: prisma.version },
       volume,
       coldStart,
       allTargetsMet: workloads.every((w) => w.met) && volume.met,

@@ -89,6 +89,8 @@ export interface BenchmarkResult {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string; platform: string };
   fixture: VolumeSize & { bodyBytes: number; seedSeconds: number };
   workloads: WorkloadResult[];
+  /** The Prisma side's installed versions (prisma, @prisma/client, @prisma/adapter-pg are pinned alike). */
+  prisma: { version: string };
   volume: VolumeImportResult;
   coldStart: ColdStartResult;
   allTargetsMet: boolean;

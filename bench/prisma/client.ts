@@ -9,13 +9,15 @@ import type { DatabaseSettings } from '../../src/infrastructure/database/databas
 import { plainPool } from '../../src/infrastructure/database/admin-client.js';
 import { countingPool } from '../harness.js';
 import type { StatementCounter } from '../types.js';
-import { ensurePrismaClient } from './generate.js';
+import { ensurePrismaClient, prismaClientVersion } from './generate.js';
 import type { PrismaClient } from './generated/client.js';
 
 export type { PrismaClient } from './generated/client.js';
 
 export interface PrismaDatabase {
   prisma: PrismaClient;
+  /** The installed @prisma/client's version. */
+  version: string;
   /** Counts the SQL statements Prisma sends while `work` runs. */
   countStatements: StatementCounter;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function openPrisma(settings: DatabaseSettings): Promise<PrismaData
   await prisma.$connect();
   return {
     prisma,
+    version: prismaClientVersion(),
     countStatements: count,
     close: async () => {
       await prisma.$disconnect();

@@ -53,10 +53,14 @@ function prismaCli(): { bin: string; version: string } {
   return { bin: fileURLToPath(new URL(bin.prisma, `file://${manifest}`)), version };
 }
 
+/** The installed @prisma/client's version (prisma and @prisma/adapter-pg are pinned to the same one). */
+export function prismaClientVersion(): string {
+  return (JSON.parse(readFileSync(require.resolve('@prisma/client/package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
 function inputsDigest(version: string): string {
-  const client = (
-    JSON.parse(readFileSync(require.resolve('@prisma/client/package.json'), 'utf8')) as { version: string }
-  ).version;
+  const client = prismaClientVersion();
   return createHash('sha256')
     .update(readFileSync(schema))
     .update(`\0prisma ${version}\0@prisma/client ${client}`)
@@ -67,10 +71,15 @@ function isCurrent(digest: string): boolean {
   return existsSync(new URL('client.ts', generated)) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest;
 }
 
-function run(bin: string): Promise<void> {
+/**
+ * Runs `prisma generate` with `configFile` (its schema's generator says where the client goes) and
+ * the workaround's environment; rejects with the CLI's output when it fails.
+ */
+export function runPrismaGenerate(configFile = config, cwd = root): Promise<void> {
+  const { bin } = prismaCli();
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, 'generate', '--config', config], {
-      cwd: root,
+    const proc = spawn(process.execPath, [bin, 'generate', '--config', configFile], {
+      cwd,
       env: { ...process.env, ...OFFLINE_GENERATE_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,8 +98,7 @@ function run(bin: string): Promise<void> {
  * bench/prisma/ meanwhile, so concurrent runs (a bench beside the test suite) generate once.
  */
 export async function ensurePrismaClient(): Promise<boolean> {
-  const { bin, version } = prismaCli();
-  const digest = inputsDigest(version);
+  const digest = inputsDigest(prismaCli().version);
   if (isCurrent(digest)) return false;
   const unlock = await lockfile.lock(here, {
     lockfilePath: fileURLToPath(new URL('.generate.lock', import.meta.url)),
@@ -99,7 +107,7 @@ export async function ensurePrismaClient(): Promise<boolean> {
   });
   try {
     if (isCurrent(digest)) return false;
-    await run(bin);
+    await runPrismaGenerate();
     await writeFile(stamp, digest);
     return true;
   } finally {
