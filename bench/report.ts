@@ -135,7 +135,7 @@ export function ratiosSvg(r: BenchmarkResult): string {
   const max = Math.max(2.5, ...rows.map((row) => Math.max(row.ratio, row.prisma ?? 0, row.target))) * 1.1;
   const sx = (v: number) => labelW + (v / max) * chartW;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 230}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 250}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">Ours and Prisma ÷ hand-written SQL (median time; lower is better)</text>`,
     `<text x="10" y="40" fill="#555">upper bar: ours (orange: target missed) · lower bar: Prisma · red tick: our target · grey line: parity (1×)</text>`,
@@ -151,16 +151,20 @@ export function ratiosSvg(r: BenchmarkResult): string {
     `<rect x="${labelW}" y="${y}" width="${Math.max(1, sx(ratio) - labelW)}" height="${h}" fill="${fill}"/>`;
   rows.forEach((row, i) => {
     const y = top + i * rowH;
-    const summary =
+    const ours = `ours ${row.ratio.toFixed(2)}× (≤ ${row.target.toFixed(1)}×)`;
+    const prisma =
       row.prisma === undefined
-        ? `${row.ratio.toFixed(2)}× (≤ ${row.target.toFixed(1)}×)`
-        : `${row.ratio.toFixed(2)}× (≤ ${row.target.toFixed(1)}×) · Prisma ${row.prisma.toFixed(2)}× · ours ÷ Prisma ${row.oursToPrisma!.toFixed(2)}×`;
+        ? []
+        : [
+            `<text x="${labelW + chartW + 8}" y="${y + 31}" fill="#555">${esc(`Prisma ${row.prisma.toFixed(2)}× · ours ÷ Prisma ${row.oursToPrisma!.toFixed(2)}×`)}</text>`,
+          ];
     parts.push(
       `<text x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${esc(row.label)}</text>`,
       bar(y + 5, 14, row.ratio, row.met ? '#4a90d9' : '#e8a33d'),
       ...(row.prisma === undefined ? [] : [bar(y + 21, 12, row.prisma, '#9b9b9b')]),
       `<line x1="${sx(row.target)}" y1="${y + 2}" x2="${sx(row.target)}" y2="${y + rowH - 4}" stroke="#d0021b" stroke-width="3"/>`,
-      `<text x="${labelW + chartW + 8}" y="${y + rowH / 2 + 4}">${esc(summary)}</text>`,
+      `<text x="${labelW + chartW + 8}" y="${y + 16}">${esc(ours)}</text>`,
+      ...prisma,
     );
   });
   parts.push(

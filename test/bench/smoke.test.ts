@@ -38,7 +38,7 @@ describe('the benchmark (smoke mode)', () => {
     expect(result.volume.emails).toBeGreaterThan(0);
     expect(result.volume.ours.peakRssMiB).toBeGreaterThan(0);
     expect(result.coldStart.firstQueryMs).toBeGreaterThan(0);
-  }, 240_000);
+  }, 480_000);
 });
 
 describe('where results go', () => {
