@@ -227,6 +227,7 @@ async function store(tx: Tx, mailbox: LockedMailbox, messages: Message[], sizes:
   const { modseq, firstUid } = await takeCounters(tx, mailbox.id, mailbox.inbox_id, messages.length);
   await storeMessages(tx, messages);
   const rows = emailRows({ mailbox, messages, modseq, firstUid });
+  // one email: `create`, as a Prisma user writes a single delivery; a batch: `createMany` (multi-row INSERTs)
   if (rows.length === 1) await tx.email.create({ data: rows[0]!, select: { id: true } });
   else await tx.email.createMany({ data: rows });
   const journal = journalRows(rows);
