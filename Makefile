@@ -55,7 +55,7 @@ docker-run: ## run PostgreSQL in Docker instead of the embedded default (needs a
 	docker compose up -d postgres
 	@echo 'export DATABASE_URL=postgresql://aether:aether@127.0.0.1:5432/aether'
 
-bench: ## the benchmark against hand-written SQL
+bench: ## the benchmark against hand-written SQL and Prisma 7
 	npm run bench
 
 docs-schema: ## regenerate docs/schema.md and docs/schema.svg from the MikroORM metadata

@@ -1,6 +1,7 @@
 /**
  * The benchmark: the data layer (application services on MikroORM) side by side with a
- * hand-written `pg` baseline, on a database of its own filled by the volume seeder.
+ * hand-written `pg` baseline and the same work through Prisma 7 (bench/prisma/), on a database of
+ * its own filled by the volume seeder.
  * `runBenchmark()` is what `npm run bench` and the smoke test call. Each workload is defined once,
  * in bench/workloads.ts, as a function of the database it runs on, and measured by one routine
  * (`interleave`), so bench/partitioning.ts runs the same workloads on two databases.
@@ -11,6 +12,7 @@ import { seedVolume, VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
 import { volumeUserEmail, type VolumeSize } from '../src/seeders/support/volume-layout.js';
 import { createMigratedDatabase } from './database.js';
 import { measureEvents } from './events.js';
+import { openPrisma } from './prisma/client.js';
 import {
   checkVolume,
   interleave,
@@ -48,6 +50,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   log(`[bench] ${smoke ? 'smoke' : 'full'} run: database ${dbName} (dropped, recreated, migrated)`);
   const settings = await createMigratedDatabase(server, dbName);
   const db = await openBenchDatabase(settings);
+  const prisma = await openPrisma(settings);
   const statements: string[] = [];
   const counted = await openAether({
     settings: { ...settings, poolMax: 2 },
@@ -67,25 +70,28 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     const machine = await machineInfo(db);
     const workloads: WorkloadResult[] = [];
 
-    // each workload: ours and the baseline (and the floor) interleaved, then the statements of one operation
+    // each workload: ours, the baseline and Prisma (and the floor) interleaved, then the statements of one operation
     for (const spec of defineWorkloads(sizes)) {
       const bound = await spec.on(db);
       const { samples, checked, iterations } = await interleave(
         [
           ['ours', bound.ours(db.aether)],
           ['baseline', bound.baseline],
+          ['prisma', bound.prisma(prisma.prisma)],
           ...(bound.floor ? [['floor', bound.floor] as ['floor', AnySide]] : []),
         ],
         spec.runs,
       );
-      // ours through the logging instance, the baseline through its pool
+      // ours through the logging instance, the baseline and Prisma through their pools
       const oursStatements = await statementsOf(bound.ours(counted), iterations, countOurs);
       const baselineStatements = await statementsOf(bound.baseline, iterations + 1, db.countStatements);
+      const prismaStatements = await statementsOf(bound.prisma(prisma.prisma), iterations + 2, prisma.countStatements);
       const notes = [...(spec.notes ?? [])];
       const extra = await spec.countCheck?.(counted, countOurs);
       if (extra) notes.push(extra);
       const oursStats = summarize(samples.ours);
       const baseStats = summarize(samples.baseline);
+      const prismaStats = summarize(samples.prisma);
       const ratio = oursStats.median / baseStats.median;
       const result: WorkloadResult = {
         name: spec.name,
@@ -93,20 +99,29 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
         unit: spec.unit ?? 'ms per operation',
         ours: oursStats,
         baseline: baseStats,
+        prisma: prismaStats,
         ...(bound.floor ? { floor: { ...summarize(samples.floor), label: bound.floor.label } } : {}),
         ratio,
+        prismaRatio: prismaStats.median / baseStats.median,
+        oursToPrisma: oursStats.median / prismaStats.median,
         target: spec.target,
         met: ratio <= spec.target.maxRatio,
-        statements: { ours: oursStatements, baseline: baselineStatements },
-        checked: { ours: checked.ours, baseline: checked.baseline, ...(bound.floor ? { floor: checked.floor } : {}) },
+        statements: { ours: oursStatements, baseline: baselineStatements, prisma: prismaStatements },
+        checked: {
+          ours: checked.ours,
+          baseline: checked.baseline,
+          prisma: checked.prisma,
+          ...(bound.floor ? { floor: checked.floor } : {}),
+        },
         assertionsPassed: true,
         notes,
       };
       workloads.push(result);
       log(
         `[bench] ${spec.name}: ours ${oursStats.median.toFixed(2)} ms, baseline ${baseStats.median.toFixed(2)} ms, ` +
-          `ratio ${ratio.toFixed(2)} (target ≤ ${spec.target.maxRatio}) ${result.met ? 'met' : 'MISSED'}; ` +
-          `statements ${oursStatements} vs ${baselineStatements}`,
+          `Prisma ${prismaStats.median.toFixed(2)} ms; ratio ${ratio.toFixed(2)} (target ≤ ${spec.target.maxRatio}) ` +
+          `${result.met ? 'met' : 'MISSED'}, Prisma ÷ baseline ${result.prismaRatio.toFixed(2)}, ` +
+          `ours ÷ Prisma ${result.oursToPrisma.toFixed(2)}; statements ${oursStatements} / ${baselineStatements} / ${prismaStatements}`,
       );
     }
 
@@ -146,6 +161,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       machine,
       fixture: { ...size, bodyBytes, seedSeconds },
       workloads,
+      prisma: { version: prisma.version },
       volume,
       coldStart,
       events,
@@ -157,6 +173,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   } finally {
     await db.close();
     await counted.close();
+    await prisma.close();
     if (!options.keep) {
       await dropDatabase(server.direct, dbName).catch(() => {});
     } else log(`[bench] kept the database(s) on the server (--keep)`);

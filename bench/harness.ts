@@ -63,7 +63,7 @@ function benchmarkSizes(smoke: boolean, volumeEmails?: number): Sizes {
 }
 
 /** A pg pool that counts the statements it sends while `counting` is on. */
-function countingPool(pool: pg.Pool): { pool: pg.Pool; count: StatementCounter } {
+export function countingPool(pool: pg.Pool): { pool: pg.Pool; count: StatementCounter } {
   let counting = false;
   let n = 0;
   pool.on('connect', (client) => {

@@ -28,24 +28,35 @@ function runLines(r: BenchmarkResult | PartitioningResult): string[] {
   ];
 }
 
-/** A Markdown table (it reads as well in a terminal as pasted into the README). */
+/**
+ * A Markdown table (it reads as well in a terminal as pasted into the README): per workload the
+ * three sides' medians (p95), ours ÷ baseline against its target, Prisma ÷ baseline, ours ÷ Prisma
+ * (below 1× where we are faster) and the statements one operation of each side sends.
+ */
 export function formatTable(r: BenchmarkResult): string {
   const lines = [
-    '| workload | ours median (p95) | baseline median (p95) | ours ÷ baseline | target | met | SQL statements ours / baseline |',
-    '|---|---:|---:|---:|---|---|---:|',
+    '| workload | ours median (p95) | baseline median (p95) | Prisma median (p95) | ours ÷ baseline | target | met | ' +
+      'Prisma ÷ baseline | ours ÷ Prisma | SQL statements ours / baseline / Prisma |',
+    '|---|---:|---:|---:|---:|---|---|---:|---:|---:|',
   ];
+  const cell = (s: Stats) => `${ms(s.median)} ms (${ms(s.p95)})`;
   for (const w of r.workloads) {
-    lines.push(`${comparisonRow(w, w.ours, w.baseline)} ${w.statements.ours} / ${w.statements.baseline} |`);
+    lines.push(
+      `| ${w.name} | ${cell(w.ours)} | ${cell(w.baseline)} | ${cell(w.prisma)} | ${x(w.ratio)} | ${w.target.label} | ` +
+        `${w.met ? 'yes' : '**no**'} | ${x(w.prismaRatio)} | ${x(w.oursToPrisma)} | ` +
+        `${w.statements.ours} / ${w.statements.baseline} / ${w.statements.prisma} |`,
+    );
     if (w.floor) {
       lines.push(
-        `| ↳ bulk delivery floor: ${w.floor.label} | | ${ms(w.floor.median)} ms (${ms(w.floor.p95)}) | ${x(w.ours.median / w.floor.median)} of ${w.floor.label} | (reference) | | |`,
+        `| ↳ bulk delivery floor: ${w.floor.label} | | ${cell(w.floor)} | | ${x(w.ours.median / w.floor.median)} of ${w.floor.label} | (reference) | | ` +
+          `${x(w.prisma.median / w.floor.median)} of ${w.floor.label} | | |`,
       );
     }
   }
   const v = r.volume;
   lines.push(
     `| volume import (${v.emails.toLocaleString('en')} emails) | ${Math.round(v.ours.emailsPerSecond).toLocaleString('en')} emails/s, peak RSS ${v.ours.peakRssMiB.toFixed(0)} MiB | ` +
-      `${Math.round(v.baseline.emailsPerSecond).toLocaleString('en')} emails/s | ${x(v.throughputRatio)} throughput | ≥ 0.5× throughput, RSS ≤ 300 MB | ${v.met ? 'yes' : '**no**'} | |`,
+      `${Math.round(v.baseline.emailsPerSecond).toLocaleString('en')} emails/s | (not measured) | ${x(v.throughputRatio)} throughput | ≥ 0.5× throughput, RSS ≤ 300 MB | ${v.met ? 'yes' : '**no**'} | | | |`,
   );
   const c = r.coldStart;
   const extra = [
@@ -53,6 +64,8 @@ export function formatTable(r: BenchmarkResult): string {
     `Cold start (child process, median of ${c.runs}): process start ${ms(c.processStartMs)} ms, import ${ms(c.importMs)} ms, ` +
       `ORM init + connect ${ms(c.initMs)} ms, first query ${ms(c.firstQueryMs)} ms, total ${ms(c.totalMs)} ms.`,
     ...runLines(r),
+    `Prisma ${r.prisma.version} (prisma-client generator, @prisma/adapter-pg over a pg pool like the baseline's): ` +
+      `its own API, $queryRaw for the row locks (bench/prisma/operations.ts).`,
   ];
   extra.push(
     `Volume import: ${v.emails.toLocaleString('en')} emails; ours = the volume seeder in a child process (${v.ours.nodeFlags}), ` +
@@ -108,29 +121,42 @@ export function formatPartitioningTable(r: PartitioningResult): string {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-/** A horizontal bar chart of ours ÷ baseline per workload, each with its target marked. */
+/**
+ * A horizontal bar chart per workload: ours ÷ baseline (blue, orange where it misses its target,
+ * whose red tick marks it) and Prisma ÷ baseline (grey) beneath it, with ours ÷ Prisma beside them.
+ */
 export function ratiosSvg(r: BenchmarkResult): string {
   const rows = [
-    ...r.workloads.map((w) => ({ label: w.name, ratio: w.ratio, target: w.target.maxRatio, met: w.met })),
+    ...r.workloads.map((w) => ({
+      label: w.name,
+      ratio: w.ratio,
+      prisma: w.prismaRatio as number | undefined,
+      oursToPrisma: w.oursToPrisma as number | undefined,
+      target: w.target.maxRatio,
+      met: w.met,
+    })),
     {
       label: 'volume import (time)',
       ratio: 1 / r.volume.throughputRatio,
+      prisma: undefined,
+      oursToPrisma: undefined,
       target: 1 / r.volume.targets.minThroughputRatio,
       met: r.volume.met,
     },
   ];
   const labelW = 200;
   const chartW = 520;
-  const rowH = 30;
-  const top = 50;
+  const rowH = 40;
+  const top = 66;
   const height = top + rows.length * rowH + 50;
-  const max = Math.max(2.5, ...rows.map((row) => Math.max(row.ratio, row.target))) * 1.1;
+  const max = Math.max(2.5, ...rows.map((row) => Math.max(row.ratio, row.prisma ?? 0, row.target))) * 1.1;
   const sx = (v: number) => labelW + (v / max) * chartW;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 90}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 250}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="10" y="22" font-size="15" font-weight="bold">Ours ÷ hand-written SQL (median time; lower is better)</text>`,
-    `<text x="10" y="40" fill="#555">bar: measured ratio · red tick: target · grey line: parity (1×)${r.smoke ? ' · SMOKE RUN, timings mean nothing' : ''}</text>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">Ours and Prisma ÷ hand-written SQL (median time; lower is better)</text>`,
+    `<text x="10" y="40" fill="#555">upper bar: ours (orange: target missed) · lower bar: Prisma · red tick: our target · grey line: parity (1×)</text>`,
+    `<text x="10" y="56" fill="#555">right: ours ÷ baseline, Prisma ÷ baseline, ours ÷ Prisma (below 1×: we are faster)${r.smoke ? ' · SMOKE RUN, timings mean nothing' : ''}</text>`,
   ];
   for (let tick = 0; tick <= max; tick += 0.5) {
     parts.push(
@@ -138,17 +164,28 @@ export function ratiosSvg(r: BenchmarkResult): string {
       `<text x="${sx(tick)}" y="${top + rows.length * rowH + 15}" text-anchor="middle" fill="#555">${tick}×</text>`,
     );
   }
+  const bar = (y: number, h: number, ratio: number, fill: string) =>
+    `<rect x="${labelW}" y="${y}" width="${Math.max(1, sx(ratio) - labelW)}" height="${h}" fill="${fill}"/>`;
   rows.forEach((row, i) => {
     const y = top + i * rowH;
+    const ours = `ours ${row.ratio.toFixed(2)}× (≤ ${row.target.toFixed(1)}×)`;
+    const prisma =
+      row.prisma === undefined
+        ? []
+        : [
+            `<text x="${labelW + chartW + 8}" y="${y + 31}" fill="#555">${esc(`Prisma ${row.prisma.toFixed(2)}× · ours ÷ Prisma ${row.oursToPrisma!.toFixed(2)}×`)}</text>`,
+          ];
     parts.push(
       `<text x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${esc(row.label)}</text>`,
-      `<rect x="${labelW}" y="${y + 6}" width="${Math.max(1, sx(row.ratio) - labelW)}" height="${rowH - 12}" fill="${row.met ? '#4a90d9' : '#e8a33d'}"/>`,
-      `<line x1="${sx(row.target)}" y1="${y + 2}" x2="${sx(row.target)}" y2="${y + rowH - 2}" stroke="#d0021b" stroke-width="3"/>`,
-      `<text x="${sx(Math.max(row.ratio, row.target)) + 6}" y="${y + rowH / 2 + 4}">${row.ratio.toFixed(2)}× (≤ ${row.target.toFixed(1)}×)</text>`,
+      bar(y + 5, 14, row.ratio, row.met ? '#4a90d9' : '#e8a33d'),
+      ...(row.prisma === undefined ? [] : [bar(y + 21, 12, row.prisma, '#9b9b9b')]),
+      `<line x1="${sx(row.target)}" y1="${y + 2}" x2="${sx(row.target)}" y2="${y + rowH - 4}" stroke="#d0021b" stroke-width="3"/>`,
+      `<text x="${labelW + chartW + 8}" y="${y + 16}">${esc(ours)}</text>`,
+      ...prisma,
     );
   });
   parts.push(
-    `<text x="10" y="${height - 10}" fill="#555">${esc(`${r.machine.cpus} CPUs, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}, ${r.startedAt}`)}</text>`,
+    `<text x="10" y="${height - 10}" fill="#555">${esc(`${r.machine.cpus} CPUs, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}, Prisma ${r.prisma.version}, ${r.startedAt}`)}</text>`,
     '</svg>',
   );
   return `${parts.join('\n')}\n`;

@@ -38,15 +38,22 @@ export interface WorkloadResult {
   unit: string;
   ours: Stats;
   baseline: Stats;
+  /** The same work through Prisma 7 (bench/prisma/operations.ts), measured interleaved with the other two. */
+  prisma: Stats;
   /** A faster-than-baseline reference (COPY for bulk delivery), if any. */
   floor?: Stats & { label: string };
+  /** ours ÷ baseline, medians: the ratio the target is set on. */
   ratio: number;
+  /** Prisma ÷ baseline, medians. */
+  prismaRatio: number;
+  /** ours ÷ Prisma, medians: below 1 where we are faster. */
+  oursToPrisma: number;
   target: Target;
   met: boolean;
-  /** SQL statements one operation of ours issued (begin/commit included), and the baseline's. */
-  statements: { ours: number; baseline: number };
+  /** SQL statements one operation of each side issued (begin/commit included). */
+  statements: { ours: number; baseline: number; prisma: number };
   /** Iterations whose result was checked (warm-ups included), per side. */
-  checked: { ours: number; baseline: number; floor?: number };
+  checked: { ours: number; baseline: number; prisma: number; floor?: number };
   assertionsPassed: boolean;
   notes: string[];
 }
@@ -83,6 +90,8 @@ export interface BenchmarkResult {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string; platform: string };
   fixture: VolumeSize & { bodyBytes: number; seedSeconds: number };
   workloads: WorkloadResult[];
+  /** The Prisma side's installed versions (prisma, @prisma/client, @prisma/adapter-pg are pinned alike). */
+  prisma: { version: string };
   volume: VolumeImportResult;
   coldStart: ColdStartResult;
   events: EventsResult;

@@ -1,7 +1,8 @@
 /**
  * The benchmark's workloads, each defined once as a function of the database it runs on: what it
- * reads from the fixture for its checks, our side (the application services) and the hand-written
- * baseline, every result checked. bench/benchmark.ts and bench/partitioning.ts measure them.
+ * reads from the fixture for its checks, our side (the application services), the hand-written
+ * baseline and the same work through Prisma (bench/prisma/operations.ts), every result checked.
+ * bench/benchmark.ts and bench/partitioning.ts measure them.
  */
 import assert from 'node:assert/strict';
 import type { Aether } from '../src/infrastructure/aether.js';
@@ -11,6 +12,8 @@ import type { MessageInput } from '../src/domain/message.js';
 import { VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
 import { volumeMailboxAddress, volumeUserEmail } from '../src/seeders/support/volume-layout.js';
 import * as sql from './baseline.js';
+import type { PrismaClient } from './prisma/client.js';
+import * as prismaSide from './prisma/operations.js';
 import type { AnySide, BenchDatabase, Query, Sizes, StatementCounter, Target } from './types.js';
 
 /** A workload's sides bound to one database, with the state their checks keep about it. */
@@ -19,6 +22,8 @@ export interface BoundWorkload {
   /** Ours through `a`: the database's own instance, or one on the same database that logs its statements. */
   ours: (a: Aether) => AnySide;
   baseline: AnySide;
+  /** The same work through Prisma 7 on the same database. */
+  prisma: (p: PrismaClient) => AnySide;
   /** A faster-than-baseline reference (COPY for bulk delivery), if any. */
   floor?: AnySide & { label: string };
 }
@@ -89,6 +94,13 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
             assert.ok(page.next);
           },
         },
+        prisma: (p) => ({
+          run: () => prismaSide.listFolderPage(p, hot.owner, hot.id, hot.inbox, pageSize, cursorRow),
+          verify: (page) => {
+            assert.deepEqual(ids(page.items), expected);
+            assert.ok(page.next);
+          },
+        }),
       };
     },
   });
@@ -123,6 +135,16 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
           run: () => sql.findOwnersByDomainSuffix(pool, `%${suffix}`),
           verify: (users) => assert.deepEqual(ownerShape(users), ownersExpected),
         },
+        prisma: (p) => ({
+          run: () => prismaSide.findOwnersByDomainSuffix(p, suffix),
+          verify: (users) => {
+            const shaped = users.map((u: { id: string; domains: { id: string; addresses: { id: string }[] }[] }) => ({
+              id: u.id,
+              domains: u.domains.map((d) => ({ id: d.id, mailboxes: d.addresses })),
+            }));
+            assert.deepEqual(ownerShape(shaped), ownersExpected);
+          },
+        }),
       };
     },
     countCheck: async (counted, count) => {
@@ -166,6 +188,10 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
         description: `email count per user over all ${total} emails`,
         ours: (a) => ({ run: () => a.statistics.emailCountsPerUser(), verify: checkCounts }),
         baseline: { run: () => sql.emailCountsPerUser(pool), verify: checkCounts },
+        prisma: (p) => ({
+          run: () => prismaSide.emailCountsPerUser(p),
+          verify: (rows) => checkCounts(rows.map((r: { _count: { emails: number } }) => ({ emails: r._count.emails }))),
+        }),
       };
     },
     countCheck: async (counted, count) => {
@@ -202,6 +228,10 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
           run: (i) => sql.renameUser(pool, renameTarget(i).email, renameTarget(i).name),
           verify: (_r, i) => checkName(i),
         },
+        prisma: (p) => ({
+          run: (i) => prismaSide.renameUser(p, renameTarget(i).email, renameTarget(i).name),
+          verify: (_r, i) => checkName(i),
+        }),
       };
     },
   };
@@ -246,6 +276,10 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
           run: (i) => sql.deliverInbound(pool, recipientOf(i), inbound(i)),
           verify: (r, i) => emailExists(r.mailboxId, r.emailId, i),
         },
+        prisma: (p) => ({
+          run: (i) => prismaSide.deliverInbound(p, recipientOf(i), inbound(i)),
+          verify: (r, i) => emailExists(r.mailboxId, r.emailId, i),
+        }),
       };
     },
   };
@@ -297,6 +331,7 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
           verify: verifyBulk,
         }),
         baseline: { run: (i) => sql.deliverMany(pool, bulkAddress, bulkMessages(i), 'insert'), verify: verifyBulk },
+        prisma: (p) => ({ run: (i) => prismaSide.deliverMany(p, bulkAddress, bulkMessages(i)), verify: verifyBulk }),
         floor: {
           label: 'COPY',
           run: (i) => sql.deliverMany(pool, bulkAddress, bulkMessages(i), 'copy'),

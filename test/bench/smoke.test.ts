@@ -1,23 +1,36 @@
 /**
- * The benchmark in smoke mode (tiny fixture, few iterations): every workload runs through both the
- * application and the hand-written baseline and checks its results. Timings are not asserted:
- * speed is the benchmark's business, and a loaded machine must not fail the suite.
+ * The benchmark in smoke mode (tiny fixture, few iterations): every workload runs through the
+ * application, the hand-written baseline and Prisma, and checks its results. Timings are not
+ * asserted: speed is the benchmark's business, and a loaded machine must not fail the suite.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runBenchmark } from '../../bench/benchmark.js';
-import { resultsDirectory } from '../../bench/report.js';
+import { formatTable, ratiosSvg, resultsDirectory } from '../../bench/report.js';
 import { expectMeasured, smokeOptions } from './smoke-support.js';
 
 describe('the benchmark (smoke mode)', () => {
-  it('runs every workload on both sides and checks every result', async () => {
+  it('runs every workload on all three sides and checks every result', async () => {
     const result = await runBenchmark(smokeOptions('aether_bench_smoke'));
     expect(result.allAssertionsPassed).toBe(true);
-    expectMeasured(result.workloads, ['ours', 'baseline']);
+    expectMeasured(result.workloads, ['ours', 'baseline', 'prisma']);
     for (const w of result.workloads) {
       expect(w.statements.ours, w.name).toBeGreaterThan(0);
       expect(w.statements.baseline, w.name).toBeGreaterThan(0);
+      expect(w.statements.prisma, w.name).toBeGreaterThan(0);
+      expect(w.prismaRatio, w.name).toBeCloseTo(w.prisma.median / w.baseline.median, 10);
+      expect(w.oursToPrisma, w.name).toBeCloseTo(w.ours.median / w.prisma.median, 10);
+    }
+    // Prisma's transactions are counted whole: BEGIN, the select, the versioned update, COMMIT
+    expect(result.workloads.find((w) => w.name === 'load-change-save')?.statements.prisma).toBe(4);
+    expect(result.prisma.version).toMatch(/^7\./);
+    // the table, and the chart, show the Prisma side of every workload
+    const table = formatTable(result);
+    expect(table).toContain('| Prisma ÷ baseline | ours ÷ Prisma |');
+    for (const w of result.workloads) {
+      expect(table).toContain(`| ${w.prismaRatio.toFixed(2)}× | ${w.oursToPrisma.toFixed(2)}× |`);
+      expect(ratiosSvg(result)).toContain(`ours ÷ Prisma ${w.oursToPrisma.toFixed(2)}×`);
     }
     expect(result.workloads.find((w) => w.name === 'bulk delivery')?.floor?.n).toBeGreaterThan(0);
     expect(result.workloads.find((w) => w.name === 'counts per user')?.statements.ours).toBe(1);
@@ -36,7 +49,7 @@ describe('the benchmark (smoke mode)', () => {
     expect(Number.isFinite(events.relay.eventsPerSecond)).toBe(true);
     expect(events.latency.samples).toBeGreaterThan(0);
     expect(Number.isFinite(events.latency.p99Ms)).toBe(true);
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('where results go', () => {
