@@ -7,7 +7,8 @@
  *
  * The rules are the ones a real Citus 13.2 enforces when it creates reference and distributed tables
  * (issue #19): unique keys and foreign keys between distributed tables include the distribution
- * column; no foreign key from a reference table to a distributed one; no subquery in a policy; no
+ * column (and do not cascade an update of it); no foreign key from a reference table to a distributed
+ * one; no subquery in a policy; no
  * trigger; no sequence-backed default; no local partitioning on a table in the foreign-key graph.
  */
 
@@ -171,8 +172,17 @@ export async function distributionRuleViolations(
   }
 
   // foreign keys between the tables of the schema (partitions' inherited copies aside)
-  const fks = await query<{ name: string; src: string; dst: string; src_cols: string[]; dst_cols: string[] }>(
+  const fks = await query<{
+    name: string;
+    src: string;
+    dst: string;
+    src_cols: string[];
+    dst_cols: string[];
+    on_update: string;
+    on_delete: string;
+  }>(
     `select f.conname as name, s.relname as src, d.relname as dst,
+            f.confupdtype::text as on_update, f.confdeltype::text as on_delete,
             array(select a.attname from unnest(f.conkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = f.conrelid and a.attnum = k.n order by k.o)::text[] as src_cols,
             array(select a.attname from unnest(f.confkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = f.confrelid and a.attnum = k.n order by k.o)::text[] as dst_cols
        from pg_constraint f
@@ -186,6 +196,12 @@ export async function distributionRuleViolations(
     const to = plan[fk.dst]?.kind;
     const label = `foreign key ${fk.src}.${fk.name}`;
     if (!from || !to) continue; // reported above as an unplanned table
+    // Citus: a key that includes the distribution column may not cascade, null or default an update,
+    // nor null or default a delete (an update of the column would move the row to another shard)
+    if (from === 'distributed' && fk.src_cols.includes(column(fk.src)!)) {
+      if (['c', 'n', 'd'].includes(fk.on_update)) violations.push(`${label} acts on update of the distribution column`);
+      if (['n', 'd'].includes(fk.on_delete)) violations.push(`${label} sets the distribution column on delete`);
+    }
     if (from === 'local' || to === 'local') {
       if (from !== to) violations.push(`${label} links local-only ${from === 'local' ? fk.src : fk.dst} to Citus`);
     } else if (from === 'reference' && to === 'distributed') {

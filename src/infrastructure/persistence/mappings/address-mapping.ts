@@ -23,8 +23,11 @@ export const AddressSchema = defineEntity({
     // no domain limit: room for the longest address (254 octets) and catch-all (`@` and 253)
     address: p.string().length(255).unique('address_address_unique'),
     domain: () => p.manyToOne(Domain).index('address_domain_id_index').deleteRule('cascade'),
+    ownerId: p.uuid(),
     createdAt: p.datetime(),
   },
+  // what the mailbox rows' (mailbox_id, owner_id) refers to (owner-keys.ts)
+  uniques: [{ name: 'address_id_owner_unique', properties: ['id', 'ownerId'] }],
   checks: [
     // stored case-folded (EmailAddress), so the unique key compares addresses as the domain does
     { name: 'address_normalised', expression: `${caseFoldedSql('address')} and address ~ '^[^@]*@[^@]+$'` },
@@ -50,10 +53,7 @@ export const AddressSchema = defineEntity({
       message: 'an address must be on its own domain',
     }),
   ],
-  policies: tenantPolicy(
-    'address',
-    (a) => `exists (select 1 from domain d where d.id = domain_id and d.owner_id = ${a})`,
-  ),
+  policies: tenantPolicy('address', (a) => `owner_id = ${a}`),
 });
 
 export const MailboxSchema = defineEntity({
