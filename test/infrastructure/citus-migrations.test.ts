@@ -122,7 +122,7 @@ async function wrongOwners(): Promise<number> {
 }
 
 describe('the migrations of a Citus-ready schema on a populated database', () => {
-  it('up, down and up again keep every row, and give every row its domain’s owner', async () => {
+  it('up, down and up again keep every row, and give every row its domain’s owner and name', async () => {
     const config = createOrmConfig(db.settings, 'schema');
     const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
     try {
@@ -138,6 +138,12 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
       );
       expect(await wrongOwners()).toBe(0);
       expect(await db.sql(`select count(*)::int as n from address where owner_id is null`)).toEqual([{ n: 0 }]);
+      // every address keeps its domain's name, which its key and check now hold it to
+      expect(
+        await db.sql(
+          `select count(*)::int as n from address a join domain d on d.id = a.domain_id where a.domain_name is distinct from d.name`,
+        ),
+      ).toEqual([{ n: 0 }]);
 
       await orm.migrator.down({ to: BEFORE });
       expect(await digest()).toEqual(populated);

@@ -27,7 +27,6 @@ const KNOWN_VIOLATIONS: string[] = [
   // step 2, tenant isolation without subqueries: an owner id on every tenant row
   'policy message.message_tenant contains a subquery',
   // step 3, rules as constraints instead of triggers
-  'trigger address.address_in_domain on a table Citus would hold',
   'trigger app_password.app_password_of_mailbox on a table Citus would hold',
   'trigger email.email_folder_in_mailbox on a table Citus would hold',
   'trigger email.email_uid_allocated on a table Citus would hold',

@@ -33,6 +33,16 @@ export const OWNER_FOREIGN_KEYS: readonly CompositeForeignKey[] = [
     updateRule: 'cascade',
     deleteRule: 'cascade',
   },
+  {
+    // not an owner: an address's domain part is its domain's name (replaces the trigger address_in_domain)
+    table: 'address',
+    name: 'address_domain_name_foreign',
+    columns: ['domain_id', 'domain_name'],
+    referencedTable: 'domain',
+    referencedColumns: ['id', 'name'],
+    updateRule: 'cascade',
+    deleteRule: 'cascade',
+  },
   { ...ofMailbox('mailbox_password'), updateRule: 'cascade' },
   { ...ofMailbox('app_password'), updateRule: 'cascade' },
   ofMailbox('folder'),
