@@ -157,8 +157,8 @@ export async function takeCounters(
   count: number,
 ): Promise<{ modseq: number; firstUid: number }> {
   const state = await client.query<{ highest_modseq: string }>(
-    `insert into mailbox_state (mailbox_id, highest_modseq, journal_floor)
-     values ($1, (select coalesce(max(e.modseq), 0) + 1 from email e where e.mailbox_id = $1), 0)
+    `insert into mailbox_state (mailbox_id, owner_id, highest_modseq, journal_floor)
+     values ($1, (select owner_id from address where id = $1), (select coalesce(max(e.modseq), 0) + 1 from email e where e.mailbox_id = $1), 0)
      on conflict (mailbox_id) do update set highest_modseq = mailbox_state.highest_modseq + 1
      returning highest_modseq`,
     [mailboxId],
@@ -176,12 +176,12 @@ export async function journalAdded(client: pg.PoolClient, rows: EmailRow[]): Pro
     const part = rows.slice(start, start + INSERT_CHUNK);
     const values: unknown[] = [];
     const tuples = part.map((r, i) => {
-      values.push(r.mailboxId, v7(), r.modseq, r.folderId, r.uid, r.id);
-      const b = i * 6;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, 'added', $${b + 4}, $${b + 5}, $${b + 6}, now())`;
+      values.push(r.mailboxId, v7(), r.modseq, r.folderId, r.uid, r.id, r.userId);
+      const b = i * 7;
+      return `($${b + 1}, $${b + 7}, $${b + 2}, $${b + 3}, 'added', $${b + 4}, $${b + 5}, $${b + 6}, now())`;
     });
     await client.query(
-      `insert into mail_change (mailbox_id, id, modseq, kind, folder_id, uid, email_id, created_at) values ${tuples.join(', ')}`,
+      `insert into mail_change (mailbox_id, owner_id, id, modseq, kind, folder_id, uid, email_id, created_at) values ${tuples.join(', ')}`,
       values,
     );
   }

@@ -27,7 +27,7 @@ import { type Stats, summarize } from './stats.js';
 
 export const PARTITION_MIGRATION = 'Migration20261125131052_partition_email_by_mailbox';
 /**
- * Later migrations that add email columns: the partition migration's down() rebuilds email with
+ * Later migrations that add email columns or keys: the partition migration's down() rebuilds email with
  * the columns of its own day, so these are taken back before it and applied again after.
  */
 const LATER_EMAIL_MIGRATIONS = [
@@ -36,6 +36,8 @@ const LATER_EMAIL_MIGRATIONS = [
   'Migration20261204162540_folder_tree',
   // thread_id, thread_keys and the search index
   'Migration20261204163116_threads_and_search',
+  // the owner columns and keys on email's neighbours (mailbox_state is rebuilt by message_store)
+  'Migration20261204163558_owner_on_every_tenant_row',
 ];
 
 /** `email` as it was before issue #8 (a plain table), with the columns later migrations added. */

@@ -33,11 +33,11 @@ export class ModseqClock {
     const [row] = await run<{ highest_modseq: string }>(
       this.em,
       // a mailbox without a state row yet (new, or seeded in bulk) starts above its email's modseqs
-      `insert into ${sqlTable(this.em, MailboxState)} as s (mailbox_id, highest_modseq, journal_floor)
-       values (?, (select coalesce(max(e.modseq), 0) + 1 from ${sqlTable(this.em, Email)} e where e.mailbox_id = ?), 0)
+      `insert into ${sqlTable(this.em, MailboxState)} as s (mailbox_id, owner_id, highest_modseq, journal_floor)
+       values (?, ?, (select coalesce(max(e.modseq), 0) + 1 from ${sqlTable(this.em, Email)} e where e.mailbox_id = ?), 0)
        on conflict (mailbox_id) do update set highest_modseq = s.highest_modseq + 1
        returning highest_modseq`,
-      [mailbox.id, mailbox.id],
+      [mailbox.id, mailbox.ownerId, mailbox.id],
     );
     const modseq = Number(row!.highest_modseq);
     this.taken.set(mailbox.id, modseq);

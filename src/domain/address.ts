@@ -13,12 +13,18 @@ export abstract class Address {
   /** Normalised `local@ascii-domain`, or `@ascii-domain` for a catch-all alias. */
   readonly address: string;
   readonly domain: Domain;
+  /** The domain's owner, kept on the row so the tenant policy needs no subquery (issue #19). */
+  readonly ownerId: string;
+  /** The domain's name, kept on the row so a check and a key, not a trigger, hold it to its domain. */
+  readonly domainName: string;
   abstract readonly kind: AddressKind;
   readonly createdAt: Date;
 
   constructor(address: string, domain: Domain, now: Date) {
     this.address = address;
     this.domain = domain;
+    this.ownerId = domain.owner.id;
+    this.domainName = domain.name;
     this.createdAt = now;
   }
 }

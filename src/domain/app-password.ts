@@ -27,6 +27,8 @@ function randomBase32(length: number): string {
 export class AppPassword {
   readonly id: string = newId();
   readonly mailbox: Mailbox;
+  /** The mailbox's owner (its domain's), kept on the row for the tenant policy (issue #19). */
+  readonly ownerId: string;
   readonly name: string;
   /** Public, unique: the second part of the secret (`ap-<selector>-…`). */
   readonly selector: string;
@@ -50,6 +52,7 @@ export class AppPassword {
   }) {
     const now = props.now ?? new Date();
     this.mailbox = props.mailbox;
+    this.ownerId = props.mailbox.ownerId;
     this.name = AppPassword.checkName(props.name);
     this.selector = props.selector;
     this.hash = props.hash;

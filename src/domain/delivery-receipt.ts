@@ -17,11 +17,14 @@ export const DELIVERY_RECEIPT_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
  */
 export class DeliveryReceipt {
   readonly mailbox: Mailbox;
+  /** The mailbox's owner (its domain's), kept on the row for the tenant policy (issue #19). */
+  readonly ownerId: string;
   readonly contentHash: string;
   readonly deliveredAt: Date;
 
   constructor(props: { mailbox: Mailbox; contentHash: string; now: Date }) {
     this.mailbox = props.mailbox;
+    this.ownerId = props.mailbox.ownerId;
     this.contentHash = props.contentHash;
     this.deliveredAt = props.now;
   }

@@ -27,6 +27,8 @@ export const FOLDER_DELIMITER = '/';
 export class Folder {
   readonly id: string = newId();
   readonly mailbox: Mailbox;
+  /** The mailbox's owner (its domain's), kept on the row for the tenant policy (issue #19). */
+  readonly ownerId: string;
   readonly path: string;
   readonly role: FolderRole | null;
   readonly createdAt: Date;
@@ -52,6 +54,7 @@ export class Folder {
 
   constructor(props: { mailbox: Mailbox; path: string; role?: FolderRole | null; now?: Date }) {
     this.mailbox = props.mailbox;
+    this.ownerId = props.mailbox.ownerId;
     this.role = props.role ?? null;
     this.path = this.role ? ROLE_PATHS[this.role] : Folder.checkPath(props.path);
     this.createdAt = props.now ?? new Date();

@@ -21,6 +21,8 @@ export type FolderEvent = (typeof FOLDER_EVENTS)[number];
 /** One entry of a mailbox's change journal, written in the same unit of work as the change. */
 export class MailChange {
   readonly mailbox: Mailbox;
+  /** The mailbox's owner (its domain's), kept on the row for the tenant policy (issue #19). */
+  readonly ownerId: string;
   readonly id: string = newId();
   readonly modseq: number;
   readonly kind: ChangeKind;
@@ -42,6 +44,7 @@ export class MailChange {
     now?: Date;
   }) {
     this.mailbox = props.mailbox;
+    this.ownerId = props.mailbox.ownerId;
     this.modseq = props.modseq;
     this.kind = props.kind;
     this.folderId = props.folderId;
@@ -61,11 +64,15 @@ export class MailChange {
  */
 export class MailboxState {
   readonly mailbox: Mailbox;
+  /** The mailbox's owner (its domain's), kept on the row for the tenant policy (issue #19). */
+  readonly ownerId: string;
   readonly highestModseq: number = 0;
   /** Changes after this modseq are all in the journal; older ones were pruned. */
   readonly journalFloor: number = 0;
 
   constructor(mailbox: Mailbox) {
     this.mailbox = mailbox;
+    // MikroORM constructs the class without arguments to read its defaults
+    this.ownerId = mailbox?.ownerId;
   }
 }

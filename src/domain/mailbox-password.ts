@@ -8,6 +8,8 @@ import type { Mailbox } from './mailbox.js';
 export class MailboxPassword {
   readonly id: string = newId();
   readonly mailbox: Mailbox;
+  /** The mailbox's owner (its domain's), kept on the row for the tenant policy (issue #19). */
+  readonly ownerId: string;
   /** argon2id hash in PHC form; hidden from serialization. */
   readonly hash: string;
   readonly changedAt: Date;
@@ -16,6 +18,7 @@ export class MailboxPassword {
 
   constructor(props: { mailbox: Mailbox; hash: string; now?: Date }) {
     this.mailbox = props.mailbox;
+    this.ownerId = props.mailbox.ownerId;
     this.hash = props.hash;
     this.changedAt = props.now ?? new Date();
   }

@@ -260,14 +260,15 @@ describe('application passwords', () => {
     const [hash] = await db.sql<{ hash: string }>(`select hash from mailbox_password limit 1`);
     await expect(
       db.sql(
-        `insert into mailbox_password (id, mailbox_id, hash, changed_at) values (gen_random_uuid(), $1, $2, now())`,
+        `insert into mailbox_password (id, mailbox_id, owner_id, hash, changed_at)
+         values (gen_random_uuid(), $1, (select owner_id from address where id = $1), $2, now())`,
         [alias.id, hash?.hash ?? '$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo'],
       ),
     ).rejects.toMatchObject({ constraint: 'mailbox_password_of_mailbox' });
     await expect(
       db.sql(
-        `insert into app_password (id, mailbox_id, name, selector, hash, protocols, created_at)
-         values (gen_random_uuid(), $1, 'x', 'abcdefghij', '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA', '{ftp}', now())`,
+        `insert into app_password (id, mailbox_id, owner_id, name, selector, hash, protocols, created_at)
+         values (gen_random_uuid(), $1, (select owner_id from address where id = $1), 'x', 'abcdefghij', '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA', '{ftp}', now())`,
         [target.id],
       ),
     ).rejects.toMatchObject({ constraint: 'app_password_protocols' });

@@ -93,7 +93,17 @@ describe('one line, never a stack trace or a wall of help', () => {
 
   // a dozen processes under tsx: minutes on a loaded two-core machine, so its own time bound
   it('every project command has a working --help', { timeout: 240_000 }, async () => {
-    const scripts = ['start', 'db:reset', 'db:app-role', 'db:status', 'db:url', 'db:serve', 'studio', 'bench'];
+    const scripts = [
+      'start',
+      'db:reset',
+      'db:app-role',
+      'db:distribute',
+      'db:status',
+      'db:url',
+      'db:serve',
+      'studio',
+      'bench',
+    ];
     for (const script of [
       ...scripts,
       'db:seed:volume',

@@ -30,8 +30,8 @@ describe('rules the database enforces by itself', () => {
     const { domain, box } = await world();
     expect(
       await refusedBy(
-        `insert into address (id, kind, address, domain_id, created_at, quota_bytes, used_bytes, status, version)
-         values (gen_random_uuid(), 'mailbox', 'evil@elsewhere.example', $1, now(), 0, 0, 'active', 1)`,
+        `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, quota_bytes, used_bytes, status, version)
+         values (gen_random_uuid(), 'mailbox', 'evil@elsewhere.example', $1, (select owner_id from domain where id = $1), (select name from domain where id = $1), now(), 0, 0, 'active', 1)`,
         [domain.id],
       ),
     ).toBe('address_in_domain');
@@ -44,7 +44,8 @@ describe('rules the database enforces by itself', () => {
     const { domain, box } = await world();
     expect(
       await refusedBy(
-        `insert into address (id, kind, address, domain_id, created_at, destinations) values (gen_random_uuid(), 'alias', $1, $2, now(), '{x@y.test}')`,
+        `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, destinations)
+         values (gen_random_uuid(), 'alias', $1, $2, (select owner_id from domain where id = $2), (select name from domain where id = $2), now(), '{x@y.test}')`,
         [box.address, domain.id],
       ),
     ).toBe('address_address_unique');
@@ -79,13 +80,15 @@ describe('rules the database enforces by itself', () => {
     const { box } = await world();
     expect(
       await refusedBy(
-        `insert into folder (id, mailbox_id, path, role, created_at, uid_validity) values (gen_random_uuid(), $1, 'Inbox2', 'inbox', now(), 1)`,
+        `insert into folder (id, mailbox_id, owner_id, path, role, created_at, uid_validity)
+         values (gen_random_uuid(), $1, (select owner_id from address where id = $1), 'Inbox2', 'inbox', now(), 1)`,
         [box.id],
       ),
     ).toBe('folder_mailbox_role_unique');
     expect(
       await refusedBy(
-        `insert into folder (id, mailbox_id, path, role, created_at, uid_validity) values (gen_random_uuid(), $1, 'inbox', null, now(), 1)`,
+        `insert into folder (id, mailbox_id, owner_id, path, role, created_at, uid_validity)
+         values (gen_random_uuid(), $1, (select owner_id from address where id = $1), 'inbox', null, now(), 1)`,
         [box.id],
       ),
     ).toBe('folder_mailbox_path_unique');

@@ -98,8 +98,8 @@ describe('two changes that together would close a loop', () => {
     const q = `q@${y.domain.name}`;
     // uncommitted rows with the same addresses: each creation stops at its INSERT (the unique key
     // waits for this transaction), after whatever checking it does first; the rollback lets them on
-    const insert = `insert into address (id, kind, address, domain_id, created_at, destinations, version)
-                    values ($1, 'alias', $2, $3, now(), '{nobody@outside.test}', 1)`;
+    const insert = `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, destinations, version)
+                    values ($1, 'alias', $2, $3, (select owner_id from domain where id = $3), (select name from domain where id = $3), now(), '{nobody@outside.test}', 1)`;
     const held = await hold(db, [
       [insert, [randomUUID(), p, x.domain.id]],
       [insert, [randomUUID(), q, y.domain.id]],

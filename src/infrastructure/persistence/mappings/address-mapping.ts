@@ -2,9 +2,9 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { Address, ADDRESS_KINDS } from '../../../domain/address.js';
 import { Alias, MAX_ALIAS_DESTINATIONS } from '../../../domain/alias.js';
 import { Domain } from '../../../domain/domain.js';
+import { MAX_DOMAIN_LENGTH } from '../../../domain/domain-name.js';
 import { Folder } from '../../../domain/folder.js';
 import { Mailbox, MAILBOX_STATUSES } from '../../../domain/mailbox.js';
-import { rowCheckTrigger } from './row-triggers.js';
 import { caseFoldedSql } from '../case-fold-sql.js';
 import { tenantPolicy } from './tenant-policy.js';
 
@@ -23,10 +23,17 @@ export const AddressSchema = defineEntity({
     // no domain limit: room for the longest address (254 octets) and catch-all (`@` and 253)
     address: p.string().length(255).unique('address_address_unique'),
     domain: () => p.manyToOne(Domain).index('address_domain_id_index').deleteRule('cascade'),
+    ownerId: p.uuid(),
+    domainName: p.string().length(MAX_DOMAIN_LENGTH),
     createdAt: p.datetime(),
   },
+  // what the mailbox rows' (mailbox_id, owner_id) refers to (owner-keys.ts)
+  uniques: [{ name: 'address_id_owner_unique', properties: ['id', 'ownerId'] }],
   checks: [
     // stored case-folded (EmailAddress), so the unique key compares addresses as the domain does
+    // an address belongs to its domain (invariant 1), whoever writes the row: the domain part is the
+    // stored domain name, which the key (domain_id, domain_name) holds to the domain's (owner-keys.ts)
+    { name: 'address_in_domain', expression: `split_part(address, '@', 2) = domain_name` },
     { name: 'address_normalised', expression: `${caseFoldedSql('address')} and address ~ '^[^@]*@[^@]+$'` },
     {
       name: 'address_mailbox_columns',
@@ -40,20 +47,7 @@ export const AddressSchema = defineEntity({
       expression: `kind <> 'alias' or (cardinality(destinations) >= 1 and cardinality(destinations) <= ${MAX_ALIAS_DESTINATIONS})`,
     },
   ],
-  triggers: [
-    rowCheckTrigger({
-      // an address belongs to its domain (invariant 1), whoever writes the row
-      name: 'address_in_domain',
-      columns: ['address', 'domain_id'],
-      query: `select split_part($1, '@', 2) = (select d.name from %I.domain d where d.id = $2)`,
-      params: ['address', 'domain_id'],
-      message: 'an address must be on its own domain',
-    }),
-  ],
-  policies: tenantPolicy(
-    'address',
-    (a) => `exists (select 1 from domain d where d.id = domain_id and d.owner_id = ${a})`,
-  ),
+  policies: tenantPolicy('address', (a) => `owner_id = ${a}`),
 });
 
 export const MailboxSchema = defineEntity({

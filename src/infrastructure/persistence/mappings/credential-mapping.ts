@@ -24,9 +24,6 @@ const ofMailbox = (table: string) =>
     message: 'a credential belongs to a mailbox',
   });
 
-const ownedThroughMailbox = (a: string) =>
-  `exists (select 1 from address m join domain d on d.id = m.domain_id where m.id = mailbox_id and d.owner_id = ${a})`;
-
 /** An argon2id PHC string: the views hand it to Dovecot with an `{ARGON2ID}` prefix. */
 const phcHash = (column: string) =>
   `${column} ~ '^\\$argon2id\\$v=19\\$m=[0-9]+,t=[0-9]+,p=[0-9]+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+$'`;
@@ -37,13 +34,14 @@ export const MailboxPasswordSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     mailbox: () => p.manyToOne(Mailbox).unique('mailbox_password_mailbox_unique').deleteRule('cascade'),
+    ownerId: p.uuid(),
     hash: p.text().hidden().lazy(),
     changedAt: p.datetime(),
     version: p.integer().version(),
   },
   checks: [{ name: 'mailbox_password_hash', expression: phcHash('hash') }],
   triggers: [ofMailbox('mailbox_password')],
-  policies: tenantPolicy('mailbox_password', ownedThroughMailbox),
+  policies: tenantPolicy('mailbox_password', (a) => `owner_id = ${a}`),
 });
 
 export const AppPasswordSchema = defineEntity({
@@ -52,6 +50,7 @@ export const AppPasswordSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     mailbox: () => p.manyToOne(Mailbox).index('app_password_mailbox_id_index').deleteRule('cascade'),
+    ownerId: p.uuid(),
     name: p.string().length(MAX_APP_PASSWORD_NAME_LENGTH),
     selector: p.string().length(SELECTOR_LENGTH).unique('app_password_selector_unique'),
     hash: p.text().hidden().lazy(),
@@ -86,7 +85,7 @@ export const AppPasswordSchema = defineEntity({
     { name: 'app_password_last_use', expression: 'last_used_from is null or last_used_at is not null' },
   ],
   triggers: [ofMailbox('app_password')],
-  policies: tenantPolicy('app_password', ownedThroughMailbox),
+  policies: tenantPolicy('app_password', (a) => `owner_id = ${a}`),
 });
 
 /**

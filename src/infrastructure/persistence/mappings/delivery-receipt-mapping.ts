@@ -10,13 +10,10 @@ export const DeliveryReceiptSchema = defineEntity({
   tableName: 'delivery_receipt',
   properties: {
     mailbox: () => p.manyToOne(Mailbox).primary().deleteRule('cascade'),
+    ownerId: p.uuid(),
     contentHash: p.string().length(CONTENT_HASH_LENGTH).primary(),
     deliveredAt: p.datetime(),
   },
   checks: [{ name: 'delivery_receipt_hash', expression: `content_hash ~ '^[0-9a-f]{64}$'` }],
-  policies: tenantPolicy(
-    'delivery_receipt',
-    (a) =>
-      `exists (select 1 from address m join domain d on d.id = m.domain_id where m.id = mailbox_id and d.owner_id = ${a})`,
-  ),
+  policies: tenantPolicy('delivery_receipt', (a) => `owner_id = ${a}`),
 });

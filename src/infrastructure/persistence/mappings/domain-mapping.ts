@@ -38,6 +38,10 @@ export const DomainSchema = defineEntity({
     { name: 'domain_verified_name_unique', properties: ['name'], where: 'verified' },
     // name first: it also serves the lookups of every claim of a name
     { name: 'domain_name_owner_unique', properties: ['name', 'owner'] },
+    // what the addresses' (domain_id, owner_id) refers to (owner-keys.ts)
+    { name: 'domain_id_owner_unique', properties: ['id', 'owner'] },
+    // what the addresses' (domain_id, domain_name) refers to (owner-keys.ts)
+    { name: 'domain_id_name_unique', properties: ['id', 'name'] },
   ],
   checks: [
     { name: 'domain_name_normalised', expression: `name = lower(name) and name ~ '^[a-z0-9-]+(\\.[a-z0-9-]+)+$'` },

@@ -9,6 +9,7 @@ export const FolderSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     mailbox: () => p.manyToOne(Mailbox).deleteRule('cascade'),
+    ownerId: p.uuid(),
     path: p.string().length(MAX_FOLDER_PATH_LENGTH),
     role: p.enum(FOLDER_ROLES).nullable(),
     createdAt: p.datetime(),
@@ -36,9 +37,5 @@ export const FolderSchema = defineEntity({
     },
     { name: 'folder_mailbox_role_unique', properties: ['mailbox', 'role'] },
   ],
-  policies: tenantPolicy(
-    'folder',
-    (a) =>
-      `exists (select 1 from address m join domain d on d.id = m.domain_id where m.id = mailbox_id and d.owner_id = ${a})`,
-  ),
+  policies: tenantPolicy('folder', (a) => `owner_id = ${a}`),
 });

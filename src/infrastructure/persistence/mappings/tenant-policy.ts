@@ -9,8 +9,10 @@ import type { PolicyDef } from '@mikro-orm/core';
  */
 export const ACTING_USER_SETTING = 'aether.user_id';
 
-// a scalar subquery, so PostgreSQL reads the setting once per query (an InitPlan), not once per row
-const actor = `(select nullif(current_setting('${ACTING_USER_SETTING}', true), '')::uuid as acting_user)`;
+// no subquery, not even the scalar one that would make it an InitPlan: Citus refuses any subquery in
+// a policy of a distributed or reference table (issue #19). current_setting is stable, so an index
+// condition on it is still evaluated once per scan.
+const actor = `nullif(current_setting('${ACTING_USER_SETTING}', true), '')::uuid`;
 
 export function tenantPolicy(table: string, owned: (actor: string) => string): PolicyDef[] {
   const rule = `${actor} is null or ${owned(actor)}`;

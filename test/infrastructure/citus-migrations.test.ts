@@ -1,0 +1,158 @@
+/**
+ * The migrations of issue #19 (a schema Citus accepts) on a populated database: up, down and up
+ * again keep every row, and the owner each existing row is given is its domain's.
+ */
+import { randomUUID } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { describe, expect, it } from 'vitest';
+import { createOrmConfig } from '../../src/infrastructure/database/orm-config.js';
+import { digestRows } from '../support/digest.js';
+import { useEmptyDatabase } from '../support/empty-database.js';
+import type { TestDatabase } from '../support/test-database.js';
+
+const db = useEmptyDatabase();
+/** The last migration before issue #19's. */
+const BEFORE = 'Migration20261204154326_domain_deleted_event';
+const digest = () => digestRows(db as unknown as TestDatabase);
+
+const MAILBOX_HASH = '$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
+const APP_HASH = '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA';
+
+/** Two owners, each with a domain, two mailboxes with folders, mail, counters, journal, receipts and credentials, and an alias. */
+async function populate(): Promise<{ owners: string[] }> {
+  const owners: string[] = [];
+  for (let o = 0; o < 2; o++) {
+    const owner = randomUUID();
+    const domain = randomUUID();
+    owners.push(owner);
+    await db.sql(
+      `insert into "user" (id, email, password_hash, status, created_at, updated_at) values ($1, $2, 'x', 'active', now(), now())`,
+      [owner, `o${o}@people.test`],
+    );
+    await db.sql(
+      `insert into domain (id, name, owner_id, verification_token, verified, verified_at, status, max_mailboxes, max_aliases, default_quota_bytes, max_quota_bytes, created_at)
+       values ($1, $2::text, $3, 'token-' || $2::text, true, now(), 'active', 0, 0, 0, 0, now())`,
+      [domain, `d${o}.example`, owner],
+    );
+    await db.sql(
+      `insert into address (id, kind, address, domain_id, created_at, destinations) values ($1, 'alias', $2, $3, now(), '{x@outside.test}')`,
+      [randomUUID(), `alias@d${o}.example`, domain],
+    );
+    for (let b = 0; b < 2; b++) {
+      const box = randomUUID();
+      await db.sql(
+        `insert into address (id, kind, address, domain_id, created_at, quota_bytes, used_bytes, status) values ($1, 'mailbox', $2, $3, now(), 0, 0, 'active')`,
+        [box, `b${b}@d${o}.example`, domain],
+      );
+      const folders: string[] = [];
+      for (const [role, path] of [
+        ['inbox', 'INBOX'],
+        ['archive', 'Archive'],
+      ]) {
+        const folder = randomUUID();
+        folders.push(folder);
+        await db.sql(
+          `insert into folder (id, mailbox_id, path, role, created_at, uid_validity, uid_next) values ($1, $2, $3, $4, now(), 1, 4)`,
+          [folder, box, path, role],
+        );
+      }
+      for (let n = 1; n <= 3; n++) {
+        const raw = Buffer.from(`Subject: ${o}-${b}-${n}\r\n\r\nhello ${n}\r\n`);
+        const [{ hash }] = (await db.sql<{ hash: string }>(`select encode(sha256($1), 'hex') as hash`, [raw])) as [
+          { hash: string },
+        ];
+        await db.sql(
+          `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, created_at)
+           values ($1, $2::bytea, octet_length($2::bytea), '{}', '{}', '[]', now())`,
+          [hash, raw],
+        );
+        const email = randomUUID();
+        await db.sql(
+          `insert into email (mailbox_id, id, folder_id, user_id, message_id, subject, from_address, to_addresses, cc_addresses, body, size_bytes,
+                              seen, flagged, answered, draft, received_at, created_at, content_hash, uid, modseq)
+           values ($1, $2, $3, $4, '<m@x>', 's', 'a@outside.test', '{}', '{}', 'b', 10, false, false, false, false, now(), now(), $5, $6, $6)`,
+          [box, email, folders[n % 2], owner, hash, n],
+        );
+        await db.sql(
+          `insert into mail_change (mailbox_id, id, modseq, kind, folder_id, uid, email_id, created_at) values ($1, $2, $3, 'added', $4, $3, $5, now())`,
+          [box, randomUUID(), n, folders[n % 2], email],
+        );
+        await db.sql(`insert into delivery_receipt (mailbox_id, content_hash, delivered_at) values ($1, $2, now())`, [
+          box,
+          hash,
+        ]);
+      }
+      await db.sql(`insert into mailbox_state (mailbox_id, highest_modseq, journal_floor) values ($1, 3, 0)`, [box]);
+      await db.sql(
+        `insert into mailbox_password (id, mailbox_id, hash, changed_at) values (gen_random_uuid(), $1, $2, now())`,
+        [box, MAILBOX_HASH],
+      );
+      await db.sql(
+        `insert into app_password (id, mailbox_id, name, selector, hash, protocols, created_at)
+         values (gen_random_uuid(), $1, 'phone', $2, $3, '{imap}', now())`,
+        [box, `sel${'abcd'[o * 2 + b]}bcdefgh`.slice(0, 10), APP_HASH],
+      );
+    }
+  }
+  return { owners };
+}
+
+/** Rows whose owner is not their domain's (every owned table). */
+async function wrongOwners(): Promise<number> {
+  const mailboxTables = [
+    'folder',
+    'mailbox_state',
+    'mail_change',
+    'delivery_receipt',
+    'mailbox_password',
+    'app_password',
+  ];
+  let wrong = 0;
+  const [address] = await db.sql<{ n: number }>(
+    `select count(*)::int as n from address a left join domain d on d.id = a.domain_id where a.owner_id is distinct from d.owner_id`,
+  );
+  wrong += address!.n;
+  for (const table of mailboxTables) {
+    const [row] = await db.sql<{ n: number }>(
+      `select count(*)::int as n from ${table} t left join address a on a.id = t.mailbox_id where t.owner_id is distinct from a.owner_id`,
+    );
+    wrong += row!.n;
+  }
+  return wrong;
+}
+
+describe('the migrations of a Citus-ready schema on a populated database', () => {
+  it('up, down and up again keep every row, and give every row its domain’s owner and name', async () => {
+    const config = createOrmConfig(db.settings, 'schema');
+    const orm = await MikroORM.init({ ...config, migrations: { ...config.migrations, silent: true } });
+    try {
+      await orm.migrator.up({ to: BEFORE });
+      await populate();
+      const populated = await digest();
+      expect(populated.email!.rows).toBe(12);
+
+      await orm.migrator.up();
+      const migrated = await digest();
+      expect(Object.fromEntries(Object.entries(migrated).map(([t, d]) => [t, d.rows]))).toEqual(
+        Object.fromEntries(Object.entries(populated).map(([t, d]) => [t, d.rows])),
+      );
+      expect(await wrongOwners()).toBe(0);
+      expect(await db.sql(`select count(*)::int as n from address where owner_id is null`)).toEqual([{ n: 0 }]);
+      // every address keeps its domain's name, which its key and check now hold it to
+      expect(
+        await db.sql(
+          `select count(*)::int as n from address a join domain d on d.id = a.domain_id where a.domain_name is distinct from d.name`,
+        ),
+      ).toEqual([{ n: 0 }]);
+
+      await orm.migrator.down({ to: BEFORE });
+      expect(await digest()).toEqual(populated);
+
+      await orm.migrator.up();
+      expect(await digest()).toEqual(migrated);
+      expect(await orm.migrator.getPending()).toEqual([]);
+    } finally {
+      await orm.close();
+    }
+  });
+});
