@@ -121,6 +121,7 @@ function checkReceives(m: LockedMailbox | undefined, bytesNeeded: number[]): ass
 async function takeCounters(
   tx: Tx,
   mailboxId: string,
+  ownerId: string,
   folderId: string,
   count: number,
 ): Promise<{ modseq: bigint; firstUid: bigint }> {
@@ -134,7 +135,7 @@ async function takeCounters(
     // the mailbox's first change since the journal began: continue from its email's highest modseq
     const { _max } = await tx.email.aggregate({ where: { mailboxId }, _max: { modseq: true } });
     const state = await tx.mailboxState.create({
-      data: { mailboxId, highestModseq: (_max.modseq ?? 0n) + 1n, journalFloor: 0 },
+      data: { mailboxId, ownerId, highestModseq: (_max.modseq ?? 0n) + 1n, journalFloor: 0 },
       select: { highestModseq: true },
     });
     modseq = state.highestModseq;
@@ -212,6 +213,7 @@ function journalRows(rows: Prisma.EmailCreateManyInput[]): Prisma.MailChangeCrea
   const now = new Date();
   return rows.map((r) => ({
     mailboxId: r.mailboxId,
+    ownerId: r.userId,
     id: v7(),
     modseq: r.modseq,
     kind: 'added',
@@ -224,7 +226,7 @@ function journalRows(rows: Prisma.EmailCreateManyInput[]): Prisma.MailChangeCrea
 
 /** Counters taken, messages stored, the emails and their journal written, the used bytes raised. */
 async function store(tx: Tx, mailbox: LockedMailbox, messages: Message[], sizes: number[]): Promise<string[]> {
-  const { modseq, firstUid } = await takeCounters(tx, mailbox.id, mailbox.inbox_id, messages.length);
+  const { modseq, firstUid } = await takeCounters(tx, mailbox.id, mailbox.owner_id, mailbox.inbox_id, messages.length);
   await storeMessages(tx, messages);
   const rows = emailRows({ mailbox, messages, modseq, firstUid });
   // one email: `create`, as a Prisma user writes a single delivery; a batch: `createMany` (multi-row INSERTs)

@@ -393,11 +393,11 @@ async function resolveRecipients(
   em: EntityManager,
   recipients: string[],
   unknown: (recipient: string) => void,
-): Promise<{ targets: Map<string, Mailbox>; forwarded: string[]; forwards: Forwards; forwarders: string[] }> {
+): Promise<{ targets: Map<string, Mailbox>; forwarded: string[]; forwards: Forwards; forwarders: Forwarder[] }> {
   const targets = new Map<string, Mailbox>();
   const forwarded = new Set<string>();
   const forwards: Forwards = new Map();
-  const forwarders: string[] = [];
+  const forwarders: Forwarder[] = [];
   const router = new RecipientRouter(em);
   for (const [recipient, resolution] of await router.resolveAll(recipients)) {
     if (!resolution) {
@@ -408,8 +408,8 @@ async function resolveRecipients(
     if (resolution.external.length === 0) continue;
     // the recipient's own entry (cached by the walk): its domain's owner forwards the mail
     const entry = (await router.entryFor(recipient))!;
-    forwarders.push(entry.id);
     const tenant = entry.domain.owner;
+    forwarders.push({ id: entry.id, ownerId: tenant.id });
     const addresses = forwards.get(tenant) ?? new Set<string>();
     forwards.set(tenant, addresses);
     for (const address of resolution.external) {
@@ -495,6 +495,12 @@ async function receiveOnce(
   return { delivered: await receiveInInboxes(em, fresh, message), forwarded, queued };
 }
 
+/** The address row (an alias or catch-all) whose forwards a receipt keys, and its domain's owner. */
+interface Forwarder {
+  id: string;
+  ownerId: string;
+}
+
 /**
  * The external forwards of one recipient of an idempotent delivery, queued once per message within
  * DELIVERY_RECEIPT_WINDOW_MS: the receipt is keyed by the recipient's own address row (its alias
@@ -503,7 +509,7 @@ async function receiveOnce(
  */
 async function queueForwardsOnce(
   em: EntityManager,
-  forwarder: string | undefined,
+  forwarder: Forwarder | undefined,
   forwards: Forwards,
   message: Message,
 ): Promise<DeliveryReport['queued']> {
@@ -513,15 +519,15 @@ async function queueForwardsOnce(
   const run = <T>(sql: string, params: unknown[]) =>
     em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
   const [receipt] = await run<{ fresh: boolean }>(
-    `insert into ${table} as r (mailbox_id, content_hash, delivered_at) values (?, ?, now())
+    `insert into ${table} as r (mailbox_id, owner_id, content_hash, delivered_at) values (?, ?, ?, now())
      on conflict (mailbox_id, content_hash) do update set delivered_at =
        case when r.delivered_at <= now() - make_interval(secs => ?) then now() else r.delivered_at end
      returning delivered_at = now() as fresh`,
-    [forwarder, message.contentHash, window],
+    [forwarder.id, forwarder.ownerId, message.contentHash, window],
   );
   await run(
     `delete from ${table} where mailbox_id = ? and content_hash <> ? and delivered_at < now() - make_interval(secs => ?)`,
-    [forwarder, message.contentHash, window],
+    [forwarder.id, message.contentHash, window],
   );
   return receipt!.fresh ? queueForwards(em, forwards, message) : [];
 }

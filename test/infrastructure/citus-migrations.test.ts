@@ -133,7 +133,9 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
 
       await orm.migrator.up();
       const migrated = await digest();
-      expect(Object.fromEntries(Object.entries(migrated).map(([t, d]) => [t, d.rows]))).toEqual(
+      // tables that later migrations add (the outbound queue, …) start empty and are not compared
+      const before = Object.entries(migrated).filter(([t, d]) => t in populated || d.rows > 0);
+      expect(Object.fromEntries(before.map(([t, d]) => [t, d.rows]))).toEqual(
         Object.fromEntries(Object.entries(populated).map(([t, d]) => [t, d.rows])),
       );
       expect(await wrongOwners()).toBe(0);
