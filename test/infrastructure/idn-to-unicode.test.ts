@@ -52,11 +52,11 @@ describe('idn_to_unicode', () => {
   });
 
   it('is the domain rows’ generated unicode_name', async () => {
-    const { rows } = {
-      rows: await db.sql<{ g: string }>(`select pg_get_expr(d.adbin, d.adrelid) as g
-        from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
-       where a.attname = 'unicode_name' and a.attrelid = 'domain'::regclass`),
-    };
+    const rows = await db.sql<{ g: string }>(
+      `select pg_get_expr(d.adbin, d.adrelid) as g
+         from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+        where a.attname = 'unicode_name' and a.attrelid = 'domain'::regclass`,
+    );
     expect(rows).toEqual([{ g: 'idn_to_unicode((name)::text)' }]);
   });
 });
