@@ -7,7 +7,7 @@
  *
  * "Without the outbox" is the same MailService on the same database through a unit of work that
  * drops the events its use case recorded (`createUnitOfWork(…, { writeEvents: false })`): the only
- * difference is the outbox's work — the ordering keys' advisory locks, the insert and the NOTIFY.
+ * difference is the outbox's work — the ordering keys' counter rows, the insert and the NOTIFY.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -26,8 +26,8 @@
  *      of a mailbox's email holds its address row (5) first), then 7. email rows, taken by the
  *      statements that write them; 8. stored message rows (content-addressed, in hash order):
  *      delivery upserts them, a purge's sweep locks them before it removes the unreferenced ones;
- *   9. the outbox's ordering keys (an advisory lock per key, in key order): taken by the unit of
- *      work itself after its flush, when it writes the events it recorded (application/events).
+ *   9. the outbox's ordering keys (each key's counter row, `outbox_key`, in key order): taken by the
+ *      unit of work itself after its flush, when it writes the events it recorded (application/events).
  *
  * Why this order: deleting a user is a cascade that runs down from the user row to its domains,
  * mailboxes, folders and email. A delivery used to lock its mailbox (and INBOX) first and reach

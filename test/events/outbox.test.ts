@@ -134,10 +134,9 @@ describe('the transactional outbox', () => {
   it('held at the key: the unit of work that commits first gets the earlier position', async () => {
     const { owner, domain } = await ownerWithDomain(db);
     const mailbox = await db.aether.mailboxes.create(owner.id, { address: `order@${domain.name}` });
-    // the test holds the mailbox's ordering key: the suspension stops there, holding the row it updated
-    const held = await hold(db, [
-      ['select pg_advisory_xact_lock(hashtextextended($1, 0))', [`aether.outbox:${mailbox.id}`]],
-    ]);
+    // the test holds the mailbox's ordering key (its counter row, there since mailbox.created): the
+    // suspension stops there, holding the row it updated
+    const held = await hold(db, [['select 1 from outbox_key where ordering_key = $1 for update', [mailbox.id]]]);
     const suspension = outcome(db.aether.mailboxes.suspend(owner.id, mailbox.id));
     await waitForLockWaiters(db, 1);
     // the quota change queues behind the suspension's row lock, though it started later
@@ -163,5 +162,14 @@ describe('the transactional outbox', () => {
     expect(events).toHaveLength(committed);
     const [row] = await db.sql<{ quota_bytes: string }>('select quota_bytes from address where id = $1', [mailbox.id]);
     expect(events.at(-1)!.data.quotaBytes).toBe(Number(row!.quota_bytes));
+    // the key's counter handed out 1, 2, 3, … with no gap and no repeat, whoever raced
+    const all = await eventsOf(mailbox.id);
+    expect(all.map((e) => Number(e.position))).toEqual(all.map((_, i) => i + 1));
+    const [counter] = await db.sql<{ last_position: string; tenant_id: string }>(
+      'select last_position, tenant_id from outbox_key where ordering_key = $1',
+      [mailbox.id],
+    );
+    expect(Number(counter!.last_position)).toBe(all.length);
+    expect(counter!.tenant_id).toBe(owner.id);
   });
 });

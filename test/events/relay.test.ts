@@ -78,7 +78,7 @@ describe('the outbox relay', () => {
   it('publishes every event of a mixed workload exactly once, in commit order per key, and empties the outbox', async () => {
     await mixedWorkload();
     const expected = await db.sql<{ id: string; ordering_key: string }>(
-      'select id, ordering_key from outbox_event order by position',
+      'select id, ordering_key from outbox_event order by ordering_key, position',
     );
     expect(expected.length).toBeGreaterThan(40);
     const stream = newStream();
@@ -99,6 +99,29 @@ describe('the outbox relay', () => {
     expect(created.subject).toBe(
       `${stream.subjectPrefix}.${created.event.tenantId}.mailbox.${created.event.mailboxId}.mailbox.created`,
     );
+  });
+
+  it('publishes each key in position order even where its events’ times disagree (a later unit of work committed first)', async () => {
+    // 12 user keys with 3 events each; every key's second event carries the earliest time, as when
+    // a unit of work that began later took the key's counter first. Batches of 5 cut keys in two.
+    const users = Array.from({ length: 12 }, () => crypto.randomUUID());
+    const expected = new Map<string, string[]>();
+    for (const user of users) {
+      const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+      expected.set(user, ids);
+      await db.sql(
+        `insert into outbox_event (ordering_key, id, position, kind, scope, tenant_id, data, occurred_at)
+         select $1, id, position, 'user.suspended', 'user', $1, '{}', now() + (at || ' seconds')::interval
+         from unnest($2::uuid[], array[1, 2, 3], array[5, -5, 6]) as e(id, position, at)`,
+        [user, ids],
+      );
+    }
+    const stream = newStream();
+    startRelay(stream, { batchSize: 5 });
+    await eventually(async () => (await outboxCount(db)) === 0, 'the outbox to empty');
+    const stored = byOrderingKey(await readStream(nc, stream.name));
+    expect(stored.size).toBe(users.length);
+    for (const [key, events] of stored) expect(events.map((e) => e.event.id)).toEqual(expected.get(key));
   });
 
   it('is woken by the commit (no poll in this test): chains of changes arrive in order, none of a refused one', async () => {

@@ -41,11 +41,9 @@ const KNOWN_VIOLATIONS: string[] = [
   'trigger email.email_folder_counts_added on a table Citus would hold',
   'trigger email.email_folder_counts_changed on a table Citus would hold',
   'trigger email.email_folder_counts_removed on a table Citus would hold',
-  // open: how email's and the outbound queue's references to a shared message are kept across shards;
-  // the outbox's position
+  // open: how email's and the outbound queue's references to a shared message are kept across shards
   'foreign key email.email_content_hash_foreign does not pair email.mailbox_id with message.content_hash',
   'foreign key outbound_message.outbound_message_content_hash_foreign points from reference table outbound_message to distributed table message',
-  'column outbox_event.position takes its default from a sequence',
 ];
 
 describe('the distribution plan of docs/scaling.md', () => {

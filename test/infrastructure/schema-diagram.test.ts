@@ -30,6 +30,7 @@ describe('the schema diagram, from MikroORM metadata', () => {
       ['message', ['StoredMessage']],
       ['outbound_message', ['OutboundMessage']],
       ['outbox_event', ['OutboxEvent']],
+      ['outbox_key', ['OutboxKey']],
       ['user', ['User']],
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;

@@ -10,8 +10,11 @@ export class OutboxEvent {
   readonly id: string = newId();
   /** The id of the scope the event is ordered in (the mailbox, domain or user); first in the key. */
   readonly orderingKey: string;
-  /** Assigned by the database at insert, after the ordering key's lock: per key, commit order. */
-  readonly position?: number;
+  /**
+   * The event's place among its key's events: drawn from the key's counter row (`OutboxKey`) under
+   * that row's lock when the unit of work writes its events, so per key it is commit order.
+   */
+  position?: number;
   readonly kind: EventKind;
   readonly scope: EventScope;
   /** The user who owns what changed (the tenant of the subject). */
@@ -44,4 +47,19 @@ export class OutboxEvent {
     if (!key) throw new Error(`a ${this.kind} event needs its ${this.scope} id`);
     this.orderingKey = key;
   }
+}
+
+/**
+ * An ordering key's counter: the last position handed to one of its events. Raised under its row
+ * lock by the unit of work that writes the key's events and held to commit, so the next writer of
+ * the key numbers after it. A row of the key's own shard (no sequence, no advisory lock): on a
+ * distributed database it serialises writers wherever they run.
+ */
+export class OutboxKey {
+  constructor(
+    readonly orderingKey: string,
+    /** The tenant of the key's events (row-level security, as on the events). */
+    readonly tenantId: string,
+    readonly lastPosition: number,
+  ) {}
 }

@@ -8,14 +8,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Domain } from '../../domain/domain.js';
 import type { Mailbox } from '../../domain/mailbox.js';
 import type { EventData, EventKind } from './event-catalogue.js';
-import { OutboxEvent } from './outbox-event.js';
+import { sqlTable } from '../sql-table.js';
+import { OutboxEvent, OutboxKey } from './outbox-event.js';
 import { quotaThresholdsCrossed } from './quota-thresholds.js';
 
 /** The channel the unit of work NOTIFYs (at commit) when it wrote events; the relay LISTENs on it. */
 export const OUTBOX_CHANNEL = 'aether_outbox';
-
-/** The advisory lock key of an ordering key (`pg_advisory_xact_lock(hashtextextended(key, 0))`). */
-export const orderingLockKey = (orderingKey: string): string => `aether.outbox:${orderingKey}`;
 
 type EventOf<S extends string> = Extract<EventKind, `${S}.${string}`>;
 
@@ -94,25 +92,41 @@ export function recordUserEvent(
 
 /**
  * Writes the events recorded in this unit of work, last thing before its commit: the use case's
- * changes are flushed first (their row locks taken), then each ordering key's advisory lock in key
- * order (the last step of the lock order in locking.ts, so it cannot deadlock), then the rows,
- * whose `position` the database assigns now. Two units of work with events of one key thus get
- * positions in their commit order: the second cannot draw one before the first has committed.
- * Finally one NOTIFY, delivered by PostgreSQL at commit (and never on rollback).
+ * changes are flushed first (their row locks taken), then each ordering key's counter row is raised
+ * by its number of events, in key order (the last step of the lock order in locking.ts, so it cannot
+ * deadlock), and the events take the positions it handed out. The row lock is held to commit, so two
+ * units of work with events of one key get positions in their commit order: the second waits for
+ * the first's commit and numbers after it. Finally one NOTIFY, delivered by PostgreSQL at commit
+ * (and never on rollback).
  */
 export async function writeRecordedEvents(em: EntityManager): Promise<number> {
   const events = recorded.get(em);
   recorded.delete(em);
   if (!events || events.length === 0) return 0;
   await em.flush();
-  const keys = [...new Set(events.map((e) => orderingLockKey(e.orderingKey)))].sort();
-  // every key's lock in key order, in one statement however many mailboxes the unit of work touched
-  // (unnest yields the sorted array in order, and the aggregate takes the locks as it goes)
-  // (keys are ids, never holding a comma: one text parameter, split in SQL)
-  await em.execute(
-    "select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest(string_to_array(?, ',')) as k",
-    [keys.join(',')],
+  const byKey = new Map<string, OutboxEvent[]>();
+  for (const event of events) byKey.set(event.orderingKey, [...(byKey.get(event.orderingKey) ?? []), event]);
+  const keys = [...byKey.keys()].sort();
+  // every key's counter in key order, in one statement however many keys the unit of work touched
+  // (the sorted input is inserted, and its rows locked, in order; ids never hold a comma, so each
+  // list is one text parameter split in SQL)
+  const counters = await em.execute<{ ordering_key: string; last_position: string }[]>(
+    `insert into ${sqlTable(em, OutboxKey)} as k (ordering_key, tenant_id, last_position)
+     select * from unnest(string_to_array(?, ',')::uuid[], string_to_array(?, ',')::uuid[], string_to_array(?, ',')::bigint[])
+     order by 1
+     on conflict (ordering_key) do update set last_position = k.last_position + excluded.last_position
+     returning ordering_key, last_position`,
+    [
+      keys.join(','),
+      keys.map((k) => byKey.get(k)![0]!.tenantId).join(','),
+      keys.map((k) => byKey.get(k)!.length).join(','),
+    ],
   );
+  for (const { ordering_key, last_position } of counters) {
+    const ofKey = byKey.get(ordering_key)!;
+    const first = Number(last_position) - ofKey.length + 1;
+    ofKey.forEach((event, i) => (event.position = first + i));
+  }
   await em.insertMany(OutboxEvent, events);
   await em.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
   return events.length;

@@ -68,6 +68,12 @@ export const DISTRIBUTION_PLAN: Readonly<Record<string, TablePlacement>> = {
     column: 'ordering_key',
     why: 'events are ordered per key only; one relay leader per shard group',
   },
+  outbox_key: {
+    kind: 'distributed',
+    column: 'ordering_key',
+    colocateWith: 'outbox_event',
+    why: "each key's position counter, raised with the key's events on their shard",
+  },
   outbound_message: {
     kind: 'reference',
     why: 'claimed across tenants by any relay, oldest due first: small (only what waits to go out)',

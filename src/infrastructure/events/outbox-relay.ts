@@ -6,7 +6,7 @@
  * PostgreSQL advisory lock: a standby waits on it and takes over the moment the leader's session
  * ends (a crash included, since the server drops a dead session's locks). One publisher keeps the
  * guarantee simple to state: within an ordering key, events reach the stream in `position` order,
- * which is commit order (see `writeRecordedEvents`). Per-key locks over buckets would spread the
+ * which is commit order (see `writeRecordedEvents`); keys with older events go first. Per-key locks over buckets would spread the
  * load over relays; the key-first table allows that later, but one relay publishes thousands of
  * events a second, well above what the store writes today.
  *
@@ -142,9 +142,14 @@ export class OutboxRelay {
 
   /** One round: the oldest events, published per key in order, the acknowledged ones removed. */
   private async drain(session: pg.Client, js: JetStreamClient): Promise<'empty' | 'moved' | 'failed'> {
+    // the keys with the oldest waiting events, and each key's events from its first waiting one in
+    // position order (positions are per key): every key in the batch gets a prefix of its events,
+    // so none is published before an earlier one of its key
     const { rows } = await session.query<OutboxRow>(
       `select id, ordering_key, kind, scope, tenant_id, domain_id, mailbox_id, modseq, data, occurred_at
-       from outbox_event order by position limit $1`,
+       from outbox_event
+       where ordering_key in (select ordering_key from outbox_event group by ordering_key order by min(occurred_at) limit $1)
+       order by ordering_key, position limit $1`,
       [this.settings.batchSize],
     );
     if (rows.length === 0) return 'empty';

@@ -5,7 +5,7 @@ import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
 import { OutboundMessageSchema } from './mappings/outbound-mapping.js';
-import { OutboxEventSchema } from './mappings/outbox-mapping.js';
+import { OutboxEventSchema, OutboxKeySchema } from './mappings/outbox-mapping.js';
 import { MailboxStateSchema, MailChangeSchema, StoredMessageSchema } from './mappings/message-store-mapping.js';
 import { UserSchema } from './mappings/user-mapping.js';
 
@@ -22,6 +22,7 @@ export const entities = [
   AppPasswordSchema,
   LoginThrottleSchema,
   OutboxEventSchema,
+  OutboxKeySchema,
   StoredMessageSchema,
   MailboxStateSchema,
   MailChangeSchema,
