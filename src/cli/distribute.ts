@@ -2,12 +2,20 @@
  * `npm run db:distribute`: turns a migrated database on a Citus coordinator into the cluster
  * docs/scaling.md plans — reference tables first, then each co-location group from its root — from
  * the one plan in src/infrastructure/database/distribution-plan.ts. It checks the live schema against
- * the rules Citus enforces first and refuses, naming each, when the schema breaks one; `--dry-run`
- * prints the SQL without connecting to Citus (it still reads the schema it checks).
+ * the rules Citus enforces first and refuses, naming each, when the schema breaks one. Then it
+ * rebuilds the locally partitioned message store plain (table-rebuild.ts: Citus shards are its
+ * partitions from now on, and a partitioned table in the foreign-key graph would make
+ * create_reference_table fail), and distributes. `--dry-run` prints what it would do without
+ * connecting to Citus (it still reads the schema it checks).
  */
 import { openSchemaSettings } from '../infrastructure/database/cli-settings.js';
 import { withAdminClient } from '../infrastructure/database/admin-client.js';
-import { distributionRuleViolations, distributionStatements } from '../infrastructure/database/distribution-plan.js';
+import {
+  distributionRuleViolations,
+  distributionStatements,
+  tablesToUnpartition,
+} from '../infrastructure/database/distribution-plan.js';
+import { isPartitioned, rebuildTable } from '../infrastructure/database/table-rebuild.js';
 import { commandLine, fail, run } from './command-line.js';
 
 const values = commandLine(
@@ -36,8 +44,14 @@ await run(() =>
     const query = async <T>(text: string, params: unknown[]) => (await client.query(text, params)).rows as T[];
     const violations = await distributionRuleViolations(query, schema);
     const statements = distributionStatements(schema, undefined, shardCount);
+    const unpartition: string[] = [];
+    for (const table of tablesToUnpartition()) if (await isPartitioned(client, schema, table)) unpartition.push(table);
     if (dryRun) {
       for (const v of violations) console.log(`-- Citus would refuse: ${v}`);
+      for (const t of unpartition)
+        console.log(
+          `-- rebuilds ${t} without its local partitions (rows, keys, indexes, triggers, policies and grants kept)`,
+        );
       console.log(statements.join('\n'));
       return;
     }
@@ -54,6 +68,10 @@ await run(() =>
       throw new Error(
         `the schema breaks ${violations.length} rule(s) Citus enforces, nothing was distributed: ${violations.join('; ')}`,
       );
+    }
+    for (const table of unpartition) {
+      const rows = await rebuildTable(client, schema, table, { kind: 'plain' });
+      console.log(`-- rebuilt ${table} without its local partitions (${rows} rows)`);
     }
     await client.query(`set search_path to ${client.escapeIdentifier(schema)}`);
     for (const statement of statements) {

@@ -31,10 +31,14 @@ describe('npm run db:distribute', () => {
       /'mailbox_id', colocate_with => 'none', shard_count => 32\);$/,
     );
     expect(calls.find((c) => c.includes('."email"'))).toMatch(/'mailbox_id', colocate_with => '"\w+"\."folder"'\);$/);
-    // comments before the calls, one per rule still broken (the plan test's known list)
-    expect(lines.slice(0, lines.length - calls.length).every((l) => l.startsWith('-- Citus would refuse: '))).toBe(
-      true,
+    // comments before the calls: one per rule still broken (the plan test's known list), then the
+    // message store's rebuild without its local partitions, announced and not done
+    const comments = lines.slice(0, lines.length - calls.length);
+    expect(comments.slice(0, -1).every((l) => l.startsWith('-- Citus would refuse: '))).toBe(true);
+    expect(comments.at(-1)).toBe(
+      '-- rebuilds email without its local partitions (rows, keys, indexes, triggers, policies and grants kept)',
     );
+    expect(await db.sql(`select relkind from pg_class where oid = 'email'::regclass`)).toEqual([{ relkind: 'p' }]);
   });
 
   it('refuses in one line where the citus extension is absent, and changes nothing', async () => {
@@ -45,6 +49,7 @@ describe('npm run db:distribute', () => {
     expect(stderr.trim()).toMatch(/^error: the citus extension is not installed in this database: .*--dry-run/);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(await db.sql(`select count(*)::int as n from pg_extension`)).toEqual(before);
+    expect(await db.sql(`select relkind from pg_class where oid = 'email'::regclass`)).toEqual([{ relkind: 'p' }]);
   });
 
   it('refuses a wrong --shard-count before connecting', async () => {

@@ -31,10 +31,9 @@ const KNOWN_VIOLATIONS: string[] = [
   'trigger email.email_folder_in_mailbox on a table Citus would hold',
   'trigger email.email_uid_allocated on a table Citus would hold',
   'trigger mailbox_password.mailbox_password_of_mailbox on a table Citus would hold',
-  // step 4: folder's key includes mailbox_id; local partitioning gives way to shards
+  // step 4: folder's key includes mailbox_id
   'foreign key email.email_folder_id_foreign does not pair email.mailbox_id with folder.mailbox_id',
   'unique key folder.folder_pkey does not include the distribution column mailbox_id',
-  'table email is locally partitioned',
   // the folder counts (#16): statement triggers on email, so every writer keeps them; on Citus they
   // must become the application's (one counter update per folder and unit of work) or run on the
   // shard behind citus.enable_unsafe_triggers, as folder and email are co-located

@@ -21,6 +21,11 @@ export type TablePlacement =
       readonly column: string;
       /** the table whose shards this one's shards sit beside; absent for the first of a group */
       readonly colocateWith?: string;
+      /**
+       * Its local partitions give way to shards: `db:distribute` rebuilds it as a plain table
+       * (table-rebuild.ts, every row, key, index, trigger, policy and grant kept) before Citus sees it.
+       */
+      readonly partitionsBecomeShards?: true;
       readonly why: string;
     }
   | { readonly kind: 'local'; readonly why: string };
@@ -38,6 +43,7 @@ export const DISTRIBUTION_PLAN: Readonly<Record<string, TablePlacement>> = {
     kind: 'distributed',
     column: 'mailbox_id',
     colocateWith: 'folder',
+    partitionsBecomeShards: true,
     why: 'every operation on email names its mailbox: a single-shard query',
   },
   mailbox_state: {
@@ -142,7 +148,11 @@ export async function distributionRuleViolations(
   for (const t of Object.keys(plan)) if (!existing.has(t)) violations.push(`planned table ${t} does not exist`);
   for (const t of tables) {
     // a locally partitioned table in the foreign-key graph breaks create_reference_table (issue #19)
-    if (t.kind === 'p' && onCitus.includes(t.name)) violations.push(`table ${t.name} is locally partitioned`);
+    // (unless the distribution rebuilds it plain first)
+    const placement = plan[t.name];
+    const rebuilt = placement?.kind === 'distributed' && placement.partitionsBecomeShards;
+    if (t.kind === 'p' && onCitus.includes(t.name) && !rebuilt)
+      violations.push(`table ${t.name} is locally partitioned`);
   }
 
   // distributed tables exist with their distribution column; co-located tables share its type
@@ -302,3 +312,10 @@ export function distributionStatements(
 function quoteIdent(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`.replace(/'/g, "''");
 }
+
+/** The tables `db:distribute` rebuilds plain before distributing them, when they are partitioned here. */
+export const tablesToUnpartition = (plan: Readonly<Record<string, TablePlacement>> = DISTRIBUTION_PLAN): string[] =>
+  Object.keys(plan).filter((t) => {
+    const p = plan[t]!;
+    return p.kind === 'distributed' && p.partitionsBecomeShards === true;
+  });
