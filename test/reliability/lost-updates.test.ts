@@ -15,7 +15,8 @@ import { ownerWithDomain } from '../support/world.js';
 const db = useTestDatabase({ poolMax: 20 });
 
 describe('every entity a user edits is versioned', () => {
-  // email is changed under its mailbox's modseq; the outbox's events are appended and removed, never edited
+  // email is changed under its mailbox's modseq; the outbox's events are appended and removed, never
+  // edited, and its keys' counters are raised by one atomic upsert
   it('the mappings give each of them a version column, and only the mail store, outbox and login records go without', async () => {
     const unversioned = [...db.aether.orm.getMetadata().getAll().values()]
       .filter((meta) => !meta.abstract && !meta.embeddable && !meta.versionProperty)
@@ -31,6 +32,7 @@ describe('every entity a user edits is versioned', () => {
         'AppPassword',
         'LoginThrottle',
         'OutboxEvent',
+        'OutboxKey',
         'StoredMessage',
         'MailChange',
         'MailboxState',
