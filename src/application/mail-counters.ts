@@ -1,6 +1,6 @@
 /**
- * The IMAP counters and the content-addressed message rows: what every write to a mailbox's mail
- * does beside its entities, in one place.
+ * The IMAP counters (modseq, UIDNEXT, the folder counts) and the content-addressed message rows:
+ * what every write to a mailbox's mail does beside its entities, in one place.
  *
  * Counters are rows raised under their row lock (`update … set n = n + k returning …`), never
  * sequences: the lock is held to commit, so the next writer reads the value this one committed
