@@ -149,13 +149,20 @@ export async function upsertMessages(client: pg.PoolClient, messages: Message[])
   }
 }
 
-/** The mailbox's modseq (one per transaction) and `count` UIDs of the folder, under their row locks. */
+/**
+ * The mailbox's modseq (one per transaction) and a UID of the folder for each arriving email, under
+ * their row locks; the folder's counts (messages, unseen, octets) rise in the UID statement, as the
+ * application's `allocateUids` raises them.
+ */
 export async function takeCounters(
   client: pg.PoolClient,
   mailboxId: string,
   folderId: string,
-  count: number,
+  arriving: { seen: boolean; sizeBytes: number }[],
 ): Promise<{ modseq: number; firstUid: number }> {
+  const count = arriving.length;
+  const unseen = arriving.filter((e) => !e.seen).length;
+  const bytes = arriving.reduce((n, e) => n + e.sizeBytes, 0);
   const state = await client.query<{ highest_modseq: string }>(
     `insert into mailbox_state (mailbox_id, owner_id, highest_modseq, journal_floor)
      values ($1, (select owner_id from address where id = $1), (select coalesce(max(e.modseq), 0) + 1 from email e where e.mailbox_id = $1), 0)
@@ -164,8 +171,9 @@ export async function takeCounters(
     [mailboxId],
   );
   const folder = await client.query<{ uid_next: string }>(
-    'update folder set uid_next = uid_next + $1 where id = $2 returning uid_next',
-    [count, folderId],
+    `update folder set uid_next = uid_next + $1, message_count = message_count + $1, unseen_count = unseen_count + $2,
+       size_bytes = size_bytes + $3 where mailbox_id = $4 and id = $5 returning uid_next`,
+    [count, unseen, bytes, mailboxId, folderId],
   );
   return { modseq: Number(state.rows[0]!.highest_modseq), firstUid: Number(folder.rows[0]!.uid_next) - count };
 }
@@ -255,7 +263,12 @@ export async function deliverMany(
     const sizes = parsed.map((p) => p.sizeBytes);
     checkReceives(m, sizes);
     const now = new Date();
-    const { modseq, firstUid } = await takeCounters(client, m!.id, m!.inbox_id, parsed.length);
+    const { modseq, firstUid } = await takeCounters(
+      client,
+      m!.id,
+      m!.inbox_id,
+      sizes.map((sizeBytes) => ({ seen: false, sizeBytes })),
+    );
     await upsertMessages(client, parsed);
     const emailRows: EmailRow[] = parsed.map((message, i) => ({
       mailboxId: m!.id,
@@ -316,7 +329,7 @@ export async function deliverInbound(
     const m = rows[0]!;
     const now = new Date();
     const id = v7();
-    const { modseq, firstUid } = await takeCounters(client, m.id, m.inbox_id, 1);
+    const { modseq, firstUid } = await takeCounters(client, m.id, m.inbox_id, [{ seen: false, sizeBytes: size }]);
     await upsertMessages(client, [message]);
     const row: EmailRow = {
       mailboxId: m.id,

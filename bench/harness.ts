@@ -243,16 +243,23 @@ export function volumeImportOptions(smoke: boolean, emails: number): VolumeOptio
   };
 }
 
-/** Checks a volume import: every email is there, and the mailboxes' used bytes add up to it. */
+/**
+ * Checks a volume import: every email is there, the mailboxes' used bytes add up to it, and the
+ * folders' counts (kept by each importer, not by the database) add up to it too.
+ */
 export async function checkVolume(pool: pg.Pool, emails: number): Promise<void> {
   const [row] = (
-    await pool.query<{ n: number; used: string; sum: string }>(
+    await pool.query<{ n: number; used: string; sum: string; counted: string; unseen: string; unseen_rows: string }>(
       `select (select count(*)::int from email) as n, (select sum(used_bytes) from address where kind = 'mailbox') as used,
-         (select sum(size_bytes) from email) as sum`,
+         (select sum(size_bytes) from email) as sum,
+         (select sum(message_count) || '/' || sum(size_bytes) from folder) as counted,
+         (select sum(unseen_count) from folder) as unseen, (select count(*) from email where not seen) as unseen_rows`,
     )
   ).rows;
   assert.equal(row?.n, emails);
   assert.equal(row?.used, row?.sum);
+  assert.equal(row?.counted, `${emails}/${row?.sum ?? 0}`);
+  assert.equal(row?.unseen, row?.unseen_rows);
 }
 
 /** The volume seeder alone in a child process (so its peak RSS is its own), on an empty database; checks what it wrote. */

@@ -38,6 +38,8 @@ const LATER_EMAIL_MIGRATIONS = [
   'Migration20261204163116_threads_and_search',
   // the owner columns and keys on email's neighbours (mailbox_state is rebuilt by message_store)
   'Migration20261204163558_owner_on_every_tenant_row',
+  // the folder-count triggers dropped (the application keeps the counts), every folder recounted
+  'Migration20261204193340_folder_counts_kept_by_the_application',
 ];
 
 /** `email` as it was before issue #8 (a plain table), with the columns later migrations added. */

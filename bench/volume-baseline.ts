@@ -66,10 +66,19 @@ export async function importVolumeBaseline(pool: pg.Pool, size: VolumeSize, body
       await client.query('begin');
       const byMailbox = Map.groupBy(rows, (r) => r.mailboxId);
       for (const [mailboxId, own] of [...byMailbox].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        // as the volume seeder: UIDNEXT raised, modseq 1, no journal (seeded mail is a mailbox's first state)
+        // as the volume seeder: UIDNEXT and the folder's counts raised, modseq 1, no journal (seeded
+        // mail is a mailbox's first state)
         const folder = await client.query<{ uid_next: string }>(
-          'update folder set uid_next = uid_next + $1 where id = $2 returning uid_next',
-          [own.length, own[0]!.folderId],
+          `update folder set uid_next = uid_next + $1, message_count = message_count + $1,
+             unseen_count = unseen_count + $2, size_bytes = size_bytes + $3
+           where mailbox_id = $4 and id = $5 returning uid_next`,
+          [
+            own.length,
+            own.filter((r) => !r.seen).length,
+            own.reduce((n, r) => n + r.sizeBytes, 0),
+            mailboxId,
+            own[0]!.folderId,
+          ],
         );
         const firstUid = Number(folder.rows[0]!.uid_next) - own.length;
         own.forEach((r, i) => Object.assign(r, { uid: firstUid + i, modseq: 1 }));

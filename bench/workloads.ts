@@ -246,6 +246,17 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
     body,
     messageId: `<single-${i}@inbound.example>`,
   });
+  /** Every side keeps the INBOX's counts: equal to an aggregate over its email rows after each delivery. */
+  const inboxCountsExact = async (q: Query, mailboxId: string) => {
+    const [row] = await q<{ counted: string; rows: string }>(
+      `select f.message_count || '/' || f.unseen_count || '/' || f.size_bytes as counted,
+              (select count(*) || '/' || count(*) filter (where not e.seen) || '/' || coalesce(sum(e.size_bytes), 0)
+                 from email e where e.mailbox_id = f.mailbox_id and e.folder_id = f.id) as rows
+         from folder f where f.mailbox_id = $1 and f.role = 'inbox'`,
+      [mailboxId],
+    );
+    assert.equal(row?.counted, row?.rows, 'the INBOX counts equal its email');
+  };
   const mailboxIdsOf = async (q: Query) => {
     const rows = await q<{ id: string; address: string }>(`select id, address from address where kind = 'mailbox'`);
     const ids = new Map(rows.map((r) => [r.address, r.id]));
@@ -262,6 +273,7 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
         assert.equal(mailboxId, mailboxIds.get(recipientOf(i)));
         const rows = await q('select 1 from email where mailbox_id = $1 and id = $2', [mailboxId, emailId]);
         assert.equal(rows.length, 1);
+        await inboxCountsExact(q, mailboxId);
       };
       return {
         description: 'one inbound message per unit of work: resolve, domain verified, quota, insert, used bytes',
@@ -322,6 +334,7 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
         assert.equal(row?.used, row?.sum);
         assert.equal(row?.n, expectedCount);
         assert.equal(row?.mine, sizes.bulk);
+        await inboxCountsExact(q, bulkMailbox);
       };
       return {
         description: `${sizes.bulk} emails into one mailbox, one unit of work, quota kept exact`,

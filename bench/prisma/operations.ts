@@ -117,14 +117,19 @@ function checkReceives(m: LockedMailbox | undefined, bytesNeeded: number[]): ass
   }
 }
 
-/** The mailbox's next modseq (one per transaction) and `count` UIDs of the folder, by atomic increments. */
+/**
+ * The mailbox's next modseq (one per transaction) and a UID of the folder for each arriving
+ * message, by atomic increments; the folder's counts (messages, unseen, octets) rise in the same
+ * update, as ours and the baseline raise them.
+ */
 async function takeCounters(
   tx: Tx,
   mailboxId: string,
   ownerId: string,
   folderId: string,
-  count: number,
+  sizes: number[],
 ): Promise<{ modseq: bigint; firstUid: bigint }> {
+  const count = sizes.length;
   const [bumped] = await tx.mailboxState.updateManyAndReturn({
     where: { mailboxId },
     data: { highestModseq: { increment: 1 } },
@@ -141,8 +146,14 @@ async function takeCounters(
     modseq = state.highestModseq;
   }
   const folder = await tx.folder.update({
-    where: { id: folderId },
-    data: { uidNext: { increment: count } },
+    where: { id: folderId, mailboxId },
+    data: {
+      uidNext: { increment: count },
+      messageCount: { increment: count },
+      // delivered mail arrives unseen
+      unseenCount: { increment: count },
+      sizeBytes: { increment: sizes.reduce((a, b) => a + b, 0) },
+    },
     select: { uidNext: true },
   });
   return { modseq, firstUid: folder.uidNext - BigInt(count) };
@@ -226,7 +237,7 @@ function journalRows(rows: Prisma.EmailCreateManyInput[]): Prisma.MailChangeCrea
 
 /** Counters taken, messages stored, the emails and their journal written, the used bytes raised. */
 async function store(tx: Tx, mailbox: LockedMailbox, messages: Message[], sizes: number[]): Promise<string[]> {
-  const { modseq, firstUid } = await takeCounters(tx, mailbox.id, mailbox.owner_id, mailbox.inbox_id, messages.length);
+  const { modseq, firstUid } = await takeCounters(tx, mailbox.id, mailbox.owner_id, mailbox.inbox_id, sizes);
   await storeMessages(tx, messages);
   const rows = emailRows({ mailbox, messages, modseq, firstUid });
   // one email: `create`, as a Prisma user writes a single delivery; a batch: `createMany` (multi-row INSERTs)

@@ -21,9 +21,10 @@
  *      waits for none; sending inserts new rows, which nobody waits for;
  *   5b. the mailbox's state row (its modseq counter, application/mail-counters.ts): raised once
  *      per unit of work; journal rows reference the address row, which the unit already holds;
- *   6. folder rows (UIDNEXT raised by `update … returning`; the counts, raised by the email
- *      table's trigger as each email row is written, so after that row: safe, because every writer
- *      of a mailbox's email holds its address row (5) first), then 7. email rows, taken by the
+ *   6. folder rows (UIDNEXT and the counts of arriving email raised by one `update … returning`;
+ *      the counts of departures and \Seen changes by one update per unit of work before its flush,
+ *      which may come after a mid-work flush wrote email rows: safe, because every writer of a
+ *      mailbox's email holds its address row (5) first), then 7. email rows, taken by the
  *      statements that write them; 8. stored message rows (content-addressed, in hash order):
  *      delivery upserts them, a purge's sweep locks them before it removes the unreferenced ones;
  *   9. the outbox's ordering keys (each key's counter row, `outbox_key`, in key order): taken by the

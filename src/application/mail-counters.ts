@@ -1,6 +1,6 @@
 /**
- * The IMAP counters and the content-addressed message rows: what every write to a mailbox's mail
- * does beside its entities, in one place.
+ * The IMAP counters (modseq, UIDNEXT, the folder counts) and the content-addressed message rows:
+ * what every write to a mailbox's mail does beside its entities, in one place.
  *
  * Counters are rows raised under their row lock (`update … set n = n + k returning …`), never
  * sequences: the lock is held to commit, so the next writer reads the value this one committed
@@ -68,17 +68,153 @@ export class ModseqClock {
   }
 }
 
-/** Takes `count` UIDs of a folder (6 in the lock order); returns the first. */
-export async function allocateUids(em: EntityManager, folder: Folder, count: number): Promise<number> {
+/** An email as the folder counters see it: one message, unseen or not, of so many octets. */
+export interface Counted {
+  readonly seen: boolean;
+  readonly sizeBytes: number;
+}
+
+/**
+ * Takes a UID for each email `arriving` in a folder (6 in the lock order); returns the first. The
+ * folder's counts (message_count, unseen_count, size_bytes) rise by those emails in the same
+ * statement: a UID is only ever taken for an email placed in the folder (delivery, send, append,
+ * copy, move), so counting it here costs no round trip of its own.
+ */
+export async function allocateUids(em: EntityManager, folder: Folder, arriving: readonly Counted[]): Promise<number> {
+  const count = arriving.length;
+  const unseen = arriving.reduce((n, e) => n + (e.seen ? 0 : 1), 0);
+  const size = arriving.reduce((n, e) => n + e.sizeBytes, 0);
   const [row] = await run<{ uid_next: string }>(
     em,
-    `update ${sqlTable(em, Folder)} set uid_next = uid_next + ? where id = ? returning uid_next`,
-    [count, folder.id],
+    `update ${sqlTable(em, Folder)} set uid_next = uid_next + ?, message_count = message_count + ?,
+       unseen_count = unseen_count + ?, size_bytes = size_bytes + ?
+     where mailbox_id = ? and id = ? returning uid_next`,
+    [count, count, unseen, size, folder.mailbox.id, folder.id],
   );
   if (!row) throw new RuleViolationError('CONCURRENT_UPDATE', `folder ${folder.path} was deleted meanwhile`);
   const next = Number(row.uid_next);
   if (next - 1 > MAX_UID) throw new RuleViolationError('QUOTA_EXCEEDED', `folder ${folder.path} has used up its UIDs`);
   return next - count;
+}
+
+interface CountDelta {
+  mailboxId: string;
+  folderId: string;
+  messages: number;
+  unseen: number;
+  sizeBytes: number;
+}
+
+// per unit of work: the transactional entity manager the use case was handed
+const pending = new WeakMap<EntityManager, FolderCounters>();
+
+/**
+ * The folder counts (IMAP STATUS MESSAGES/UNSEEN, JMAP totalEmails/unreadEmails, octets) are kept
+ * by the application, not by triggers (Citus refuses any trigger on a distributed table, issue
+ * #19). An email arriving in a folder is counted by `allocateUids`, in the statement that takes its
+ * UID. What else changes a folder's counts — an email leaving it (expunged, purged, moved out) and
+ * a \Seen flag changing — is noted here per unit of work and written by the unit of work itself
+ * before its flush (`writeFolderCounts`): one statement for all its folders, never one update per
+ * email (PostgreSQL makes repeated updates of one row in a transaction quadratic). Every writer of
+ * a mailbox's email holds the mailbox's row lock (5 in locking.ts) before it touches folder rows.
+ */
+export class FolderCounters {
+  private readonly deltas = new Map<string, CountDelta>();
+
+  /** The counters of this unit of work. */
+  static of(em: EntityManager): FolderCounters {
+    let counters = pending.get(em);
+    if (!counters) pending.set(em, (counters = new FolderCounters()));
+    return counters;
+  }
+
+  /**
+   * An email placed in its folder under a UID taken in memory (`Folder.takeUid`: seeders and bulk
+   * loaders with new folders); every other arrival is counted by `allocateUids`.
+   */
+  arrived(email: Email): void {
+    this.add(email, 1, email.seen ? 0 : 1, email.sizeBytes);
+  }
+
+  /** An email leaves its folder (expunged or purged, or moved out: call before the move). */
+  leaving(email: Email): void {
+    this.add(email, -1, email.seen ? 0 : -1, -email.sizeBytes);
+  }
+
+  /** The email's \Seen flag may have changed from `wasSeen`; its folder's unseen count follows. */
+  seenChanged(email: Email, wasSeen: boolean): void {
+    if (email.seen !== wasSeen) this.add(email, 0, email.seen ? -1 : 1, 0);
+  }
+
+  /** Writes the noted changes: one statement, every folder once, in (mailbox, folder) order. */
+  async write(em: EntityManager): Promise<number> {
+    const rows = [...this.deltas.values()]
+      .filter((d) => d.messages !== 0 || d.unseen !== 0 || d.sizeBytes !== 0)
+      .sort((a, b) => (a.mailboxId + a.folderId < b.mailboxId + b.folderId ? -1 : 1));
+    this.deltas.clear();
+    if (rows.length === 0) return 0;
+    const values = rows.map(() => '(?::uuid, ?::uuid, ?::bigint, ?::bigint, ?::bigint)').join(', ');
+    await run(
+      em,
+      `update ${sqlTable(em, Folder)} f set message_count = f.message_count + d.n,
+         unseen_count = f.unseen_count + d.unseen, size_bytes = f.size_bytes + d.size
+       from (values ${values}) d(mailbox_id, id, n, unseen, size)
+       where f.mailbox_id = d.mailbox_id and f.id = d.id`,
+      rows.flatMap((d) => [d.mailboxId, d.folderId, d.messages, d.unseen, d.sizeBytes]),
+    );
+    return rows.length;
+  }
+
+  private add(email: Email, messages: number, unseen: number, sizeBytes: number): void {
+    const mailboxId = email.mailbox.id;
+    const folderId = email.folder.id;
+    const key = `${mailboxId}/${folderId}`;
+    const delta = this.deltas.get(key) ?? { mailboxId, folderId, messages: 0, unseen: 0, sizeBytes: 0 };
+    delta.messages += messages;
+    delta.unseen += unseen;
+    delta.sizeBytes += sizeBytes;
+    this.deltas.set(key, delta);
+  }
+}
+
+/** Writes the folder counts a unit of work changed (called by the unit of work before its flush). */
+export async function writeFolderCounts(em: EntityManager): Promise<void> {
+  const counters = pending.get(em);
+  if (counters) await counters.write(em);
+}
+
+/** Drops what a failed unit of work noted. */
+export function discardFolderCounts(em: EntityManager): void {
+  pending.delete(em);
+}
+
+/**
+ * Sets the counts of folders from their email: of the given mailboxes, or of every folder. For
+ * repair (an operator after writing email rows by hand) and for bulk loaders, which recount their
+ * folders with this one statement at the end instead of counting as they go. Returns how many
+ * folders had counts that differed.
+ */
+export async function recountFolders(em: EntityManager, mailboxIds?: readonly string[]): Promise<number> {
+  if (mailboxIds && mailboxIds.length === 0) return 0;
+  const ids = mailboxIds ? [...new Set(mailboxIds)].sort() : [];
+  const only = (column: string) => (mailboxIds ? `and ${column} in (${ids.map(() => '?').join(', ')})` : '');
+  const rows = await run<{ id: string }>(
+    em,
+    `update ${sqlTable(em, Folder)} f set message_count = c.n, unseen_count = c.unseen, size_bytes = c.size
+     from (
+       select g.mailbox_id, g.id, count(e.id) as n, count(e.id) filter (where not e.seen) as unseen,
+              coalesce(sum(e.size_bytes), 0) as size
+         from ${sqlTable(em, Folder)} g
+         left join ${sqlTable(em, Email)} e on e.mailbox_id = g.mailbox_id and e.folder_id = g.id
+        where true ${only('g.mailbox_id')}
+        group by g.mailbox_id, g.id
+     ) c
+     where f.mailbox_id = c.mailbox_id and f.id = c.id ${only('f.mailbox_id')}
+       and (f.message_count, f.unseen_count, f.size_bytes) is distinct from (c.n, c.unseen, c.size)
+     returning f.id`,
+    [...ids, ...ids],
+  );
+  return rows.length;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { StoredMessage } from '../domain/stored-message.js';
 import { type Message, type MessageInput, toMessage } from '../domain/message.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { queueOutbound } from './outbound-queue.js';
-import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
+import { allocateUids, FolderCounters, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
 import { decodeEmailCursor, encodeEmailCursor } from './keyset-cursor.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { lockMailboxes } from './locking.js';
@@ -147,7 +147,11 @@ export class MailService {
       const clock = new ModseqClock(em);
       const modseq = await clock.of(mailbox);
       const usedBefore = mailbox.usedBytes;
-      const first = await allocateUids(em, inbox, parsed.length);
+      const first = await allocateUids(
+        em,
+        inbox,
+        parsed.map((m) => ({ seen: false, sizeBytes: m.sizeBytes })),
+      );
       const contents = new Map<string, StoredMessage>();
       for (const message of parsed) contents.set(message.contentHash, await storeContent(em, message));
       const threads = threadsOf(em, mailbox);
@@ -218,7 +222,7 @@ export class MailService {
       const clock = new ModseqClock(em);
       const content = await storeContent(em, message);
       const sentFolder = sender.folder('sent');
-      const sentUid = await allocateUids(em, sentFolder, 1);
+      const sentUid = await allocateUids(em, sentFolder, [{ seen: true, sizeBytes: message.sizeBytes }]);
       const threads = threadsOf(em, sender);
       const [thread] = await threads.place([threadSourceOf(message)], clock);
       const sent = sender.send(
@@ -300,7 +304,8 @@ export class MailService {
       emailId,
       true,
       async (mailbox, email, em) => {
-        if (email.setFlags({ seen: true })) await recordChange(em, mailbox, email);
+        const wasSeen = email.seen;
+        if (email.setFlags({ seen: true })) await recordChange(em, mailbox, email, undefined, wasSeen);
         return toEmailView(email);
       },
       true,
@@ -309,7 +314,8 @@ export class MailService {
 
   async flag(actorId: string, mailboxId: string, emailId: string, flags: Partial<EmailFlags>): Promise<EmailSummary> {
     return this.onEmail(actorId, mailboxId, emailId, true, async (mailbox, email, em) => {
-      if (email.setFlags(flags)) await recordChange(em, mailbox, email);
+      const wasSeen = email.seen;
+      if (email.setFlags(flags)) await recordChange(em, mailbox, email, undefined, wasSeen);
       return toEmailSummary(email);
     });
   }
@@ -547,7 +553,7 @@ export async function receiveInInboxes(
   const content = await storeContent(em, message);
   for (const { mailbox, inbox } of ordered) {
     const modseq = await clock.of(mailbox);
-    const uid = await allocateUids(em, inbox, 1);
+    const uid = await allocateUids(em, inbox, [{ seen: false, sizeBytes: message.sizeBytes }]);
     const usedBefore = mailbox.usedBytes;
     const threads = threadsOf(em, mailbox);
     const [thread] = await threads.place([threadSourceOf(message)], clock);
@@ -562,8 +568,18 @@ export async function receiveInInboxes(
   return delivered;
 }
 
-/** A flag or keyword change: the email takes the unit of work's modseq and the journal says so. */
-export async function recordChange(em: EntityManager, mailbox: Mailbox, email: Email, clock = new ModseqClock(em)) {
+/**
+ * A flag or keyword change: the email takes the unit of work's modseq and the journal says so; its
+ * folder's unseen count follows a change of \Seen from `wasSeen`.
+ */
+export async function recordChange(
+  em: EntityManager,
+  mailbox: Mailbox,
+  email: Email,
+  clock = new ModseqClock(em),
+  wasSeen = email.seen,
+) {
+  FolderCounters.of(em).seenChanged(email, wasSeen);
   const modseq = await clock.record(mailbox, 'changed', {
     folderId: email.folder.id,
     uid: email.uid,
@@ -595,7 +611,9 @@ export async function moveEmail(
     uid: email.uid,
     emailId: email.id,
   });
-  const to = uid ?? (await allocateUids(em, target, 1));
+  // the source loses the email here; the target counts it with the UID (the caller's, when it gave one)
+  FolderCounters.of(em).leaving(email);
+  const to = uid ?? (await allocateUids(em, target, [email]));
   const fromFolderId = email.folder.id;
   mailbox.move(email, { folder: target, uid: to, modseq });
   await clock.record(mailbox, 'added', { folderId: target.id, uid: to, emailId: email.id });
@@ -615,9 +633,11 @@ export async function moveEmail(
  */
 export async function removeEmails(em: EntityManager, mailbox: Mailbox, emails: Email[], clock = new ModseqClock(em)) {
   const byFolder = new Map<string, string[]>();
+  const counters = FolderCounters.of(em);
   let modseq = 0;
   for (const email of emails) {
     mailbox.purge(email);
+    counters.leaving(email);
     em.remove(email);
     modseq = await clock.record(mailbox, 'expunged', { folderId: email.folder.id, uid: email.uid, emailId: email.id });
     byFolder.set(email.folder.id, [...(byFolder.get(email.folder.id) ?? []), email.id]);

@@ -7,6 +7,7 @@
  * security). The owner's own use cases stay on MailService, confined to the owner.
  */
 import { Readable } from 'node:stream';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Email, type EmailFlags } from '../domain/email.js';
 import { NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
@@ -21,13 +22,16 @@ import { StoredMessage } from '../domain/stored-message.js';
 import { parseUidSet, type UidRange } from '../domain/uid-set.js';
 import { checkId } from './loading.js';
 import { lockMailboxes } from './locking.js';
-import { allocateUids, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
+import { allocateUids, ModseqClock, recountFolders, storeContent, sweepContent } from './mail-counters.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
 import { checkSearch, runSearch, type SearchPage, type SearchQuery } from './message-search.js';
 import { sqlTable } from './sql-table.js';
 import { threadSourceOf, threadsOf } from './threading.js';
 import type { UnitOfWork } from './unit-of-work.js';
+
+/** Mailboxes per unit of work when every mailbox's folders are recounted. */
+const RECOUNT_BATCH = 500;
 
 export interface FolderStatus {
   folderId: string;
@@ -343,10 +347,11 @@ export class MessageStoreService {
             : input.mode === 'add'
               ? [...email.keywords, ...keywords]
               : email.keywords.filter((k) => !keywords.includes(k));
+        const wasSeen = email.seen;
         const flagsChanged = email.setFlags(next);
         const keywordsChanged = email.setKeywords(checkKeywords(nextKeywords));
         const changed = flagsChanged || keywordsChanged;
-        if (changed) await recordChange(em, mailbox, email, clock);
+        if (changed) await recordChange(em, mailbox, email, clock, wasSeen);
         result.updated.push({ uid: email.uid, modseq: email.modseq, flags: flagNames(email) });
       }
       result.highestModseq = await clock.current(mailbox);
@@ -388,9 +393,9 @@ export class MessageStoreService {
     return this.onFolder(input, async (em, mailbox, folder, clock) => {
       const modseq = await clock.of(mailbox);
       const usedBefore = mailbox.usedBytes;
-      const uid = await allocateUids(em, folder, 1);
-      const content = await storeContent(em, message);
       const flags = Object.fromEntries(system.map((f) => [f, true])) as Partial<EmailFlags>;
+      const uid = await allocateUids(em, folder, [{ seen: flags.seen === true, sizeBytes: message.sizeBytes }]);
+      const content = await storeContent(em, message);
       const threads = threadsOf(em, mailbox);
       const [thread] = await threads.place([threadSourceOf(message)], clock);
       const email = mailbox.store({
@@ -519,6 +524,40 @@ export class MessageStoreService {
     });
   }
 
+  /**
+   * Repair: sets folder counts (messages, unseen, octets) from a count of their email, of one
+   * mailbox or of every mailbox (in batches of RECOUNT_BATCH mailboxes, each a unit of work).
+   * The application keeps the counts as it writes email; this is for after email rows were written
+   * by hand. Each mailbox's row is locked first, so no writer changes its mail meanwhile. Returns
+   * how many folders had counts that differed.
+   */
+  async recountFolders(input: { mailboxId?: string } = {}): Promise<{ corrected: number }> {
+    const only = input?.mailboxId === undefined ? undefined : checkId(input.mailboxId, 'mailbox');
+    const ids = only
+      ? [only]
+      : await this.run(
+          async (em) => (await em.find(Mailbox, {}, { fields: ['id'], orderBy: { id: 'asc' } })).map((m) => m.id),
+          { readOnly: true, primary: true },
+        );
+    let corrected = 0;
+    for (let i = 0; i < ids.length; i += RECOUNT_BATCH) {
+      const batch = ids.slice(i, i + RECOUNT_BATCH);
+      corrected += await this.run(async (em) => {
+        const locked = await em.find(
+          Mailbox,
+          { id: { $in: batch } },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, fields: ['id'] },
+        );
+        if (only && locked.length === 0) throw new NotFoundError('mailbox');
+        return recountFolders(
+          em,
+          locked.map((m) => m.id),
+        );
+      });
+    }
+    return { corrected };
+  }
+
   private async transfer(
     input: { mailboxId: string; folderId: string; uids: string | number[]; targetFolderId: string },
     kind: 'copy' | 'move',
@@ -532,7 +571,7 @@ export class MessageStoreService {
       const result: CopyResult = { uidValidity: target.uidValidity, sourceUids: [], targetUids: [] };
       if (emails.length === 0) return result;
       const modseq = await clock.of(mailbox);
-      const first = await allocateUids(em, target, emails.length);
+      const first = await allocateUids(em, target, emails);
       for (const [i, email] of emails.entries()) {
         const uid = first + i;
         result.sourceUids.push(email.uid);

@@ -43,10 +43,10 @@ export class Folder {
   /** IMAP LSUB / JMAP isSubscribed: new folders are subscribed. */
   readonly subscribed: boolean = true;
   /**
-   * Exact counts of the folder's email (messages, unseen, octets). The database keeps them: a
-   * trigger on the email table raises and lowers them in the statement that writes the email, under
-   * this row's lock (application/locking.ts), so no writer can forget them. Read-only here; a
-   * folder loaded in a unit of work shows them as of its loading.
+   * Exact counts of the folder's email (messages, unseen, octets). The application keeps them in
+   * the unit of work that writes the email, under this row's lock (application/mail-counters.ts):
+   * with the UID statement for arriving email, once per folder before the flush for the rest.
+   * Read-only here; a folder loaded in a unit of work shows them as of its loading.
    */
   readonly messageCount: number = 0;
   readonly unseenCount: number = 0;

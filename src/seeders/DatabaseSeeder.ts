@@ -1,6 +1,8 @@
 import type { Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
 import { Seeder } from '@mikro-orm/seeder';
+import { recountFolders } from '../application/mail-counters.js';
 import type { Alias } from '../domain/alias.js';
 import type { Domain } from '../domain/domain.js';
 import type { Email } from '../domain/email.js';
@@ -80,7 +82,19 @@ export class DatabaseSeeder extends Seeder {
     for (const alias of aliases) deliverThroughAlias(factories.emails, alias, mailboxes);
     for (const mailbox of mailboxes.values()) em.persist(new MailboxPassword({ mailbox, hash: mailboxHash, now }));
 
-    await em.flush();
+    // the folders' counts from the email just written (a bulk load recounts once, at the end)
+    await em.begin();
+    try {
+      await em.flush();
+      await recountFolders(
+        em as unknown as SqlEntityManager,
+        [...mailboxes.values()].map((m) => m.id),
+      );
+      await em.commit();
+    } catch (error) {
+      await em.rollback();
+      throw error;
+    }
   }
 }
 

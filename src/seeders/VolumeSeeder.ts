@@ -1,6 +1,8 @@
 import type { Faker } from '@faker-js/faker';
 import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
 import { Seeder } from '@mikro-orm/seeder';
+import { FolderCounters, writeFolderCounts } from '../application/mail-counters.js';
 import type { Email } from '../domain/email.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
@@ -218,6 +220,7 @@ async function seedEmails(
         (await tx.find(Folder, { mailbox: { $in: ids }, role: 'inbox' })).map((f) => [f.mailbox.id, f]),
       );
       const factory = new EmailFactory(tx, faker);
+      const counters = FolderCounters.of(tx as unknown as SqlEntityManager);
       let rows: Email[] = [];
       for (let n = start; n < end; n++) {
         const id = mailboxIds[mailboxOfEmail(n, size)]!;
@@ -230,6 +233,7 @@ async function seedEmails(
           receivedAt: new Date(newest - (size.emails - 1 - n) * 1000),
         });
         rows.push(email);
+        counters.arrived(email);
         bytes += email.sizeBytes;
         if (rows.length === ROWS_PER_INSERT || n === end - 1) {
           // Email rows are only inserted, never changed here: MikroORM's multi-row INSERT of the
@@ -241,8 +245,10 @@ async function seedEmails(
           rows = [];
         }
       }
-      // the mailboxes, whose usedBytes receive() raised, and the inboxes, whose UIDNEXT the factory
-      // raised (the lanes never share a mailbox), are flushed as the transaction ends
+      // the inboxes' counts, one update each for the batch (the lanes never share a mailbox); the
+      // mailboxes, whose usedBytes receive() raised, and the inboxes, whose UIDNEXT the factory
+      // raised, are flushed as the transaction ends
+      await writeFolderCounts(tx as unknown as SqlEntityManager);
     });
 
   let failed = false;

@@ -12,6 +12,7 @@ import { openPrisma, type PrismaDatabase } from '../../bench/prisma/client.js';
 import { ensurePrismaClient, runPrismaGenerate } from '../../bench/prisma/generate.js';
 import * as prismaSide from '../../bench/prisma/operations.js';
 import { digestRows } from '../support/digest.js';
+import { folderCountDrift } from '../support/folder-counts.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { message, ownerWithDomain } from '../support/world.js';
 
@@ -91,6 +92,12 @@ describe('the Prisma side on our schema', () => {
       [mailbox.id, inbox],
     );
     expect(counters).toEqual({ used: counters!.sum, sum: counters!.sum, modseq: '3', uid_next: '4' });
+    // the folder's counts too, raised by Prisma's UID update as ours raises them
+    expect(await folderCountDrift(db, mailbox.id)).toEqual([]);
+    const [inboxCounts] = await db.sql(`select message_count::int, unseen_count::int from folder where id = $1`, [
+      inbox,
+    ]);
+    expect(inboxCounts).toEqual({ message_count: 3, unseen_count: 3 });
 
     const page = await db.aether.mail.listFolderPage(owner.id, { mailboxId: mailbox.id, folderId: inbox, limit: 10 });
     expect(page.items.map((e) => e.id).sort()).toEqual(rows.map((r) => r.id).sort());

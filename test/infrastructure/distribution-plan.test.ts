@@ -34,12 +34,6 @@ const KNOWN_VIOLATIONS: string[] = [
   // step 4: folder's key includes mailbox_id
   'foreign key email.email_folder_id_foreign does not pair email.mailbox_id with folder.mailbox_id',
   'unique key folder.folder_pkey does not include the distribution column mailbox_id',
-  // the folder counts (#16): statement triggers on email, so every writer keeps them; on Citus they
-  // must become the application's (one counter update per folder and unit of work) or run on the
-  // shard behind citus.enable_unsafe_triggers, as folder and email are co-located
-  'trigger email.email_folder_counts_added on a table Citus would hold',
-  'trigger email.email_folder_counts_changed on a table Citus would hold',
-  'trigger email.email_folder_counts_removed on a table Citus would hold',
   // open: how email's and the outbound queue's references to a shared message are kept across shards
   'foreign key email.email_content_hash_foreign does not pair email.mailbox_id with message.content_hash',
   'foreign key outbound_message.outbound_message_content_hash_foreign points from reference table outbound_message to distributed table message',

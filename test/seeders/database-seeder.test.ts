@@ -3,6 +3,7 @@ import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-p
 import { DatabaseSeeder } from '../../src/seeders/DatabaseSeeder.js';
 import { DEV_MAILBOX_PASSWORD, DEV_USERS } from '../../src/seeders/support/dev-world.js';
 import { type TestDatabase, useTestDatabase } from '../support/test-database.js';
+import { folderCountDrift } from '../support/folder-counts.js';
 
 const db = useTestDatabase();
 // a second database of its own, to show that another seed builds the same world
@@ -78,6 +79,9 @@ describe('DatabaseSeeder', () => {
       union all select 'no alias forwards to itself', count(*)::int from address where kind = 'alias' and address = any(destinations)`);
     expect(broken.filter((b) => b.rows > 0)).toEqual([]);
     expect(broken).toHaveLength(8);
+    // every folder's counts equal its email (the seeder recounts its folders as it commits)
+    expect(await folderCountDrift(db)).toEqual([]);
+    expect(await db.sql('select sum(message_count)::int as n from folder')).toEqual([{ n: 97 }]);
   });
 
   it('stores the documented passwords with the default (OWASP) argon2id parameters', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { folderCountDrift } from '../support/folder-counts.js';
 import { Argon2PasswordHasher } from '../../src/infrastructure/security/argon2-password-hasher.js';
 import {
   seedVolume,
@@ -65,6 +66,9 @@ describe('seedVolume', () => {
       expect(m.emails).toBe(k === 0 ? 1_000 : k <= 4_000 % 49 ? 82 : 81);
     }
 
+    // every folder's counts equal its email (each batch raised its inboxes' counts once)
+    expect(await folderCountDrift(db)).toEqual([]);
+
     // batches of at most 1,000, reported as they commit
     const done = progress.filter((p) => p.phase === 'emails').map((p) => p.done);
     expect(done.at(-1)).toBe(5_000);
@@ -107,6 +111,7 @@ describe('seedVolume', () => {
     expect(row!.emails).toBeGreaterThanOrEqual(3 * 500 - 500);
     expect(row!.emails).toBeLessThanOrEqual(4 * 500);
     expect(row!.inconsistent).toBe(0);
+    expect(await folderCountDrift(failing)).toEqual([]);
   });
 
   it('refuses sizes that cannot be laid out', async () => {

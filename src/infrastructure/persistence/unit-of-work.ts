@@ -1,6 +1,7 @@
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { discardRecordedEvents, writeRecordedEvents } from '../../application/events/outbox.js';
+import { discardFolderCounts, writeFolderCounts } from '../../application/mail-counters.js';
 import type { UnitOfWork } from '../../application/unit-of-work.js';
 import { isDomainError } from '../../domain/errors.js';
 import { translateDatabaseError } from './database-errors.js';
@@ -47,12 +48,17 @@ export function createUnitOfWork(
       return await em.transactional(async (tx) => {
         inner = tx;
         const result = await work(tx);
+        // the folder counts the use case changed (emails leaving folders, \Seen changes), one statement
+        await writeFolderCounts(tx);
         if (writeEvents) await writeRecordedEvents(tx);
         else discardRecordedEvents(tx);
         return result;
       }, snapshot);
     } catch (error) {
-      if (inner) discardRecordedEvents(inner);
+      if (inner) {
+        discardRecordedEvents(inner);
+        discardFolderCounts(inner);
+      }
       throw translate(error);
     }
   };

@@ -8,7 +8,7 @@ import { MAX_THREAD_REFERENCES } from '../../../domain/thread.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { MESSAGE_LIMITS } from '../../../domain/message.js';
 import { User } from '../../../domain/user.js';
-import { folderCountsTriggers, rowCheckTrigger } from './row-triggers.js';
+import { rowCheckTrigger } from './row-triggers.js';
 import { tenantPolicy } from './tenant-policy.js';
 
 /**
@@ -97,7 +97,6 @@ export const EmailSchema = defineEntity({
       params: ['folder_id', 'uid'],
       message: 'an email UID must be below its folder UIDNEXT',
     }),
-    ...folderCountsTriggers(),
   ],
   policies: tenantPolicy('email', (a) => `user_id = ${a}`),
 });

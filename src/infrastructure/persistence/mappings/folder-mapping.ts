@@ -17,7 +17,8 @@ export const FolderSchema = defineEntity({
     uidValidity: p.bigint('number'),
     uidNext: p.bigint('number').default(1),
     subscribed: p.boolean().default(true),
-    // kept by the email table's folder_counts trigger (email-mapping.ts)
+    // kept by the application in the unit of work that writes the email (application/mail-counters.ts);
+    // no trigger: Citus refuses any on a distributed table
     messageCount: p.bigint('number').default(0),
     unseenCount: p.bigint('number').default(0),
     sizeBytes: p.bigint('number').default(0),
