@@ -33,7 +33,12 @@ export interface VolumeOptions {
   hotMailboxEmails?: number;
   /** Body size of every email in bytes (ASCII text); 1,024 by default. */
   bodyBytes?: number;
-  /** Emails per unit of work (a fresh fork, one transaction), 5,000 by default; the directory goes in batches of about as many rows. */
+  /**
+   * Emails per unit of work (a fresh fork, one transaction), 1,000 by default; the directory goes in
+   * batches of about as many rows. Every flush of a unit of work walks what it manages, which grows
+   * with the batch: at 5,000 the import spent a third of its CPU there and peaked near 300 MiB; at
+   * 1,000 it used a third less CPU and 50 MiB less (40,000 emails, measured side by side).
+   */
   batchSize?: number;
   onProgress?: (progress: VolumeProgress) => void;
 }
@@ -62,7 +67,7 @@ export const VOLUME_DEFAULTS = {
   emails: 200_000,
   hotMailboxEmails: 50_000,
   bodyBytes: 1_024,
-  batchSize: 5_000,
+  batchSize: 1_000,
 } as const;
 
 /**
