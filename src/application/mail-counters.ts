@@ -14,7 +14,6 @@ import { MailboxState, MailChange, type ChangeKind, type FolderEvent } from '../
 import type { Mailbox } from '../domain/mailbox.js';
 import { RuleViolationError } from '../domain/errors.js';
 import type { Message } from '../domain/message.js';
-import { OutboundMessage } from '../domain/outbound-message.js';
 import { StoredMessage } from '../domain/stored-message.js';
 import { sqlTable } from './sql-table.js';
 
@@ -243,8 +242,8 @@ export async function storeContent(em: EntityManager, message: Message): Promise
 }
 
 /**
- * Removes the stored messages of `hashes` that no email (and no unfinished outbound message) refers
- * to any more, after this unit of work's email deletions are flushed. Locks the rows first (waiting for any delivery that is
+ * Removes the stored messages of `hashes` that no email refers to any more (the outbound queue keeps
+ * its own copy of the bytes), after this unit of work's email deletions are flushed. Locks the rows first (waiting for any delivery that is
  * re-using one), then checks references in a new statement, which sees what such a delivery
  * committed: a message is never removed while a copy refers to it.
  */
@@ -262,8 +261,7 @@ export async function sweepContent(em: EntityManager, hashes: string[]): Promise
   await run(
     em,
     `delete from ${sqlTable(em, StoredMessage)} m where m.content_hash in (${locked.map(() => '?').join(', ')})
-       and not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash)
-       and not exists (select 1 from ${sqlTable(em, OutboundMessage)} o where o.content_hash = m.content_hash)`,
+       and not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash)`,
     locked.map((r) => r.content_hash),
   );
 }

@@ -258,7 +258,7 @@ export class MailService {
         senderMailbox: sender,
         envelopeSender: sender.address,
         recipients: external,
-        content,
+        message,
       });
       return { sentId: sent.id, delivered, forwarded: external, queued: queued.map(toQueued) };
     });
@@ -435,7 +435,6 @@ const toQueued = (entry: OutboundMessage) => ({ id: entry.id, recipient: entry.r
  */
 async function queueForwards(em: EntityManager, forwards: Forwards, message: Message) {
   if (forwards.size === 0) return [];
-  const content = await storeContent(em, message);
   const queued: OutboundMessage[] = [];
   for (const [tenant, recipients] of forwards) {
     queued.push(
@@ -444,7 +443,7 @@ async function queueForwards(em: EntityManager, forwards: Forwards, message: Mes
         senderMailbox: null,
         envelopeSender: message.from,
         recipients: [...recipients],
-        content,
+        message,
       })),
     );
   }
@@ -548,7 +547,9 @@ export async function receiveInInboxes(
   message: Message,
   clock = new ModseqClock(em),
 ) {
-  const delivered = [];
+  const delivered: { mailboxId: string; address: string; emailId: string }[] = [];
+  // no mailbox here takes it (a forward only): nothing to store, the queue keeps its own bytes
+  if (locked.length === 0) return delivered;
   const ordered = [...locked].sort((a, b) => (a.mailbox.id < b.mailbox.id ? -1 : 1));
   const content = await storeContent(em, message);
   for (const { mailbox, inbox } of ordered) {

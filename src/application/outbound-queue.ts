@@ -8,7 +8,6 @@ import { utf8Length } from '../domain/byte-size.js';
 import { MAX_ADDRESS_OCTETS } from '../domain/email-address.js';
 import type { Mailbox } from '../domain/mailbox.js';
 import { OutboundMessage } from '../domain/outbound-message.js';
-import type { StoredMessage } from '../domain/stored-message.js';
 import type { User } from '../domain/user.js';
 import { recordUserEvent } from './events/outbox.js';
 
@@ -29,7 +28,7 @@ export async function queueOutbound(
     senderMailbox: Mailbox | null;
     envelopeSender: string;
     recipients: string[];
-    content: StoredMessage;
+    message: { contentHash: string; raw: Buffer };
   },
 ): Promise<OutboundMessage[]> {
   const recipients = [...new Set(props.recipients)];
@@ -47,7 +46,7 @@ export async function queueOutbound(
         senderMailbox: props.senderMailbox,
         envelopeSender,
         recipient,
-        content: props.content,
+        message: props.message,
         now,
       }),
   );

@@ -25,11 +25,9 @@ import {
   OutboundMessage,
   type OutboundRetryPolicy,
 } from '../domain/outbound-message.js';
-import { StoredMessage } from '../domain/stored-message.js';
 import { recordUserEvent } from './events/outbox.js';
 import { checkId } from './loading.js';
 import { lockMailboxes } from './locking.js';
-import { sweepContent } from './mail-counters.js';
 import { receiveInInboxes } from './mail-service.js';
 import { sqlTable } from './sql-table.js';
 import { databaseNow } from './outbound-queue.js';
@@ -136,12 +134,7 @@ export class OutboundService {
         { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
       );
       if (due.length === 0) return [];
-      const contents = await em.find(
-        StoredMessage,
-        { contentHash: { $in: [...new Set(due.map((e) => e.content!.contentHash))] } },
-        { populate: ['raw'] },
-      );
-      const raw = new Map(contents.map((c) => [c.contentHash, Buffer.from(c.raw)]));
+      await em.populate(due, ['raw']);
       return due.map((entry) => {
         const attempt = entry.claim(relayId, now, lease);
         return {
@@ -149,8 +142,8 @@ export class OutboundService {
           attempt,
           envelopeSender: entry.envelopeSender,
           recipient: entry.recipient,
-          contentHash: entry.content!.contentHash,
-          raw: raw.get(entry.content!.contentHash)!,
+          contentHash: entry.contentHash!,
+          raw: Buffer.from(entry.raw!),
           queuedAt: entry.queuedAt,
           leaseExpiresAt: entry.nextAttemptAt,
         };
@@ -177,20 +170,14 @@ export class OutboundService {
         { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' }, refresh: true },
       );
       const byId = new Map(entries.map((e) => [e.id, e]));
-      const hashes: string[] = [];
       const outcomes: OutboundOutcome[] = [];
       for (const { id, attempt } of checked) {
         const entry = byId.get(id);
         if (!entry) throw new NotFoundError('outbound message');
-        hashes.push(entry.content?.contentHash ?? '');
         entry.delivered(attempt, now);
         recordUserEvent(em, 'outbound.delivered', entry.tenant, eventData(entry));
         outcomes.push(outcomeOf(entry));
       }
-      await sweepContent(
-        em,
-        hashes.filter((h) => h !== ''),
-      );
       return outcomes;
     });
   }
@@ -246,11 +233,9 @@ export class OutboundService {
         return outcomeOf(entry);
       }
       const reason = kind === 'deferred' ? `${diagnostic} (gave up after ${entry.attempts} attempts)` : diagnostic;
-      const hash = entry.content?.contentHash;
       const notification = await this.notify(em, entry, reason, now, locked);
       entry.bounced(attempt, reason.slice(0, MAX_OUTBOUND_ERROR_LENGTH), now, notification);
       recordUserEvent(em, 'outbound.bounced', entry.tenant, { ...eventData(entry), notificationEmailId: notification });
-      if (hash) await sweepContent(em, [hash]);
       return outcomeOf(entry);
     });
   }
@@ -288,12 +273,8 @@ export class OutboundService {
     locked: Awaited<ReturnType<typeof lockMailboxes>> | null,
   ): Promise<string | null> {
     const target = entry.senderMailbox ? locked?.get(entry.senderMailbox.id) : undefined;
-    if (!target || !entry.content) return null;
-    const original = await em.findOneOrFail(
-      StoredMessage,
-      { contentHash: entry.content.contentHash },
-      { populate: ['raw'] },
-    );
+    if (!target || !entry.contentHash) return null;
+    await em.populate(entry, ['raw']);
     const dsn = await toMessage(
       await composeBounce({
         to: target.mailbox.address,
@@ -301,7 +282,7 @@ export class OutboundService {
         diagnostic,
         attempts: entry.attempts,
         queuedAt: entry.queuedAt,
-        original: Buffer.from(original.raw),
+        original: Buffer.from(entry.raw!),
         now,
       }),
     );

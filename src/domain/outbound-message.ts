@@ -1,7 +1,6 @@
 import { ConflictError } from './errors.js';
 import { newId, update } from './identity.js';
 import type { Mailbox } from './mailbox.js';
-import type { StoredMessage } from './stored-message.js';
 import type { User } from './user.js';
 
 /**
@@ -66,8 +65,13 @@ export class OutboundMessage {
   readonly envelopeSender: string;
   /** RCPT TO for the relay. */
   readonly recipient: string;
-  /** The raw message (content-addressed); released once the entry is finished. */
-  readonly content: StoredMessage | null;
+  /**
+   * The raw message and its SHA-256, kept on the entry itself (not a reference to the message store,
+   * which is per mailbox: a queue entry may have no mailbox, and Citus refuses a key from this
+   * reference table to a distributed one); released once the entry is finished.
+   */
+  readonly contentHash: string | null;
+  readonly raw: Buffer | null;
   readonly status: OutboundStatus = 'queued';
   /** Claims taken so far; the current claim's number is its fencing token. */
   readonly attempts: number = 0;
@@ -86,7 +90,7 @@ export class OutboundMessage {
     senderMailbox: Mailbox | null;
     envelopeSender: string;
     recipient: string;
-    content: StoredMessage;
+    message: { contentHash: string; raw: Buffer };
     now?: Date;
   }) {
     const now = props.now ?? new Date();
@@ -94,7 +98,8 @@ export class OutboundMessage {
     this.senderMailbox = props.senderMailbox;
     this.envelopeSender = props.envelopeSender;
     this.recipient = props.recipient;
-    this.content = props.content;
+    this.contentHash = props.message.contentHash;
+    this.raw = props.message.raw;
     this.nextAttemptAt = now;
     this.queuedAt = now;
     this.updatedAt = now;
@@ -137,7 +142,14 @@ export class OutboundMessage {
 
   delivered(attempt: number, now: Date): void {
     this.assertHolds(attempt);
-    update(this, { status: 'delivered', claimedBy: null, content: null, finishedAt: now, updatedAt: now });
+    update(this, {
+      status: 'delivered',
+      claimedBy: null,
+      contentHash: null,
+      raw: null,
+      finishedAt: now,
+      updatedAt: now,
+    });
   }
 
   /** Whether a failure of the current attempt at `now` ends the retries (its attempts or its age are used up). */
@@ -169,7 +181,8 @@ export class OutboundMessage {
     update(this, {
       status: 'bounced',
       claimedBy: null,
-      content: null,
+      contentHash: null,
+      raw: null,
       lastError: error,
       bounceEmailId: notification,
       finishedAt: now,

@@ -63,7 +63,6 @@ describe('the schema diagram, from MikroORM metadata', () => {
       'mail_change.mailbox_id -> address.id',
       'mailbox_password.mailbox_id -> address.id',
       'mailbox_state.mailbox_id -> address.id',
-      'outbound_message.content_hash -> message.content_hash',
       'outbound_message.sender_mailbox_id -> address.id',
       'outbound_message.tenant_id -> user.id',
     ]);

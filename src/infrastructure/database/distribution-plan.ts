@@ -82,7 +82,7 @@ export const DISTRIBUTION_PLAN: Readonly<Record<string, TablePlacement>> = {
   },
   outbound_message: {
     kind: 'reference',
-    why: 'claimed across tenants by any relay, oldest due first: small (only what waits to go out)',
+    why: 'claimed across tenants by any relay, oldest due first: small (only what waits to go out, its bytes released when it finishes)',
   },
   mikro_orm_migrations: {
     kind: 'local',

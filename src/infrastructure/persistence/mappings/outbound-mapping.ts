@@ -7,14 +7,16 @@ import {
   OUTBOUND_STATUSES,
   OutboundMessage,
 } from '../../../domain/outbound-message.js';
-import { StoredMessage } from '../../../domain/stored-message.js';
+import { CONTENT_HASH_LENGTH } from '../../../domain/stored-message.js';
 import { User } from '../../../domain/user.js';
 import { tenantPolicy } from './tenant-policy.js';
 
 /**
  * The outbound queue: one row per external recipient of a message sent or forwarded. Relays claim
  * due rows through the partial index on `next_attempt_at` (finished rows leave it). The raw message
- * is referenced (and so kept) until the row is finished; the lifecycle's rules are checks.
+ * is kept on the row until the row is finished: the
+ * message store is per mailbox, so this table cannot refer to it (docs/scaling.md). The lifecycle's
+ * rules are checks.
  */
 export const OutboundMessageSchema = defineEntity({
   class: OutboundMessage,
@@ -26,13 +28,8 @@ export const OutboundMessageSchema = defineEntity({
       p.manyToOne(Mailbox).nullable().index('outbound_message_sender_mailbox_id_index').deleteRule('set null'),
     envelopeSender: p.string().length(MAX_ADDRESS_OCTETS),
     recipient: p.string().length(MAX_ADDRESS_OCTETS),
-    content: () =>
-      p
-        .manyToOne(StoredMessage)
-        .fieldName('content_hash')
-        .nullable()
-        .index('outbound_message_content_hash_index')
-        .deleteRule('restrict'),
+    contentHash: p.string().length(CONTENT_HASH_LENGTH).nullable(),
+    raw: p.blob().nullable().lazy(),
     status: p.enum(OUTBOUND_STATUSES),
     attempts: p.integer(),
     claimedBy: p.string().length(MAX_RELAY_ID_LENGTH).nullable(),
@@ -62,7 +59,8 @@ export const OutboundMessageSchema = defineEntity({
     },
     {
       name: 'outbound_message_content',
-      expression: "status in ('delivered', 'bounced') or content_hash is not null",
+      expression:
+        "(status in ('delivered', 'bounced') or raw is not null) and (content_hash is null) = (raw is null) and (content_hash is null or content_hash ~ '^[0-9a-f]{64}$')",
     },
     {
       name: 'outbound_message_error',
