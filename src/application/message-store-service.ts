@@ -15,7 +15,6 @@ import { Folder } from '../domain/folder.js';
 import { parseFlagNames, SYSTEM_FLAGS, IMAP_SYSTEM_FLAGS, checkKeywords } from '../domain/imap-flags.js';
 import { MailboxState, MailChange } from '../domain/mail-change.js';
 import { Mailbox } from '../domain/mailbox.js';
-import { OutboundMessage } from '../domain/outbound-message.js';
 import { parseRawMessage } from '../domain/raw-message.js';
 import type { AttachmentInfo, Envelope, MimePart } from '../domain/raw-message.js';
 import { StoredMessage } from '../domain/stored-message.js';
@@ -510,8 +509,7 @@ export class MessageStoreService {
     return this.run(async (em) => {
       const rows = await em.getConnection().execute<{ content_hash: string }[]>(
         `select content_hash from ${sqlTable(em, StoredMessage)} m
-          where not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash)
-            and not exists (select 1 from ${sqlTable(em, OutboundMessage)} o where o.content_hash = m.content_hash) limit ?`,
+          where not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash) limit ?`,
         [limit],
         'all',
         em.getTransactionContext(),

@@ -201,6 +201,26 @@ describe('claiming and delivering', () => {
     ]);
   });
 
+  it('a waiting entry does not keep a stored message: the store’s sweep removes it, the relay still has the bytes', async () => {
+    const { owner, box } = await sender();
+    const report = await db.aether.mail.send(owner.id, box.id, { to: ['x@far.test'], subject: 'swept', body: 'z' });
+    const [{ content_hash: hash }] = (await db.sql<{ content_hash: string }>(
+      'select content_hash from email where id = $1',
+      [report.sentId],
+    )) as [{ content_hash: string }];
+    // the Sent copy gone by hand (no sweep of its own): only the queue entry shares the hash now
+    await db.sql('delete from email where id = $1', [report.sentId]);
+    expect(await db.sql('select 1 from message where content_hash = $1', [hash])).toHaveLength(1);
+    const { removed } = await db.aether.store.sweepMessages();
+    expect(removed).toBeGreaterThanOrEqual(1);
+    expect(await db.sql('select 1 from message where content_hash = $1', [hash])).toHaveLength(0);
+    const [c] = (await db.aether.outbound.claim({ relayId: 'r', limit: 500 })).filter(
+      (x) => x.id === report.queued[0]!.id,
+    );
+    expect(c!.contentHash).toBe(hash);
+    expect(c!.raw.toString('latin1')).toContain('swept');
+  });
+
   it('held rows are skipped, not waited for: two claimers never get the same entry (deterministic)', async () => {
     const { owner, box } = await sender();
     const ids = await queueMail(owner.id, box.id, 6, 'skip');
