@@ -110,14 +110,16 @@ class MailboxThreads {
     for (let at = 0; at < keys.length; at += KEYS_PER_LOOKUP) {
       const slice = keys.slice(at, at + KEYS_PER_LOOKUP);
       const list = `array[${slice.map(() => '?').join(', ')}]::text[]`;
+      // one GIN probe per key (`@> array[key]`): an overlap with the whole list (`&&`) made the
+      // planner scan the mailbox's partition and compare every row with every key (seconds a batch)
       const rows = await this.em.getConnection().execute<{ key: string; thread_id: string }[]>(
         which === 'all'
-          ? `select distinct k as key, e.thread_id from ${sqlTable(this.em, Email)} e, unnest(e.thread_keys) k
-              where e.mailbox_id = ? and e.thread_keys && ${list} and k = any(${list})`
-          : `select distinct on (k) k as key, e.thread_id from ${sqlTable(this.em, Email)} e, unnest(e.thread_keys) k
-              where e.mailbox_id = ? and e.thread_keys && ${list} and k = any(${list})
-              order by k, e.received_at desc, e.id desc`,
-        [this.mailbox.id, ...slice, ...slice],
+          ? `select distinct k.key, e.thread_id from unnest(${list}) k(key)
+              join ${sqlTable(this.em, Email)} e on e.mailbox_id = ? and e.thread_keys @> array[k.key]`
+          : `select distinct on (k.key) k.key, e.thread_id from unnest(${list}) k(key)
+              join ${sqlTable(this.em, Email)} e on e.mailbox_id = ? and e.thread_keys @> array[k.key]
+              order by k.key, e.received_at desc, e.id desc`,
+        [...slice, this.mailbox.id],
         'all',
         this.em.getTransactionContext(),
       );
