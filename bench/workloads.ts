@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import type { Aether } from '../src/infrastructure/aether.js';
 import { encodeEmailCursor } from '../src/application/keyset-cursor.js';
+import type { EmailCount } from '../src/application/read-models.js';
 import { User } from '../src/domain/user.js';
 import type { MessageInput } from '../src/domain/message.js';
 import { VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
@@ -177,8 +178,15 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
       const [{ owners }] = (await q<{ owners: number }>(
         'select count(distinct user_id)::int as owners from email',
       )) as [{ owners: number }];
-      const checkCounts = (rows: { emails: number }[]) => {
+      // ours and the baseline read the folders' counters: each user's count must equal its email rows
+      const perUser = new Map(
+        (await q<{ user_id: string; n: number }>('select user_id, count(*)::int as n from email group by user_id')).map(
+          (r) => [r.user_id, r.n],
+        ),
+      );
+      const checkCounts = (rows: { emails: number; id?: string }[]) => {
         assert.equal(rows.length, owners);
+        for (const r of rows) if (r.id !== undefined) assert.equal(r.emails, perUser.get(r.id), `count of ${r.id}`);
         assert.equal(
           rows.reduce((n, r) => n + r.emails, 0),
           total,
@@ -186,11 +194,23 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
       };
       return {
         description: `email count per user over all ${total} emails`,
-        ours: (a) => ({ run: () => a.statistics.emailCountsPerUser(), verify: checkCounts }),
-        baseline: { run: () => sql.emailCountsPerUser(pool), verify: checkCounts },
+        ours: (a) => ({
+          run: () => a.statistics.emailCountsPerUser(),
+          verify: (rows) => checkCounts((rows as EmailCount[]).map((r) => ({ id: r.userId, emails: r.emails }))),
+        }),
+        baseline: {
+          run: () => sql.emailCountsPerUser(pool),
+          verify: (rows) =>
+            checkCounts(
+              (rows as { user_id: string; emails: number }[]).map((r) => ({ id: r.user_id, emails: r.emails })),
+            ),
+        },
         prisma: (p) => ({
           run: () => prismaSide.emailCountsPerUser(p),
-          verify: (rows) => checkCounts(rows.map((r: { _count: { emails: number } }) => ({ emails: r._count.emails }))),
+          verify: (rows) =>
+            checkCounts(
+              rows.map((r: { id: string; _count: { emails: number } }) => ({ id: r.id, emails: r._count.emails })),
+            ),
         }),
       };
     },

@@ -72,7 +72,7 @@ export class StatisticsService {
     }, this.reads(actorId));
   }
 
-  /** Email count per user over all email: one grouped query. */
+  /** Email count per user over all email: one query over the folders' maintained counters. */
   async emailCountsPerUser(): Promise<EmailCount[]> {
     return this.run((em) => this.statistics.emailCountsPerUser(em), { readOnly: true });
   }

@@ -41,14 +41,21 @@ export async function folderTotals(em: EntityManager, mailboxId: string): Promis
   return new Map(rows.map((r) => [r.folder_id, { emails: r.emails, unread: r.unread, bytes: Number(r.bytes) }]));
 }
 
-/** Email count per user over all email: one grouped query. */
+/**
+ * Email count per user, read from the folders' maintained counters (folder.message_count, exact and
+ * kept in the unit of work that writes the email): one query whose cost grows with folders (users),
+ * not with email. Users whose folders hold no email are left out, as a count over email would.
+ */
 export async function emailCountsPerUser(em: EntityManager): Promise<EmailCount[]> {
-  const rows = await em
-    .createQueryBuilder(Email, 'e')
-    .select([raw('u.id as user_id'), raw('u.email as email'), raw('count(*)::int as emails')])
-    .join('e.user', 'u')
-    .groupBy([raw('u.id'), raw('u.email')])
-    .orderBy({ [raw('u.email')]: 'asc' })
-    .execute<{ user_id: string; email: string; emails: number }[]>('all', false);
+  const rows = await em.getConnection().execute<{ user_id: string; email: string; emails: number }[]>(
+    `select u.id as user_id, u.email as email, f.emails
+       from (select owner_id, sum(message_count)::int as emails from folder
+              group by owner_id having sum(message_count) > 0) f
+       join "user" u on u.id = f.owner_id
+      order by u.email`,
+    [],
+    'all',
+    em.getTransactionContext(),
+  );
   return rows.map((r) => ({ userId: r.user_id, email: r.email, emails: r.emails }));
 }
