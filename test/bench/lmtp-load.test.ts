@@ -27,6 +27,7 @@ describe('the LMTP load benchmark (smoke size)', () => {
     expect(result.delivered).toBe(recipients);
     expect(result.emailsStored).toBe(recipients);
     expect(result.agentPeakRssMiB).toBeGreaterThan(0);
+    expect(result.agentCpuSeconds).toBeGreaterThan(0);
     expect(result.latencyMs.p99).toBeGreaterThanOrEqual(result.latencyMs.p50);
     expect(formatLmtpLoadTable(result)).toContain(`| ${result.messages} | ${result.recipients} |`);
   }, 300_000);
