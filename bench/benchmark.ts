@@ -12,6 +12,7 @@ import { seedVolume, VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
 import { volumeUserEmail, type VolumeSize } from '../src/seeders/support/volume-layout.js';
 import { createMigratedDatabase } from './database.js';
 import { measureEvents } from './events.js';
+import { LMTP_LOAD_FULL, LMTP_LOAD_SMOKE, runLmtpLoad } from './lmtp-load.js';
 import { openPrisma } from './prisma/client.js';
 import {
   checkVolume,
@@ -154,6 +155,15 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       `[bench] cold start: import ${coldStart.importMs.toFixed(0)} ms, init ${coldStart.initMs.toFixed(0)} ms, first query ${coldStart.firstQueryMs.toFixed(0)} ms`,
     );
 
+    // ---- LMTP delivery end to end (a database of its own, the agent in a child process) ------------------------
+    const lmtp = await runLmtpLoad({
+      ...(smoke ? LMTP_LOAD_SMOKE : LMTP_LOAD_FULL),
+      settings: server,
+      database: `${dbName}_lmtp`,
+      ...(options.keep ? { keep: true } : {}),
+      log,
+    });
+
     const result: BenchmarkResult = {
       smoke,
       startedAt,
@@ -165,9 +175,13 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       volume,
       coldStart,
       events,
-      allTargetsMet: workloads.every((w) => w.met) && volume.met,
+      lmtp,
+      allTargetsMet: workloads.every((w) => w.met) && volume.met && lmtp.target.met,
       allAssertionsPassed:
-        workloads.every((w) => w.assertionsPassed) && volume.assertionsPassed && events.assertionsPassed,
+        workloads.every((w) => w.assertionsPassed) &&
+        volume.assertionsPassed &&
+        events.assertionsPassed &&
+        lmtp.assertionsPassed,
     };
     return result;
   } finally {

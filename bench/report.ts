@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { BenchmarkResult, WorkloadResult } from './types.js';
+import { formatLmtpLoadTable, type LmtpLoadResult } from './lmtp-load.js';
 import type { EmailTable, PartitioningResult } from './partitioning.js';
 import type { Stats } from './stats.js';
 
@@ -73,7 +74,7 @@ export function formatTable(r: BenchmarkResult): string {
       `baseline = the same rows by multi-row INSERT on 2 connections, ${v.baseline.emailSeconds.toFixed(1)} s.`,
   );
   for (const w of r.workloads) for (const n of w.notes) extra.push(`${w.name}: ${n}`);
-  return [...lines, ...extra, '', ...formatEvents(r.events)].join('\n');
+  return [...lines, ...extra, '', ...formatEvents(r.events), '', formatLmtpLoadTable(r.lmtp)].join('\n');
 }
 
 /** The change events' numbers: the outbox's cost on single delivery, the relay's throughput and latency. */
@@ -191,7 +192,11 @@ export function ratiosSvg(r: BenchmarkResult): string {
   return `${parts.join('\n')}\n`;
 }
 
-async function writeJson(r: BenchmarkResult | PartitioningResult, dir: URL, name: string): Promise<string> {
+async function writeJson(
+  r: BenchmarkResult | PartitioningResult | LmtpLoadResult,
+  dir: URL,
+  name: string,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const json = new URL(name, dir);
   await writeFile(json, `${JSON.stringify(r, null, 2)}\n`);
@@ -216,4 +221,9 @@ export async function writeResults(r: BenchmarkResult, dir: URL): Promise<{ json
 /** Writes `partitioning.json` (and nothing else) into `dir`. */
 export function writePartitioningResults(r: PartitioningResult, dir: URL): Promise<string> {
   return writeJson(r, dir, 'partitioning.json');
+}
+
+/** Writes `lmtp.json` (and nothing else) into `dir`: `npm run bench -- --lmtp`. */
+export function writeLmtpResults(r: LmtpLoadResult, dir: URL): Promise<string> {
+  return writeJson(r, dir, 'lmtp.json');
 }

@@ -5,25 +5,30 @@
  * `npm run bench -- --partitioning` instead compares our workloads on a partitioned `email`
  * against the same data with the partition migration reverted (issue #8: none more than 10 %
  * slower); it prints its own table and writes only bench/results/partitioning.json.
+ * `npm run bench -- --lmtp` (or `npm run bench:lmtp`) runs only the LMTP load (bench/lmtp-load.ts) and writes lmtp.json.
  * `BENCH_SMOKE=1` is `--smoke`; `BENCH_VOLUME_EMAILS` is `--volume-emails`; `BENCH_PARTITIONING=1` is `--partitioning`.
  */
 import { commandLine } from '../src/cli/command-line.js';
 import { runBenchmark } from './benchmark.js';
+import { formatLmtpLoadTable, LMTP_LOAD_FULL, LMTP_LOAD_SMOKE, runLmtpLoad } from './lmtp-load.js';
 import { runPartitioningBenchmark } from './partitioning.js';
 import {
   formatPartitioningTable,
   formatTable,
   resultsDirectory,
+  writeLmtpResults,
   writePartitioningResults,
   writeResults,
 } from './report.js';
 
-const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--volume-emails N] [--keep]]
+const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--lmtp] [--volume-emails N] [--keep]]
 
   --smoke            tiny fixture, few iterations: checks that everything works (timings mean nothing;
                      writes bench/smoke-results/, never the committed bench/results/)
   --partitioning     partitioned email against the same data with the partition migration reverted,
                      our side of every workload on both (writes bench/results/partitioning.json)
+  --lmtp             only the LMTP load: the agent in a child process, 8 connections, 10,000 messages
+                     (2 and 200 with --smoke); writes lmtp.json
   --volume-emails N  emails in the volume import (1,000,000 by default; 10,000 with --smoke)
   --keep             leave the benchmark's database on the server (dropped by default: about 1 GB)
 
@@ -32,6 +37,7 @@ Environment: BENCH_SMOKE=1, BENCH_PARTITIONING=1, BENCH_VOLUME_EMAILS=N; DATABAS
 const values = commandLine(usage, {
   smoke: { type: 'boolean', default: false },
   partitioning: { type: 'boolean', default: false },
+  lmtp: { type: 'boolean', default: false },
   keep: { type: 'boolean', default: false },
   'volume-emails': { type: 'string' },
 });
@@ -46,7 +52,14 @@ if (volumeEmails !== undefined && (!Number.isSafeInteger(volumeEmails) || volume
 const options = { smoke, keep: values.keep, ...(volumeEmails === undefined ? {} : { volumeEmails }) };
 const results = resultsDirectory(smoke);
 
-if (partitioning) {
+if (values.lmtp) {
+  const result = await runLmtpLoad({ ...(smoke ? LMTP_LOAD_SMOKE : LMTP_LOAD_FULL), keep: values.keep });
+  const json = await writeLmtpResults(result, results);
+  console.log(`\n${formatLmtpLoadTable(result)}\n`);
+  console.log(`Results: ${json}`);
+  if (!result.assertionsPassed) console.log(`Checks failed: ${result.failures.join('; ')}`);
+  if (!result.target.met) console.log('The target was missed (see the table).');
+} else if (partitioning) {
   const result = await runPartitioningBenchmark(options);
   const json = await writePartitioningResults(result, results);
   console.log(`\n${formatPartitioningTable(result)}\n`);

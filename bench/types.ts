@@ -8,6 +8,7 @@ import type { Aether } from '../src/infrastructure/aether.js';
 import type { DatabaseSettings } from '../src/infrastructure/database/database-settings.js';
 import type { VolumeSize } from '../src/seeders/support/volume-layout.js';
 import type { EventsResult } from './events.js';
+import type { LmtpLoadResult } from './lmtp-load.js';
 import type { Stats } from './stats.js';
 
 export interface BenchmarkOptions {
@@ -95,6 +96,8 @@ export interface BenchmarkResult {
   volume: VolumeImportResult;
   coldStart: ColdStartResult;
   events: EventsResult;
+  /** LMTP delivery end to end through the agent in a child process (bench/lmtp-load.ts). */
+  lmtp: LmtpLoadResult;
   allTargetsMet: boolean;
   allAssertionsPassed: boolean;
 }
