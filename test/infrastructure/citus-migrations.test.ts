@@ -146,6 +146,14 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
           `select count(*)::int as n from address a join domain d on d.id = a.domain_id where a.domain_name is distinct from d.name`,
         ),
       ).toEqual([{ n: 0 }]);
+      // every credential names the kind of address its key finds: a mailbox
+      for (const table of ['mailbox_password', 'app_password'])
+        expect(
+          await db.sql(
+            `select count(*)::int as n, count(*) filter (where t.mailbox_kind = 'mailbox' and a.kind = 'mailbox')::int as of_mailbox
+               from ${table} t join address a on a.id = t.mailbox_id`,
+          ),
+        ).toEqual([{ n: 4, of_mailbox: 4 }]);
 
       await orm.migrator.down({ to: BEFORE });
       expect(await digest()).toEqual(populated);
