@@ -27,11 +27,7 @@ const KNOWN_VIOLATIONS: string[] = [
   // step 2, tenant isolation without subqueries: an owner id on every tenant row
   'policy message.message_tenant contains a subquery',
   // step 3, rules as constraints instead of triggers
-  'trigger email.email_folder_in_mailbox on a table Citus would hold',
   'trigger email.email_uid_allocated on a table Citus would hold',
-  // step 4: folder's key includes mailbox_id
-  'foreign key email.email_folder_id_foreign does not pair email.mailbox_id with folder.mailbox_id',
-  'unique key folder.folder_pkey does not include the distribution column mailbox_id',
   // open: how email's and the outbound queue's references to a shared message are kept across shards
   'foreign key email.email_content_hash_foreign does not pair email.mailbox_id with message.content_hash',
   'foreign key outbound_message.outbound_message_content_hash_foreign points from reference table outbound_message to distributed table message',

@@ -23,7 +23,16 @@ export const EmailSchema = defineEntity({
   properties: {
     mailbox: () => p.manyToOne(Mailbox).primary().deleteRule('cascade'),
     id: p.uuid().primary(),
-    folder: () => p.manyToOne(Folder).index('email_folder_id_index'),
+    // (mailbox_id, folder_id) -> folder (mailbox_id, id): mailbox_id is shared with `mailbox`, so the
+    // key says "an email is in a folder of its own mailbox" (issue #19; it was a trigger)
+    // (no update rule: Citus refuses ON UPDATE CASCADE on a key with the distribution column; the
+    // index email_folder_page_index begins with both columns)
+    folder: () =>
+      p
+        .manyToOne(Folder)
+        .joinColumns('mailbox_id', 'folder_id')
+        .foreignKeyName('email_folder_foreign')
+        .updateRule('no action'),
     user: () => p.manyToOne(User).index('email_user_id_index').deleteRule('cascade'),
     content: () => p.manyToOne(StoredMessage).fieldName('content_hash').index('email_content_hash_index'),
     uid: p.bigint('number'),
@@ -81,14 +90,6 @@ export const EmailSchema = defineEntity({
     { name: 'email_thread_keys', expression: `cardinality(thread_keys) <= ${MAX_THREAD_REFERENCES + 1}` },
   ],
   triggers: [
-    rowCheckTrigger({
-      // an email is in a folder of its own mailbox, whoever writes the row
-      name: 'email_folder_in_mailbox',
-      columns: ['folder_id', 'mailbox_id'],
-      query: 'select exists (select 1 from %I.folder f where f.id = $1 and f.mailbox_id = $2)',
-      params: ['folder_id', 'mailbox_id'],
-      message: 'an email must be in a folder of its own mailbox',
-    }),
     rowCheckTrigger({
       // uid < uid_next: a UID is only ever one the folder's counter handed out
       name: 'email_uid_allocated',
