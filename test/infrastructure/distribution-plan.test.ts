@@ -26,8 +26,6 @@ const schemaOf = async () => (await db.sql<{ s: string }>('select current_schema
 const KNOWN_VIOLATIONS: string[] = [
   // step 2, tenant isolation without subqueries: an owner id on every tenant row
   'policy message.message_tenant contains a subquery',
-  // step 3, rules as constraints instead of triggers
-  'trigger email.email_uid_allocated on a table Citus would hold',
   // open: how email's and the outbound queue's references to a shared message are kept across shards
   'foreign key email.email_content_hash_foreign does not pair email.mailbox_id with message.content_hash',
   'foreign key outbound_message.outbound_message_content_hash_foreign points from reference table outbound_message to distributed table message',
