@@ -40,6 +40,10 @@ const LATER_EMAIL_MIGRATIONS = [
   'Migration20261204163558_owner_on_every_tenant_row',
   // the folder-count triggers dropped (the application keeps the counts), every folder recounted
   'Migration20261204193340_folder_counts_kept_by_the_application',
+  // email's key to its folder becomes (mailbox_id, folder_id) -> folder (mailbox_id, id)
+  'Migration20261204201209_folder_keyed_by_mailbox',
+  // the trigger email_uid_allocated dropped (the application keeps the rule)
+  'Migration20261204201858_uid_allocation_kept_by_the_application',
 ];
 
 /** `email` as it was before issue #8 (a plain table), with the columns later migrations added. */

@@ -146,7 +146,7 @@ async function takeCounters(
     modseq = state.highestModseq;
   }
   const folder = await tx.folder.update({
-    where: { id: folderId, mailboxId },
+    where: { mailboxId_id: { mailboxId, id: folderId } },
     data: {
       uidNext: { increment: count },
       messageCount: { increment: count },

@@ -136,7 +136,7 @@ export class MessageStoreService {
         const folder = await em.findOne(Folder, { id: folderId, mailbox: mailboxId });
         if (!folder) throw new NotFoundError('folder');
         // exists and unseen are the folder's counters; \Deleted is rare and counted from its rows
-        const deleted = await em.count(Email, { mailbox: mailboxId, folder: folderId, deleted: true });
+        const deleted = await em.count(Email, { mailbox: mailboxId, folder: [mailboxId, folderId], deleted: true });
         return {
           folderId,
           uidValidity: folder.uidValidity,
@@ -368,7 +368,7 @@ export class MessageStoreService {
     return this.onFolder(input, async (em, mailbox, folder, clock) => {
       const emails = ranges
         ? await findByUids(em, mailbox.id, folder.id, ranges)
-        : await em.find(Email, { mailbox: mailbox.id, folder: folder.id }, { orderBy: { uid: 'asc' } });
+        : await em.find(Email, { mailbox: mailbox.id, folder }, { orderBy: { uid: 'asc' } });
       const doomed = emails.filter((e) => e.deleted);
       await removeEmails(em, mailbox, doomed, clock);
       return { expunged: doomed.map((e) => e.uid) };
@@ -631,7 +631,7 @@ async function findByUids(
   if (ranges.some(([, to]) => to === '*')) {
     const [last] = await em.find(
       Email,
-      { mailbox: mailboxId, folder: folderId },
+      { mailbox: mailboxId, folder: [mailboxId, folderId] },
       { orderBy: { uid: 'desc' }, limit: 1, fields: ['uid'] },
     );
     largest = last?.uid ?? 0;
@@ -641,7 +641,7 @@ async function findByUids(
   );
   return em.find(
     Email,
-    { mailbox: mailboxId, folder: folderId, $or: bounds.map((uid) => ({ uid })) },
+    { mailbox: mailboxId, folder: [mailboxId, folderId], $or: bounds.map((uid) => ({ uid })) },
     { orderBy: { uid: 'asc' }, ...(withBody ? { populate: ['body'] as const } : {}) },
   );
 }

@@ -389,7 +389,14 @@ export class StudioQueries {
     const patterns = search(input.q);
     const where: QBFilterQuery<Email, 'e'> = {
       ...(input.mailbox ? { mailbox: checkId(input.mailbox, 'mailbox') } : {}),
-      ...(input.folder ? { folder: checkId(input.folder, 'folder') } : {}),
+      // a folder is keyed by (mailbox, id): with its mailbox the condition is on email's own columns
+      ...(input.folder
+        ? {
+            folder: input.mailbox
+              ? [checkId(input.mailbox, 'mailbox'), checkId(input.folder, 'folder')]
+              : { id: checkId(input.folder, 'folder') },
+          }
+        : {}),
       ...matching(['subject', 'fromAddress'], patterns),
       ...(input.unread ? { seen: false } : {}),
       ...(input.flagged ? { flagged: true } : {}),

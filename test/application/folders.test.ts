@@ -23,7 +23,7 @@ async function countDrift(mailboxId: string) {
             coalesce(sum(e.size_bytes), 0)::int as size_rows
        from folder f left join email e on e.mailbox_id = f.mailbox_id and e.folder_id = f.id
       where f.mailbox_id = $1
-      group by f.id
+      group by f.mailbox_id, f.id
      having f.message_count <> count(e.id) or f.unseen_count <> count(e.id) filter (where not e.seen)
          or f.size_bytes <> coalesce(sum(e.size_bytes), 0)`,
     [mailboxId],

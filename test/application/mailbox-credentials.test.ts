@@ -253,18 +253,40 @@ describe('application passwords', () => {
     expect(seen).toEqual({ passwords: [mine.mailbox.id], appPasswords: [mine.mailbox.id] });
   });
 
-  it('the database refuses credentials of an alias and unknown protocols', async () => {
+  it('the database refuses credentials of an alias (by key, not trigger) and unknown protocols', async () => {
     const { owner, domain } = await ownerWithDomain(db);
     const target = await db.aether.mailboxes.create(owner.id, { address: `t@${domain.name}` });
     const alias = await db.aether.aliases.add(owner.id, { source: `a@${domain.name}`, destinations: [target.address] });
     const [hash] = await db.sql<{ hash: string }>(`select hash from mailbox_password limit 1`);
+    const before = await digestRows(db);
     await expect(
       db.sql(
         `insert into mailbox_password (id, mailbox_id, owner_id, hash, changed_at)
          values (gen_random_uuid(), $1, (select owner_id from address where id = $1), $2, now())`,
         [alias.id, hash?.hash ?? '$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo'],
       ),
-    ).rejects.toMatchObject({ constraint: 'mailbox_password_of_mailbox' });
+    ).rejects.toMatchObject({ code: '23503', constraint: 'mailbox_password_mailbox_kind_foreign' });
+    await expect(
+      db.sql(
+        `insert into app_password (id, mailbox_id, owner_id, name, selector, hash, protocols, created_at)
+         values (gen_random_uuid(), $1, (select owner_id from address where id = $1), 'x', 'abcdefghij', '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA', '{imap}', now())`,
+        [alias.id],
+      ),
+    ).rejects.toMatchObject({ code: '23503', constraint: 'app_password_mailbox_kind_foreign' });
+    // the column says 'mailbox' whatever a writer asks for
+    await expect(
+      db.sql(
+        `insert into app_password (id, mailbox_id, owner_id, name, selector, hash, protocols, created_at, mailbox_kind)
+         values (gen_random_uuid(), $1, (select owner_id from address where id = $1), 'x', 'abcdefghij', '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA', '{imap}', now(), 'alias')`,
+        [alias.id],
+      ),
+    ).rejects.toMatchObject({ code: '428C9' });
+    expect(await digestRows(db)).toEqual(before);
+    // and the domain refuses them with a typed error before the database sees them
+    await expectRefused(db, 'NOT_FOUND', () => db.aether.credentials.setPassword(owner.id, alias.id, MAILBOX_PASSWORD));
+    await expectRefused(db, 'NOT_FOUND', () =>
+      db.aether.credentials.createAppPassword(owner.id, alias.id, { name: 'Phone', protocols: ['imap'] }),
+    );
     await expect(
       db.sql(
         `insert into app_password (id, mailbox_id, owner_id, name, selector, hash, protocols, created_at)

@@ -185,7 +185,15 @@ describe('UIDs and modseq', () => {
       [box.id],
     );
     expect(dupes).toEqual([]);
-    // every UID below UIDNEXT, and every UID ever handed out (journal) used once per folder
+    // every UID below its folder's UIDNEXT: the application's rule (no trigger says it since #19)
+    expect(
+      await db.sql(
+        `select e.folder_id, e.uid, f.uid_next from email e join folder f on f.mailbox_id = e.mailbox_id and f.id = e.folder_id
+          where e.mailbox_id = $1 and e.uid >= f.uid_next`,
+        [box.id],
+      ),
+    ).toEqual([]);
+    // and every UID ever handed out (journal) used once per folder
     const journal = await db.sql<{
       kind: 'added' | 'changed' | 'expunged' | 'folder';
       folder_id: string;

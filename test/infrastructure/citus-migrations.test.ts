@@ -146,6 +146,28 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
           `select count(*)::int as n from address a join domain d on d.id = a.domain_id where a.domain_name is distinct from d.name`,
         ),
       ).toEqual([{ n: 0 }]);
+      // folder is keyed by (mailbox_id, id), and every email's key finds its folder in its own mailbox
+      expect(
+        await db.sql(
+          `select array_agg(a.attname::text order by k.n) as columns
+             from pg_constraint c cross join unnest(c.conkey) with ordinality k(attnum, n)
+             join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
+            where c.conname = 'folder_pkey'`,
+        ),
+      ).toEqual([{ columns: ['mailbox_id', 'id'] }]);
+      expect(
+        await db.sql(
+          `select count(*)::int as n from email e join folder f on f.mailbox_id = e.mailbox_id and f.id = e.folder_id`,
+        ),
+      ).toEqual([{ n: 12 }]);
+      // every credential names the kind of address its key finds: a mailbox
+      for (const table of ['mailbox_password', 'app_password'])
+        expect(
+          await db.sql(
+            `select count(*)::int as n, count(*) filter (where t.mailbox_kind = 'mailbox' and a.kind = 'mailbox')::int as of_mailbox
+               from ${table} t join address a on a.id = t.mailbox_id`,
+          ),
+        ).toEqual([{ n: 4, of_mailbox: 4 }]);
 
       await orm.migrator.down({ to: BEFORE });
       expect(await digest()).toEqual(populated);

@@ -3,6 +3,7 @@
  * by anything else (a script, psql, another service) still cannot break them.
  */
 import { describe, expect, it } from 'vitest';
+import { digestRows } from '../support/digest.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { message, ownerWithDomain } from '../support/world.js';
 
@@ -62,18 +63,33 @@ describe('rules the database enforces by itself', () => {
     );
   });
 
-  it('an email is in a folder of its own mailbox', async () => {
+  it('an email is in a folder of its own mailbox: the key (mailbox_id, folder_id) -> folder (mailbox_id, id)', async () => {
     const { box, other, emailId } = await world();
     const [folder] = await db.sql<{ id: string }>(`select id from folder where mailbox_id = $1 and role = 'archive'`, [
       other.id,
     ]);
+    // the other folder's UIDNEXT is above the email's UID, so only the folder's mailbox is wrong
+    await db.sql(`update folder set uid_next = 100 where mailbox_id = $1 and id = $2`, [other.id, folder!.id]);
+    const before = await digestRows(db);
     expect(
       await refusedBy(`update email set folder_id = $1 where mailbox_id = $2 and id = $3`, [
         folder!.id,
         box.id,
         emailId,
       ]),
-    ).toBe('email_folder_in_mailbox');
+    ).toBe('email_folder_foreign');
+    // a new row, written by hand into another mailbox's folder
+    expect(
+      await refusedBy(
+        `insert into email (mailbox_id, id, folder_id, user_id, content_hash, uid, modseq, message_id, subject, from_address,
+                            to_addresses, cc_addresses, body, size_bytes, seen, flagged, answered, draft, received_at, created_at)
+         select $1, gen_random_uuid(), $2, user_id, content_hash, 50, modseq, message_id, subject, from_address,
+                to_addresses, cc_addresses, body, size_bytes, seen, flagged, answered, draft, received_at, created_at
+           from email where mailbox_id = $1 and id = $3`,
+        [box.id, folder!.id, emailId],
+      ),
+    ).toBe('email_folder_foreign');
+    expect(await digestRows(db)).toEqual(before);
   });
 
   it('a mailbox has one folder per special-use role, and folder names are unique regardless of case', async () => {

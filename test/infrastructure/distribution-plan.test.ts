@@ -26,15 +26,7 @@ const schemaOf = async () => (await db.sql<{ s: string }>('select current_schema
 const KNOWN_VIOLATIONS: string[] = [
   // step 2, tenant isolation without subqueries: an owner id on every tenant row
   'policy message.message_tenant contains a subquery',
-  // step 3, rules as constraints instead of triggers
-  'trigger app_password.app_password_of_mailbox on a table Citus would hold',
-  'trigger email.email_folder_in_mailbox on a table Citus would hold',
-  'trigger email.email_uid_allocated on a table Citus would hold',
-  'trigger mailbox_password.mailbox_password_of_mailbox on a table Citus would hold',
-  // step 4: folder's key includes mailbox_id
-  'foreign key email.email_folder_id_foreign does not pair email.mailbox_id with folder.mailbox_id',
-  'unique key folder.folder_pkey does not include the distribution column mailbox_id',
-  // open: how email's references to a shared message are kept across shards
+  // open: how email's reference to a shared message is kept across shards
   'foreign key email.email_content_hash_foreign does not pair email.mailbox_id with message.content_hash',
 ];
 

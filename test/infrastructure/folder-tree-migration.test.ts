@@ -59,7 +59,7 @@ async function populate() {
 
 const countDrift = () =>
   db.sql(
-    `select f.path from folder f left join email e on e.folder_id = f.id and e.mailbox_id = f.mailbox_id group by f.id
+    `select f.path from folder f left join email e on e.folder_id = f.id and e.mailbox_id = f.mailbox_id group by f.mailbox_id, f.id
       having f.message_count <> count(e.id) or f.unseen_count <> count(e.id) filter (where not e.seen)
           or f.size_bytes <> coalesce(sum(e.size_bytes), 0)`,
   );

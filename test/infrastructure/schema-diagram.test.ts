@@ -56,8 +56,9 @@ describe('the schema diagram, from MikroORM metadata', () => {
       'delivery_receipt.mailbox_id -> address.id',
       'domain.owner_id -> user.id',
       'email.content_hash -> message.content_hash',
-      'email.folder_id -> folder.id',
       'email.mailbox_id -> address.id',
+      // folder is keyed by (mailbox_id, id), and email's key to it shares mailbox_id (#19)
+      'email.mailbox_id,folder_id -> folder.mailbox_id,id',
       'email.user_id -> user.id',
       'folder.mailbox_id -> address.id',
       'mail_change.mailbox_id -> address.id',

@@ -28,7 +28,11 @@ export const AddressSchema = defineEntity({
     createdAt: p.datetime(),
   },
   // what the mailbox rows' (mailbox_id, owner_id) refers to (owner-keys.ts)
-  uniques: [{ name: 'address_id_owner_unique', properties: ['id', 'ownerId'] }],
+  // and what a credential's (mailbox_id, mailbox_kind) refers to (owner-keys.ts)
+  uniques: [
+    { name: 'address_id_owner_unique', properties: ['id', 'ownerId'] },
+    { name: 'address_id_kind_unique', properties: ['id', 'kind'] },
+  ],
   checks: [
     // stored case-folded (EmailAddress), so the unique key compares addresses as the domain does
     // an address belongs to its domain (invariant 1), whoever writes the row: the domain part is the

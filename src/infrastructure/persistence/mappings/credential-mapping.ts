@@ -11,18 +11,15 @@ import { LoginThrottle } from '../../../domain/login-throttle.js';
 import { MAIL_PROTOCOLS } from '../../../domain/mail-protocol.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { MailboxPassword } from '../../../domain/mailbox-password.js';
-import { rowCheckTrigger } from './row-triggers.js';
 import { tenantPolicy } from './tenant-policy.js';
 
-/** A credential belongs to a mailbox, never to an alias (both live in `address`). */
-const ofMailbox = (table: string) =>
-  rowCheckTrigger({
-    name: `${table}_of_mailbox`,
-    columns: ['mailbox_id'],
-    query: `select exists (select 1 from %I.address a where a.id = $1 and a.kind = 'mailbox')`,
-    params: ['mailbox_id'],
-    message: 'a credential belongs to a mailbox',
-  });
+/**
+ * A credential belongs to a mailbox, never to an alias (both live in `address`): the row names the
+ * kind of address it belongs to in a column generated as 'mailbox', and the key (mailbox_id,
+ * mailbox_kind) -> address (id, kind) (owner-keys.ts) refuses any other. A constraint, not a
+ * trigger, so Citus accepts the table (issue #19).
+ */
+const mailboxKind = () => p.text().generated(`('mailbox'::text) stored`);
 
 /** An argon2id PHC string: the views hand it to Dovecot with an `{ARGON2ID}` prefix. */
 const phcHash = (column: string) =>
@@ -35,12 +32,12 @@ export const MailboxPasswordSchema = defineEntity({
     id: p.uuid().primary(),
     mailbox: () => p.manyToOne(Mailbox).unique('mailbox_password_mailbox_unique').deleteRule('cascade'),
     ownerId: p.uuid(),
+    mailboxKind: mailboxKind(),
     hash: p.text().hidden().lazy(),
     changedAt: p.datetime(),
     version: p.integer().version(),
   },
   checks: [{ name: 'mailbox_password_hash', expression: phcHash('hash') }],
-  triggers: [ofMailbox('mailbox_password')],
   policies: tenantPolicy('mailbox_password', (a) => `owner_id = ${a}`),
 });
 
@@ -51,6 +48,7 @@ export const AppPasswordSchema = defineEntity({
     id: p.uuid().primary(),
     mailbox: () => p.manyToOne(Mailbox).index('app_password_mailbox_id_index').deleteRule('cascade'),
     ownerId: p.uuid(),
+    mailboxKind: mailboxKind(),
     name: p.string().length(MAX_APP_PASSWORD_NAME_LENGTH),
     selector: p.string().length(SELECTOR_LENGTH).unique('app_password_selector_unique'),
     hash: p.text().hidden().lazy(),
@@ -84,7 +82,6 @@ export const AppPasswordSchema = defineEntity({
     { name: 'app_password_revoked', expression: 'revoked_at is null or revoked_at >= created_at' },
     { name: 'app_password_last_use', expression: 'last_used_from is null or last_used_at is not null' },
   ],
-  triggers: [ofMailbox('app_password')],
   policies: tenantPolicy('app_password', (a) => `owner_id = ${a}`),
 });
 

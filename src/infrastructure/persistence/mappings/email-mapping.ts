@@ -8,7 +8,6 @@ import { MAX_THREAD_REFERENCES } from '../../../domain/thread.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { MESSAGE_LIMITS } from '../../../domain/message.js';
 import { User } from '../../../domain/user.js';
-import { rowCheckTrigger } from './row-triggers.js';
 import { tenantPolicy } from './tenant-policy.js';
 
 /**
@@ -23,7 +22,16 @@ export const EmailSchema = defineEntity({
   properties: {
     mailbox: () => p.manyToOne(Mailbox).primary().deleteRule('cascade'),
     id: p.uuid().primary(),
-    folder: () => p.manyToOne(Folder).index('email_folder_id_index'),
+    // (mailbox_id, folder_id) -> folder (mailbox_id, id): mailbox_id is shared with `mailbox`, so the
+    // key says "an email is in a folder of its own mailbox" (issue #19; it was a trigger)
+    // (no update rule: Citus refuses ON UPDATE CASCADE on a key with the distribution column; the
+    // index email_folder_page_index begins with both columns)
+    folder: () =>
+      p
+        .manyToOne(Folder)
+        .joinColumns('mailbox_id', 'folder_id')
+        .foreignKeyName('email_folder_foreign')
+        .updateRule('no action'),
     user: () => p.manyToOne(User).index('email_user_id_index').deleteRule('cascade'),
     content: () => p.manyToOne(StoredMessage).fieldName('content_hash').index('email_content_hash_index'),
     uid: p.bigint('number'),
@@ -71,6 +79,10 @@ export const EmailSchema = defineEntity({
         'create index "email_search_index" on "email" using gin (email_search_document(subject, from_address, to_addresses, cc_addresses, body))',
     },
   ],
+  // a UID is one its folder's counter handed out (uid < uid_next): kept by the application, which
+  // allocates UIDs under the folder row's lock (application/mail-counters.ts), no longer by a
+  // trigger (Citus refuses triggers, and SQL cannot say it as a constraint: it compares two rows).
+  // This key refuses a UID used twice in a folder.
   uniques: [{ name: 'email_folder_uid_unique', properties: ['mailbox', 'folder', 'uid'] }],
   checks: [
     { name: 'email_size', expression: 'size_bytes >= 0' },
@@ -79,24 +91,6 @@ export const EmailSchema = defineEntity({
     { name: 'email_keywords', expression: `cardinality(keywords) <= ${MAX_KEYWORDS}` },
     // the reference ids and one subject key
     { name: 'email_thread_keys', expression: `cardinality(thread_keys) <= ${MAX_THREAD_REFERENCES + 1}` },
-  ],
-  triggers: [
-    rowCheckTrigger({
-      // an email is in a folder of its own mailbox, whoever writes the row
-      name: 'email_folder_in_mailbox',
-      columns: ['folder_id', 'mailbox_id'],
-      query: 'select exists (select 1 from %I.folder f where f.id = $1 and f.mailbox_id = $2)',
-      params: ['folder_id', 'mailbox_id'],
-      message: 'an email must be in a folder of its own mailbox',
-    }),
-    rowCheckTrigger({
-      // uid < uid_next: a UID is only ever one the folder's counter handed out
-      name: 'email_uid_allocated',
-      columns: ['folder_id', 'uid'],
-      query: 'select exists (select 1 from %I.folder f where f.id = $1 and $2 < f.uid_next)',
-      params: ['folder_id', 'uid'],
-      message: 'an email UID must be below its folder UIDNEXT',
-    }),
   ],
   policies: tenantPolicy('email', (a) => `user_id = ${a}`),
 });

@@ -7,8 +7,10 @@ export const FolderSchema = defineEntity({
   class: Folder,
   tableName: 'folder',
   properties: {
+    // keyed by (mailbox, id), like email: Citus needs the distribution column in every unique key,
+    // and email's key to its folder then holds it in its own mailbox (issue #19)
+    mailbox: () => p.manyToOne(Mailbox).primary().deleteRule('cascade'),
     id: p.uuid().primary(),
-    mailbox: () => p.manyToOne(Mailbox).deleteRule('cascade'),
     ownerId: p.uuid(),
     path: p.string().length(MAX_FOLDER_PATH_LENGTH),
     role: p.enum(FOLDER_ROLES).nullable(),

@@ -23,6 +23,22 @@ const ofMailbox = (table: string, owner = 'owner_id'): CompositeForeignKey => ({
   deleteRule: 'cascade',
 });
 
+/**
+ * Not an owner: a credential belongs to a mailbox, not an alias. Its `mailbox_kind` is generated as
+ * 'mailbox' (credential-mapping.ts), so the key finds only a mailbox's row (replaces the triggers
+ * `*_of_mailbox`, which Citus refuses). No update rule: a generated column cannot cascade, and an
+ * address never changes kind.
+ */
+const ofMailboxKind = (table: string): CompositeForeignKey => ({
+  table,
+  name: `${table}_mailbox_kind_foreign`,
+  columns: ['mailbox_id', 'mailbox_kind'],
+  referencedTable: 'address',
+  referencedColumns: ['id', 'kind'],
+  updateRule: 'no action',
+  deleteRule: 'cascade',
+});
+
 export const OWNER_FOREIGN_KEYS: readonly CompositeForeignKey[] = [
   {
     table: 'address',
@@ -44,6 +60,8 @@ export const OWNER_FOREIGN_KEYS: readonly CompositeForeignKey[] = [
     deleteRule: 'cascade',
   },
   { ...ofMailbox('mailbox_password'), updateRule: 'cascade' },
+  ofMailboxKind('mailbox_password'),
+  ofMailboxKind('app_password'),
   { ...ofMailbox('app_password'), updateRule: 'cascade' },
   ofMailbox('folder'),
   ofMailbox('mailbox_state'),

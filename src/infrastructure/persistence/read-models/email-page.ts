@@ -73,7 +73,7 @@ function folderPageQuery(em: EntityManager, p: Placeholders<FolderArgs>) {
     em,
     {
       mailbox: p.text('mailboxId'),
-      folder: p.text('folderId'),
+      folder: [p.text('mailboxId'), p.text('folderId')],
       user: { id: p.text('actingUserId'), status: 'active' },
     },
     p.number('limit'),
