@@ -6,6 +6,10 @@
 import type pg from 'pg';
 import { v7 } from 'uuid';
 import { composeMessage, type Message, type MessageInput } from '../src/domain/message.js';
+import { storedThreadKeys, threadKeysOf } from '../src/domain/thread.js';
+import { EVENT_KINDS } from '../src/application/events/event-catalogue.js';
+import { OUTBOX_CHANNEL } from '../src/application/events/outbox.js';
+import { quotaThresholdsCrossed } from '../src/application/events/quota-thresholds.js';
 import { copyArray, copyIn, copyText } from './copy.js';
 
 const EMAIL_COLUMNS = [
@@ -33,6 +37,9 @@ const EMAIL_COLUMNS = [
 /** The email columns the application reads: all but the body. */
 const EMAIL_HEADER_COLUMNS = EMAIL_COLUMNS.filter((c) => c !== 'body').join(', ');
 const INSERT_EMAIL = `insert into email (${EMAIL_COLUMNS.join(', ')}) values `;
+/** The same with the thread the email was placed in and its keys (single delivery threads; bulk does not yet). */
+const THREADED_COLUMNS = [...EMAIL_COLUMNS, 'thread_id', 'thread_keys'] as const;
+const INSERT_THREADED_EMAIL = `insert into email (${THREADED_COLUMNS.join(', ')}) values `;
 /** Rows per INSERT statement (20 parameters each, far below PostgreSQL's 65,535). */
 export const INSERT_CHUNK = 1_000;
 
@@ -48,12 +55,16 @@ export interface EmailRow {
   sizeBytes: number;
   seen: boolean;
   receivedAt: Date;
+  /** The thread the email was placed in (`placeInThread`) and the keys later mail finds it by. */
+  thread?: { id: string; keys: string[] };
 }
 
 /** One multi-row INSERT per chunk of rows. */
 export async function insertEmails(client: pg.PoolClient, rows: EmailRow[], chunk = INSERT_CHUNK): Promise<void> {
   for (let start = 0; start < rows.length; start += chunk) {
     const part = rows.slice(start, start + chunk);
+    const threaded = part[0]?.thread !== undefined;
+    const columns = threaded ? THREADED_COLUMNS.length : EMAIL_COLUMNS.length;
     const values: unknown[] = [];
     const tuples = part.map((r, i) => {
       const m = r.message;
@@ -79,10 +90,11 @@ export async function insertEmails(client: pg.PoolClient, rows: EmailRow[], chun
         r.receivedAt,
         r.receivedAt,
       );
-      const b = i * EMAIL_COLUMNS.length;
-      return `(${EMAIL_COLUMNS.map((_, c) => `$${b + c + 1}`).join(', ')})`;
+      if (threaded) values.push(r.thread!.id, r.thread!.keys);
+      const b = i * columns;
+      return `(${Array.from({ length: columns }, (_, c) => `$${b + c + 1}`).join(', ')})`;
     });
-    const result = await client.query(INSERT_EMAIL + tuples.join(', '), values);
+    const result = await client.query((threaded ? INSERT_THREADED_EMAIL : INSERT_EMAIL) + tuples.join(', '), values);
     if (result.rowCount !== part.length) throw new Error(`inserted ${result.rowCount} of ${part.length} rows`);
   }
 }
@@ -193,6 +205,105 @@ export async function journalAdded(client: pg.PoolClient, rows: EmailRow[]): Pro
       values,
     );
   }
+}
+
+/**
+ * The thread a delivered message joins, as the application places it (src/application/threading.ts):
+ * the threads of this mailbox's emails that hold one of its reference keys (its own Message-ID,
+ * In-Reply-To, References), else for a reply the thread of the latest email with its subject key,
+ * else a new thread. The same lookup statement as the application's.
+ */
+export async function placeInThread(
+  client: pg.PoolClient,
+  mailboxId: string,
+  message: Message,
+): Promise<{ id: string; keys: string[] }> {
+  const keys = threadKeysOf({
+    messageId: message.messageId,
+    subject: message.subject,
+    inReplyTo: message.envelope.inReplyTo,
+    references: message.envelope.references,
+  });
+  const found = new Set<string>();
+  if (keys.references.length > 0) {
+    const { rows } = await client.query<{ thread_id: string }>(
+      `select distinct k as key, e.thread_id from email e, unnest(e.thread_keys) k
+       where e.mailbox_id = $1 and e.thread_keys && $2::text[] and k = any($2::text[])`,
+      [mailboxId, keys.references],
+    );
+    for (const r of rows) found.add(r.thread_id);
+  }
+  if (found.size === 0 && keys.reply && keys.subject) {
+    const { rows } = await client.query<{ thread_id: string }>(
+      `select e.thread_id from email e where e.mailbox_id = $1 and e.thread_keys && array[$2]::text[]
+       order by e.received_at desc, e.id desc limit 1`,
+      [mailboxId, keys.subject],
+    );
+    for (const r of rows) found.add(r.thread_id);
+  }
+  // several threads linked by one message merge (the application rewrites and journals the saved emails)
+  if (found.size > 1) throw new Error('thread merges are not exercised by the baseline');
+  return { id: [...found][0] ?? v7(), keys: storedThreadKeys(keys) };
+}
+
+/** A mailbox's outbox events of one unit of work, as the application records them. */
+export interface MailboxEvents {
+  mailboxId: string;
+  tenantId: string;
+  domainId: string;
+  modseq: number;
+  events: { kind: keyof typeof EVENT_KINDS; data: Record<string, unknown> }[];
+}
+
+/** `email.delivered` and any `mailbox.quota_reached` the delivery's bytes crossed (as `recordQuotaThresholds`). */
+export function deliveryEvents(
+  mailbox: { id: string; address: string; quotaBytes: number; usedBytesBefore: number },
+  delivered: { emailId: string; folderId: string; uid: number },
+  sizeBytes: number,
+): MailboxEvents['events'] {
+  const usedBytes = mailbox.usedBytesBefore + sizeBytes;
+  return [
+    { kind: 'email.delivered', data: { address: mailbox.address, ...delivered } },
+    ...quotaThresholdsCrossed(mailbox.usedBytesBefore, usedBytes, mailbox.quotaBytes).map((percent) => ({
+      kind: 'mailbox.quota_reached' as const,
+      data: { address: mailbox.address, percent, usedBytes, quotaBytes: mailbox.quotaBytes },
+    })),
+  ];
+}
+
+/**
+ * The used bytes raised and the outbox written in one statement: the mailbox key's counter raised by
+ * its number of events (its row locked to commit, as the application's), the events at the positions
+ * it handed out, and the relay's NOTIFY (delivered by PostgreSQL at commit).
+ */
+export async function raiseUsedBytesWithEvents(
+  client: pg.PoolClient,
+  bytes: number,
+  { mailboxId, tenantId, domainId, modseq, events }: MailboxEvents,
+): Promise<void> {
+  const { rows } = await client.query<{ used: number; written: number }>(
+    `with used as (update address set used_bytes = used_bytes + $1, version = version + 1 where id = $2 returning 1),
+     k as (insert into outbox_key as k (ordering_key, tenant_id, last_position) values ($2, $3, $4)
+           on conflict (ordering_key) do update set last_position = k.last_position + excluded.last_position
+           returning last_position),
+     e as (insert into outbox_event (ordering_key, id, position, kind, scope, tenant_id, domain_id, mailbox_id, modseq, data, occurred_at)
+           select $2, x.id, k.last_position - $4 + x.n, x.kind, 'mailbox', $3, $5, $2, $6, x.data, now()
+           from k, unnest($7::uuid[], $8::text[], $9::jsonb[]) with ordinality as x(id, kind, data, n) returning 1)
+     select (select count(*)::int from used) as used, (select count(*)::int from e) as written, pg_notify($10, '')`,
+    [
+      bytes,
+      mailboxId,
+      tenantId,
+      events.length,
+      domainId,
+      modseq,
+      events.map(() => v7()),
+      events.map((e) => e.kind),
+      events.map((e) => JSON.stringify(e.data)),
+      OUTBOX_CHANNEL,
+    ],
+  );
+  if (rows[0]?.used !== 1 || rows[0].written !== events.length) throw new Error('used bytes or events not written');
 }
 
 interface LockedMailbox {
@@ -311,10 +422,11 @@ export async function deliverInbound(
       id: string;
       kind: string;
       address: string;
+      domain_id: string;
       verified: boolean;
       status: string;
     }>(
-      `select a.id, a.kind, a.address, d.verified, d.status from address a join domain d on d.id = a.domain_id
+      `select a.id, a.kind, a.address, a.domain_id, d.verified, d.status from address a join domain d on d.id = a.domain_id
        where a.address in ($1, $2)`,
       [recipient, catchAll],
     );
@@ -331,6 +443,7 @@ export async function deliverInbound(
     const id = v7();
     const { modseq, firstUid } = await takeCounters(client, m.id, m.inbox_id, [{ seen: false, sizeBytes: size }]);
     await upsertMessages(client, [message]);
+    const thread = await placeInThread(client, m.id, message);
     const row: EmailRow = {
       mailboxId: m.id,
       id,
@@ -342,13 +455,27 @@ export async function deliverInbound(
       sizeBytes: size,
       seen: false,
       receivedAt: now,
+      thread,
     };
     await insertEmails(client, [row]);
     await journalAdded(client, [row]);
-    await client.query('update address set used_bytes = used_bytes + $1, version = version + 1 where id = $2', [
+    const events = deliveryEvents(
+      {
+        id: m.id,
+        address: entry.address,
+        quotaBytes: Number(m.quota_bytes),
+        usedBytesBefore: Number(m.used_bytes),
+      },
+      { emailId: id, folderId: m.inbox_id, uid: firstUid },
       size,
-      m.id,
-    ]);
+    );
+    await raiseUsedBytesWithEvents(client, size, {
+      mailboxId: m.id,
+      tenantId: m.owner_id,
+      domainId: entry.domain_id,
+      modseq,
+      events,
+    });
     return { mailboxId: m.id, emailId: id };
   });
 }

@@ -10,6 +10,9 @@
  */
 import { v7 } from 'uuid';
 import { composeMessage, type Message, type MessageInput } from '../../src/domain/message.js';
+import { storedThreadKeys, threadKeysOf } from '../../src/domain/thread.js';
+import { OUTBOX_CHANNEL } from '../../src/application/events/outbox.js';
+import { deliveryEvents, type MailboxEvents } from '../baseline.js';
 import type { Prisma, PrismaClient } from './generated/client.js';
 
 type Tx = Prisma.TransactionClient;
@@ -235,11 +238,86 @@ function journalRows(rows: Prisma.EmailCreateManyInput[]): Prisma.MailChangeCrea
   }));
 }
 
-/** Counters taken, messages stored, the emails and their journal written, the used bytes raised. */
-async function store(tx: Tx, mailbox: LockedMailbox, messages: Message[], sizes: number[]): Promise<string[]> {
+/**
+ * The thread a delivered message joins, as the application places it: the threads of the mailbox's
+ * emails holding one of its reference keys (`hasSome`: the array overlap), else for a reply the
+ * latest email with its subject key, else a new thread.
+ */
+async function placeInThread(tx: Tx, mailboxId: string, message: Message): Promise<{ id: string; keys: string[] }> {
+  const keys = threadKeysOf({
+    messageId: message.messageId,
+    subject: message.subject,
+    inReplyTo: message.envelope.inReplyTo,
+    references: message.envelope.references,
+  });
+  const found = new Set<string>();
+  if (keys.references.length > 0) {
+    const rows = await tx.email.findMany({
+      where: { mailboxId, threadKeys: { hasSome: keys.references } },
+      select: { threadId: true },
+      distinct: ['threadId'],
+    });
+    for (const r of rows) found.add(r.threadId);
+  }
+  if (found.size === 0 && keys.reply && keys.subject) {
+    const latest = await tx.email.findFirst({
+      where: { mailboxId, threadKeys: { has: keys.subject } },
+      orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+      select: { threadId: true },
+    });
+    if (latest) found.add(latest.threadId);
+  }
+  if (found.size > 1) throw new Error('thread merges are not exercised by the Prisma side');
+  return { id: [...found][0] ?? v7(), keys: storedThreadKeys(keys) };
+}
+
+/** The outbox: the key's counter raised (upsert), the events at its positions, the relay's NOTIFY. */
+async function writeEvents(tx: Tx, { mailboxId, tenantId, domainId, modseq, events }: MailboxEvents): Promise<void> {
+  const { lastPosition } = await tx.outboxKey.upsert({
+    where: { orderingKey: mailboxId },
+    create: { orderingKey: mailboxId, tenantId, lastPosition: events.length },
+    update: { lastPosition: { increment: events.length } },
+    select: { lastPosition: true },
+  });
+  const first = lastPosition - BigInt(events.length) + 1n;
+  const now = new Date();
+  const rows = events.map((e, i) => ({
+    orderingKey: mailboxId,
+    id: v7(),
+    position: first + BigInt(i),
+    kind: e.kind,
+    scope: 'mailbox',
+    tenantId,
+    domainId,
+    mailboxId,
+    modseq: BigInt(modseq),
+    data: e.data as Prisma.InputJsonValue,
+    occurredAt: now,
+  }));
+  if (rows.length === 1) await tx.outboxEvent.create({ data: rows[0]!, select: { id: true } });
+  else await tx.outboxEvent.createMany({ data: rows });
+  await tx.$executeRaw`select pg_notify(${OUTBOX_CHANNEL}, '')`;
+}
+
+/**
+ * Counters taken, messages stored, the emails and their journal written, the used bytes raised;
+ * with `delivery` (single delivery), the email threaded and its outbox events written too.
+ */
+async function store(
+  tx: Tx,
+  mailbox: LockedMailbox,
+  messages: Message[],
+  sizes: number[],
+  delivery?: { address: string; domainId: string },
+): Promise<string[]> {
   const { modseq, firstUid } = await takeCounters(tx, mailbox.id, mailbox.owner_id, mailbox.inbox_id, sizes);
   await storeMessages(tx, messages);
   const rows = emailRows({ mailbox, messages, modseq, firstUid });
+  if (delivery) {
+    const thread = await placeInThread(tx, mailbox.id, messages[0]!);
+    rows[0]!.threadId = thread.id;
+    rows[0]!.threadKeys = thread.keys;
+  }
   // one email: `create`, as a Prisma user writes a single delivery; a batch: `createMany` (multi-row INSERTs)
   if (rows.length === 1) await tx.email.create({ data: rows[0]!, select: { id: true } });
   else await tx.email.createMany({ data: rows });
@@ -251,6 +329,25 @@ async function store(tx: Tx, mailbox: LockedMailbox, messages: Message[], sizes:
     data: { usedBytes: { increment: sizes.reduce((a, b) => a + b, 0) }, version: { increment: 1 } },
     select: { id: true },
   });
+  if (delivery) {
+    const events = deliveryEvents(
+      {
+        id: mailbox.id,
+        address: delivery.address,
+        quotaBytes: Number(mailbox.quota_bytes),
+        usedBytesBefore: Number(mailbox.used_bytes),
+      },
+      { emailId: rows[0]!.id, folderId: mailbox.inbox_id, uid: Number(firstUid) },
+      sizes[0]!,
+    );
+    await writeEvents(tx, {
+      mailboxId: mailbox.id,
+      tenantId: mailbox.owner_id,
+      domainId: delivery.domainId,
+      modseq: Number(modseq),
+      events,
+    });
+  }
   return rows.map((r) => r.id);
 }
 
@@ -268,14 +365,23 @@ export async function deliverInbound(
     const catchAll = `@${recipient.slice(recipient.lastIndexOf('@') + 1)}`;
     const resolved = await tx.address.findMany({
       where: { address: { in: [recipient, catchAll] } },
-      select: { id: true, kind: true, address: true, domain: { select: { verified: true, status: true } } },
+      select: {
+        id: true,
+        kind: true,
+        address: true,
+        domainId: true,
+        domain: { select: { verified: true, status: true } },
+      },
     });
     const entry = resolved.find((r) => r.address === recipient) ?? resolved.find((r) => r.address === catchAll);
     if (!entry || entry.kind !== 'mailbox') throw new Error(`no mailbox ${recipient} (aliases are not exercised)`);
     if (!entry.domain.verified || entry.domain.status !== 'active') throw new Error('domain does not receive mail');
     const mailbox = await lockMailbox(tx, { id: entry.id });
     checkReceives(mailbox, [message.sizeBytes]);
-    const [emailId] = await store(tx, mailbox, [message], [message.sizeBytes]);
+    const [emailId] = await store(tx, mailbox, [message], [message.sizeBytes], {
+      address: entry.address,
+      domainId: entry.domainId,
+    });
     return { mailboxId: mailbox.id, emailId: emailId! };
   });
 }

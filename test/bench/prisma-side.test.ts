@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPrisma, type PrismaDatabase } from '../../bench/prisma/client.js';
 import { ensurePrismaClient, runPrismaGenerate } from '../../bench/prisma/generate.js';
 import * as prismaSide from '../../bench/prisma/operations.js';
+import * as sqlSide from '../../bench/baseline.js';
+import { plainPool } from '../../src/infrastructure/database/admin-client.js';
 import { digestRows } from '../support/digest.js';
 import { folderCountDrift } from '../support/folder-counts.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -106,6 +108,68 @@ describe('the Prisma side on our schema', () => {
     const rest = await prismaSide.listFolderPage(prisma.prisma, owner.id, mailbox.id, inbox, 2, prismaPage.next!);
     expect(rest.items.map((e) => e.id)).toEqual(page.items.slice(2).map((e) => e.id));
     expect(rest.next).toBeNull();
+  });
+
+  it('threads a delivery and writes its outbox event on every side as ours does (baseline and Prisma alike)', async () => {
+    const { mailbox, inbox } = await mailboxWithInbox();
+    const pool = plainPool(db.settings.direct, 2);
+    try {
+      const ours = await db.aether.mail.deliverInbound({
+        recipients: [mailbox.address],
+        message: { ...message({ subject: 'Plans' }), messageId: '<plans@outside.test>' },
+      });
+      // replies by subject join the thread of the latest email with it; another subject starts a new one
+      const base = await sqlSide.deliverInbound(pool, mailbox.address, message({ subject: 'Re: Plans' }));
+      const viaPrisma = await prismaSide.deliverInbound(
+        prisma.prisma,
+        mailbox.address,
+        message({ subject: 'Re: Plans' }),
+      );
+      const other = await sqlSide.deliverInbound(pool, mailbox.address, message({ subject: 'Other' }));
+      const oursReply = await db.aether.mail.deliverInbound({
+        recipients: [mailbox.address],
+        message: message({ subject: 'Re: Plans' }),
+      });
+      const ids = [
+        ours.delivered[0]!.emailId,
+        base.emailId,
+        viaPrisma.emailId,
+        other.emailId,
+        oursReply.delivered[0]!.emailId,
+      ];
+      const rows = await db.sql<{ id: string; thread_id: string; thread_keys: string[]; uid: string; modseq: string }>(
+        'select id, thread_id, thread_keys, uid, modseq from email where mailbox_id = $1 order by uid',
+        [mailbox.id],
+      );
+      expect(rows.map((r) => r.id)).toEqual(ids);
+      const thread = rows[0]!.thread_id;
+      expect(rows.map((r) => r.thread_id === thread)).toEqual([true, true, true, false, true]);
+      // the same keys as ours stores: the message's own id and its subject key
+      const subjectKeys = rows.map((r) => r.thread_keys.slice(1));
+      expect(subjectKeys[1]).toEqual(subjectKeys[4]);
+      expect(subjectKeys[2]).toEqual(subjectKeys[4]);
+      expect(rows.map((r) => r.thread_keys.length)).toEqual([2, 2, 2, 2, 2]);
+
+      const events = await db.sql<{ kind: string; position: string; modseq: string; data: Record<string, unknown> }>(
+        `select kind, position, modseq, data from outbox_event where ordering_key = $1 and kind = 'email.delivered'
+         order by position`,
+        [mailbox.id],
+      );
+      expect(events.map((e) => e.data)).toEqual(
+        rows.map((r) => ({ address: mailbox.address, emailId: r.id, folderId: inbox, uid: Number(r.uid) })),
+      );
+      expect(events.map((e) => e.modseq)).toEqual(rows.map((r) => r.modseq));
+      // positions consecutive after the mailbox's earlier events, and the key's counter at the last of them
+      const positions = events.map((e) => Number(e.position));
+      expect(positions).toEqual(positions.map((_, i) => positions[0]! + i));
+      const [key] = await db.sql<{ last_position: string }>(
+        'select last_position from outbox_key where ordering_key = $1',
+        [mailbox.id],
+      );
+      expect(Number(key!.last_position)).toBe(positions.at(-1));
+    } finally {
+      await pool.end();
+    }
   });
 
   it('refuses a delivery over quota, and a bulk one to a suspended mailbox, leaving every row as it was', async () => {
