@@ -5,10 +5,12 @@
  * `npm run bench -- --partitioning` instead compares our workloads on a partitioned `email`
  * against the same data with the partition migration reverted (issue #8: none more than 10 %
  * slower); it prints its own table and writes only bench/results/partitioning.json.
+ * `npm run bench -- --growth` measures how cost grows with the work (bench/growth.ts, bench/results/growth.json).
  * `BENCH_SMOKE=1` is `--smoke`; `BENCH_VOLUME_EMAILS` is `--volume-emails`; `BENCH_PARTITIONING=1` is `--partitioning`.
  */
 import { commandLine } from '../src/cli/command-line.js';
 import { runBenchmark } from './benchmark.js';
+import { runGrowth } from './growth-cli.js';
 import { runPartitioningBenchmark } from './partitioning.js';
 import {
   formatPartitioningTable,
@@ -24,6 +26,9 @@ const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--volume-ema
                      writes bench/smoke-results/, never the committed bench/results/)
   --partitioning     partitioned email against the same data with the partition migration reverted,
                      our side of every workload on both (writes bench/results/partitioning.json)
+  --growth           how cost grows with the work: one database grown step by step to 1M emails in one
+                     mailbox, 400,000 mailboxes and 2M emails, measured at each step (bench/growth.ts;
+                     writes bench/results/growth.json)
   --volume-emails N  emails in the volume import (1,000,000 by default; 10,000 with --smoke)
   --keep             leave the benchmark's database on the server (dropped by default: about 1 GB)
 
@@ -32,6 +37,7 @@ Environment: BENCH_SMOKE=1, BENCH_PARTITIONING=1, BENCH_VOLUME_EMAILS=N; DATABAS
 const values = commandLine(usage, {
   smoke: { type: 'boolean', default: false },
   partitioning: { type: 'boolean', default: false },
+  growth: { type: 'boolean', default: false },
   keep: { type: 'boolean', default: false },
   'volume-emails': { type: 'string' },
 });
@@ -46,7 +52,9 @@ if (volumeEmails !== undefined && (!Number.isSafeInteger(volumeEmails) || volume
 const options = { smoke, keep: values.keep, ...(volumeEmails === undefined ? {} : { volumeEmails }) };
 const results = resultsDirectory(smoke);
 
-if (partitioning) {
+if (values.growth || process.env.BENCH_GROWTH === '1') {
+  await runGrowth(options, results);
+} else if (partitioning) {
   const result = await runPartitioningBenchmark(options);
   const json = await writePartitioningResults(result, results);
   console.log(`\n${formatPartitioningTable(result)}\n`);
