@@ -152,7 +152,7 @@ export async function runGrowthBenchmark(options: GrowthOptions = {}): Promise<G
     for (const [index, step] of steps.entries()) {
       const t = performance.now();
       if (!previous) await seedFirstStep(db, plan, step);
-      else await grow(db, previous, step, log);
+      else await grow(db, plan.domains, previous, step, log);
       await db.q('vacuum analyze');
       const buildSeconds = (performance.now() - t) / 1000;
       const counts = await checkFixture(db.pool, plan, step);
@@ -211,11 +211,17 @@ async function seedFirstStep(db: BenchDatabase, plan: GrowthPlan, step: GrowthSt
   await addEmails(db.pool, { hot: false, from: 1, to: step.mailboxes }, step.emails - seeded, 'g1');
 }
 
-async function grow(db: BenchDatabase, from: GrowthStep, to: GrowthStep, log: (line: string) => void): Promise<void> {
+async function grow(
+  db: BenchDatabase,
+  domains: number,
+  from: GrowthStep,
+  to: GrowthStep,
+  log: (line: string) => void,
+): Promise<void> {
   const tag = `g${to.mailboxes}-${to.hot}-${to.emails}`;
   if (to.mailboxes > from.mailboxes) {
     log(`[growth] adding ${to.mailboxes - from.mailboxes} mailboxes`);
-    await addMailboxes(db.pool, from.mailboxes, to.mailboxes);
+    await addMailboxes(db.pool, from.mailboxes, to.mailboxes, domains);
   }
   if (to.hot > from.hot) {
     log(`[growth] adding ${to.hot - from.hot} emails to the hot mailbox`);
@@ -239,15 +245,17 @@ const MAILBOX_NUMBER = `substring(a.address from '^user([0-9]+)@')::int`;
  * volume layout puts mailbox k on domain k mod domains), with the domain's default quota, nothing
  * used, and a copy of its six folders (empty, UIDNEXT 1).
  */
-async function addMailboxes(pool: pg.Pool, from: number, to: number): Promise<void> {
+async function addMailboxes(pool: pg.Pool, from: number, to: number, domains: number): Promise<void> {
+  // the template's address from its number alone (volumeMailboxAddress), so the join is on the address key
+  assert.equal(volumeMailboxAddress(7, { users: 1, domains: 3, mailboxes: 8, emails: 0, hot: 0 }), 'user7@d1.example');
   const client = await pool.connect();
   try {
     await client.query('begin');
     await client.query(
       `create temp table growth_mailbox on commit drop as
        select k, gen_random_uuid() as id, t.id as template from generate_series($1::int, $2::int - 1) k
-       join address t on t.kind = 'mailbox' and t.address = 'user' || (k % $1) || '@' || t.domain_name`,
-      [from, to],
+       join address t on t.address = 'user' || (k % $1) || '@d' || (k % $1 % $3) || '.example'`,
+      [from, to, domains],
     );
     const inserted = await client.query(
       `insert into address (id, kind, address, domain_id, created_at, quota_bytes, used_bytes, status, version, destinations, owner_id, domain_name)
@@ -330,6 +338,7 @@ async function addEmails(
        from growth_target t where f.id = t.folder_id`,
       [count, targets],
     );
+    const began = performance.now();
     for (let start = 0; start < count; start += EMAIL_CHUNK) {
       const end = Math.min(start + EMAIL_CHUNK, count);
       await client.query('begin');
@@ -354,7 +363,8 @@ async function addEmails(
       );
       assert.equal(inserted.rowCount, end - start);
       await client.query('commit');
-      if (count > EMAIL_CHUNK) log(`[growth]   ${end} of ${count}`);
+      const seconds = (performance.now() - began) / 1000;
+      if (count > EMAIL_CHUNK) log(`[growth]   ${end} of ${count} (${Math.round(end / seconds)} emails/s)`);
     }
     // the counts, recounted from the rows: one statement for the folders, one for the mailboxes
     await client.query(
