@@ -6,11 +6,13 @@
  * against the same data with the partition migration reverted (issue #8: none more than 10 %
  * slower); it prints its own table and writes only bench/results/partitioning.json.
  * `npm run bench -- --lmtp` (or `npm run bench:lmtp`) runs only the LMTP load (bench/lmtp-load.ts) and writes lmtp.json.
+ * `npm run bench -- --growth` measures how cost grows with the work (bench/growth.ts, bench/results/growth.json).
  * `BENCH_SMOKE=1` is `--smoke`; `BENCH_VOLUME_EMAILS` is `--volume-emails`; `BENCH_PARTITIONING=1` is `--partitioning`.
  */
 import { commandLine } from '../src/cli/command-line.js';
 import { runBenchmark } from './benchmark.js';
 import { formatLmtpLoadTable, LMTP_LOAD_FULL, LMTP_LOAD_SMOKE, runLmtpLoad } from './lmtp-load.js';
+import { runGrowth } from './growth-cli.js';
 import { runPartitioningBenchmark } from './partitioning.js';
 import {
   formatPartitioningTable,
@@ -29,6 +31,9 @@ const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--lmtp] [--v
                      our side of every workload on both (writes bench/results/partitioning.json)
   --lmtp             only the LMTP load: the agent in a child process, 8 connections, 10,000 messages
                      (2 and 200 with --smoke); writes lmtp.json
+  --growth           how cost grows with the work: one database grown step by step to 1M emails in one
+                     mailbox, 400,000 mailboxes and 2M emails, measured at each step (bench/growth.ts;
+                     writes bench/results/growth.json)
   --volume-emails N  emails in the volume import (1,000,000 by default; 10,000 with --smoke)
   --keep             leave the benchmark's database on the server (dropped by default: about 1 GB)
 
@@ -38,6 +43,7 @@ const values = commandLine(usage, {
   smoke: { type: 'boolean', default: false },
   partitioning: { type: 'boolean', default: false },
   lmtp: { type: 'boolean', default: false },
+  growth: { type: 'boolean', default: false },
   keep: { type: 'boolean', default: false },
   'volume-emails': { type: 'string' },
 });
@@ -59,6 +65,8 @@ if (values.lmtp) {
   console.log(`Results: ${json}`);
   if (!result.assertionsPassed) console.log(`Checks failed: ${result.failures.join('; ')}`);
   if (!result.target.met) console.log('The target was missed (see the table).');
+} else if (values.growth || process.env.BENCH_GROWTH === '1') {
+  await runGrowth(options, results);
 } else if (partitioning) {
   const result = await runPartitioningBenchmark(options);
   const json = await writePartitioningResults(result, results);
