@@ -5,7 +5,10 @@ import type { EmailCount, FolderTotals, UserTotals } from '../../../application/
 import { Alias } from '../../../domain/alias.js';
 import { Domain } from '../../../domain/domain.js';
 import { Email } from '../../../domain/email.js';
+import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
+import { User } from '../../../domain/user.js';
+import { sqlTable } from '../../../application/sql-table.js';
 
 interface TotalsRow {
   emails: number;
@@ -45,13 +48,15 @@ export async function folderTotals(em: EntityManager, mailboxId: string): Promis
  * Email count per user, read from the folders' maintained counters (folder.message_count, exact and
  * kept in the unit of work that writes the email): one query whose cost grows with folders (users),
  * not with email. Users whose folders hold no email are left out, as a count over email would.
+ * Written as SQL, so it names its tables with their schema (the application's connections do not
+ * put `?schema=` on their search path).
  */
 export async function emailCountsPerUser(em: EntityManager): Promise<EmailCount[]> {
   const rows = await em.getConnection().execute<{ user_id: string; email: string; emails: number }[]>(
     `select u.id as user_id, u.email as email, f.emails
-       from (select owner_id, sum(message_count)::int as emails from folder
+       from (select owner_id, sum(message_count)::int as emails from ${sqlTable(em, Folder)}
               group by owner_id having sum(message_count) > 0) f
-       join "user" u on u.id = f.owner_id
+       join ${sqlTable(em, User)} u on u.id = f.owner_id
       order by u.email`,
     [],
     'all',
