@@ -52,7 +52,10 @@ export async function folderTotals(em: EntityManager, mailboxId: string): Promis
  * put `?schema=` on their search path).
  */
 export async function emailCountsPerUser(em: EntityManager): Promise<EmailCount[]> {
-  const rows = await em.getConnection().execute<{ user_id: string; email: string; emails: number }[]>(
+  // a read outside a transaction goes to a replica when there is one, as the ORM's own reads do
+  const ctx = em.getTransactionContext();
+  const type = !ctx && em.config.get('preferReadReplicas') ? 'read' : 'write';
+  const rows = await em.getConnection(type).execute<{ user_id: string; email: string; emails: number }[]>(
     `select u.id as user_id, u.email as email, f.emails
        from (select owner_id, sum(message_count)::int as emails from ${sqlTable(em, Folder)}
               group by owner_id having sum(message_count) > 0) f
@@ -60,7 +63,7 @@ export async function emailCountsPerUser(em: EntityManager): Promise<EmailCount[
       order by u.email`,
     [],
     'all',
-    em.getTransactionContext(),
+    ctx,
   );
   return rows.map((r) => ({ userId: r.user_id, email: r.email, emails: r.emails }));
 }
