@@ -32,6 +32,16 @@ interface Compiled {
   params: ({ arg: string } | { fixed: unknown })[];
 }
 
+/**
+ * Runs a read written as SQL as the query builder would: in `em`'s transaction, on its own
+ * connection, if it has one; else on a replica when replicas are preferred.
+ */
+export async function readRows<Row>(em: EntityManager, sql: string, values: readonly unknown[]): Promise<Row[]> {
+  const ctx = em.getTransactionContext();
+  const type = !ctx && em.config.get('preferReadReplicas') ? 'read' : 'write';
+  return em.getConnection(type).execute<Row[]>(sql, [...values], 'all', ctx);
+}
+
 export class CompiledQuery<Entity extends object, Args extends Record<string, Value>> {
   readonly #compiled = new WeakMap<object, Compiled>();
 
@@ -44,10 +54,7 @@ export class CompiledQuery<Entity extends object, Args extends Record<string, Va
   async all<Row = EntityData<Entity>>(em: EntityManager, args: Args): Promise<Row[]> {
     const compiled = this.compiled(em);
     const values = compiled.params.map((p) => ('arg' in p ? args[p.arg] : p.fixed));
-    // as the query builder picks: a transaction's own connection, else a replica when preferred
-    const ctx = em.getTransactionContext();
-    const type = !ctx && em.config.get('preferReadReplicas') ? 'read' : 'write';
-    const rows = await em.getConnection(type).execute<EntityData<Entity>[]>(compiled.sql, values, 'all', ctx);
+    const rows = await readRows<EntityData<Entity>>(em, compiled.sql, values);
     const meta = em.getMetadata().get(this.entity);
     return rows.map((row) => em.getDriver().mapResult(row, meta) as Row);
   }

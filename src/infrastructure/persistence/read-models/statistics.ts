@@ -9,6 +9,7 @@ import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { User } from '../../../domain/user.js';
 import { sqlTable } from '../../../application/sql-table.js';
+import { readRows } from './compiled-query.js';
 
 interface TotalsRow {
   emails: number;
@@ -52,18 +53,14 @@ export async function folderTotals(em: EntityManager, mailboxId: string): Promis
  * put `?schema=` on their search path).
  */
 export async function emailCountsPerUser(em: EntityManager): Promise<EmailCount[]> {
-  // a read outside a transaction goes to a replica when there is one, as the ORM's own reads do
-  const ctx = em.getTransactionContext();
-  const type = !ctx && em.config.get('preferReadReplicas') ? 'read' : 'write';
-  const rows = await em.getConnection(type).execute<{ user_id: string; email: string; emails: number }[]>(
+  const rows = await readRows<{ user_id: string; email: string; emails: number }>(
+    em,
     `select u.id as user_id, u.email as email, f.emails
        from (select owner_id, sum(message_count)::int as emails from ${sqlTable(em, Folder)}
               group by owner_id having sum(message_count) > 0) f
        join ${sqlTable(em, User)} u on u.id = f.owner_id
       order by u.email`,
     [],
-    'all',
-    ctx,
   );
   return rows.map((r) => ({ userId: r.user_id, email: r.email, emails: r.emails }));
 }
