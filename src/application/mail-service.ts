@@ -305,7 +305,7 @@ export class MailService {
       true,
       async (mailbox, email, em) => {
         const wasSeen = email.seen;
-        if (email.setFlags({ seen: true })) await recordChange(em, mailbox, email, undefined, wasSeen);
+        if (email.setFlags({ seen: true })) await recordChange(em, mailbox, email, wasSeen);
         return toEmailView(email);
       },
       true,
@@ -315,7 +315,7 @@ export class MailService {
   async flag(actorId: string, mailboxId: string, emailId: string, flags: Partial<EmailFlags>): Promise<EmailSummary> {
     return this.onEmail(actorId, mailboxId, emailId, true, async (mailbox, email, em) => {
       const wasSeen = email.seen;
-      if (email.setFlags(flags)) await recordChange(em, mailbox, email, undefined, wasSeen);
+      if (email.setFlags(flags)) await recordChange(em, mailbox, email, wasSeen);
       return toEmailSummary(email);
     });
   }
@@ -577,8 +577,8 @@ export async function recordChange(
   em: EntityManager,
   mailbox: Mailbox,
   email: Email,
+  wasSeen: boolean,
   clock = new ModseqClock(em),
-  wasSeen = email.seen,
 ) {
   FolderCounters.of(em).seenChanged(email, wasSeen);
   const modseq = await clock.record(mailbox, 'changed', {

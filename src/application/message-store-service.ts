@@ -350,7 +350,7 @@ export class MessageStoreService {
         const flagsChanged = email.setFlags(next);
         const keywordsChanged = email.setKeywords(checkKeywords(nextKeywords));
         const changed = flagsChanged || keywordsChanged;
-        if (changed) await recordChange(em, mailbox, email, clock, wasSeen);
+        if (changed) await recordChange(em, mailbox, email, wasSeen, clock);
         result.updated.push({ uid: email.uid, modseq: email.modseq, flags: flagNames(email) });
       }
       result.highestModseq = await clock.current(mailbox);
