@@ -140,15 +140,22 @@ export async function copyEmails(client: pg.PoolClient, rows: EmailRow[]): Promi
   if (n !== rows.length) throw new Error(`copied ${n} of ${rows.length} rows`);
 }
 
-/** The stored messages, once per hash (the first copy kept, the row locked as the application's upsert does). */
-export async function upsertMessages(client: pg.PoolClient, messages: Message[]): Promise<void> {
-  const unique = [...new Map(messages.map((m) => [m.contentHash, m])).values()];
-  for (const m of unique) {
-    await client.query(
-      `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
-       values ($1, $2, $3, $4, $5, $6, $7, now())
-       on conflict (content_hash) do update set content_hash = excluded.content_hash`,
-      [
+/**
+ * The stored messages, once per mailbox and hash (the first copy kept, the row locked as the
+ * application's upsert does), in one multi-row statement per 1,000 rows as the application's.
+ */
+export async function upsertMessages(
+  client: pg.PoolClient,
+  rows: { mailboxId: string; ownerId: string; message: Message }[],
+): Promise<void> {
+  const unique = [...new Map(rows.map((r) => [`${r.mailboxId} ${r.message.contentHash}`, r])).values()];
+  for (let start = 0; start < unique.length; start += 1_000) {
+    const part = unique.slice(start, start + 1_000);
+    const values: unknown[] = [];
+    const tuples = part.map(({ mailboxId, ownerId, message: m }, i) => {
+      values.push(
+        mailboxId,
+        ownerId,
         m.contentHash,
         m.raw,
         m.sizeBytes,
@@ -156,7 +163,14 @@ export async function upsertMessages(client: pg.PoolClient, messages: Message[])
         JSON.stringify(m.structure),
         JSON.stringify(m.attachments),
         m.html,
-      ],
+      );
+      return `(${Array.from({ length: 9 }, (_, c) => `$${i * 9 + c + 1}`).join(', ')}, now())`;
+    });
+    await client.query(
+      `insert into message (mailbox_id, owner_id, content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
+       values ${tuples.join(', ')}
+       on conflict (mailbox_id, content_hash) do update set content_hash = excluded.content_hash`,
+      values,
     );
   }
 }
@@ -380,7 +394,10 @@ export async function deliverMany(
       m!.inbox_id,
       sizes.map((sizeBytes) => ({ seen: false, sizeBytes })),
     );
-    await upsertMessages(client, parsed);
+    await upsertMessages(
+      client,
+      parsed.map((message) => ({ mailboxId: m!.id, ownerId: m!.owner_id, message })),
+    );
     const emailRows: EmailRow[] = parsed.map((message, i) => ({
       mailboxId: m!.id,
       id: v7(),
@@ -442,7 +459,7 @@ export async function deliverInbound(
     const now = new Date();
     const id = v7();
     const { modseq, firstUid } = await takeCounters(client, m.id, m.inbox_id, [{ seen: false, sizeBytes: size }]);
-    await upsertMessages(client, [message]);
+    await upsertMessages(client, [{ mailboxId: m.id, ownerId: m.owner_id, message }]);
     const thread = await placeInThread(client, m.id, message);
     const row: EmailRow = {
       mailboxId: m.id,

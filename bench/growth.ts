@@ -320,7 +320,7 @@ async function addEmails(
       `create temp table growth_template as
        select (row_number() over (order by e.id) - 1)::int as i, e.subject, e.from_address, e.to_addresses, e.body,
               e.size_bytes, m.raw, m.envelope, m.structure, m.attachments, m.html
-       from email e join message m on m.content_hash = e.content_hash
+       from email e join message m on m.mailbox_id = e.mailbox_id and m.content_hash = e.content_hash
        join address a on a.id = e.mailbox_id where a.address = $1 and e.message_id like '<%@volume.example>'`,
       [volumeMailboxAddress(0, { users: 1, domains: 1, mailboxes: 1, emails: 0, hot: 0 })],
     );
@@ -332,7 +332,7 @@ async function addEmails(
     const [{ oldest }] = (await client.query<{ oldest: Date }>('select min(received_at) as oldest from email'))
       .rows as [{ oldest: Date }];
 
-    // UIDNEXT first: the email_uid_allocated trigger checks every new UID against it
+    // UIDNEXT first, raised by what the rows below take, as the application's allocateUids raises it
     await client.query(
       `update folder f set uid_next = f.uid_next + ($1::int / $2::int) + (case when t.slot < $1::int % $2::int then 1 else 0 end)
        from growth_target t where f.id = t.folder_id`,
@@ -345,10 +345,12 @@ async function addEmails(
       // the n-th new email goes to mailbox slot n mod targets (its (n div targets)-th there) and copies template n mod templates
       const hash = (tag: string) => `encode(sha256(convert_to(${tag} || ':' || n, 'UTF8')), 'hex')`;
       await client.query(
-        `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
-         select ${hash('$4::text')}, tp.raw, octet_length(tp.raw), tp.envelope, tp.structure, tp.attachments, tp.html, now()
-         from generate_series($1::int, $2::int - 1) n join growth_template tp on tp.i = n % $3::int`,
-        [start, end, templates, tag],
+        `insert into message (mailbox_id, owner_id, content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
+         select t.mailbox_id, t.owner_id, ${hash('$5::text')}, tp.raw, octet_length(tp.raw), tp.envelope, tp.structure,
+                tp.attachments, tp.html, now()
+         from generate_series($1::int, $2::int - 1) n join growth_template tp on tp.i = n % $4::int
+         join growth_target t on t.slot = n % $3::int`,
+        [start, end, targets, templates, tag],
       );
       const inserted = await client.query(
         `insert into email (mailbox_id, id, folder_id, user_id, content_hash, uid, modseq, message_id, subject, from_address,

@@ -44,6 +44,8 @@ const LATER_EMAIL_MIGRATIONS = [
   'Migration20261204201209_folder_keyed_by_mailbox',
   // the trigger email_uid_allocated dropped (the application keeps the rule)
   'Migration20261204201858_uid_allocation_kept_by_the_application',
+  // email's key to message becomes (mailbox_id, content_hash): the message store kept per mailbox
+  'Migration20261204225041_message_kept_per_mailbox',
 ];
 
 /** `email` as it was before issue #8 (a plain table), with the columns later migrations added. */

@@ -85,7 +85,7 @@ export async function importVolumeBaseline(pool: pg.Pool, size: VolumeSize, body
       }
       await upsertMessages(
         client,
-        rows.map((r) => r.message),
+        rows.map((r) => ({ mailboxId: r.mailboxId, ownerId: r.userId, message: r.message })),
       );
       await insertEmails(client, rows);
       await client.query(

@@ -163,17 +163,19 @@ async function takeCounters(
 }
 
 /**
- * Stores each message once by its hash (the first copy kept). An upsert whose update writes the
+ * Stores each message once in the mailbox by its hash (the first copy kept). An upsert whose update writes the
  * same hash, as the application's `on conflict do update`: it locks an existing row until commit,
  * so a concurrent sweep of the message's last copy cannot remove it (createMany's skipDuplicates,
  * `do nothing`, would not lock it).
  */
-async function storeMessages(tx: Tx, messages: Message[]): Promise<void> {
+async function storeMessages(tx: Tx, mailbox: LockedMailbox, messages: Message[]): Promise<void> {
   const unique = [...new Map(messages.map((m) => [m.contentHash, m])).values()];
   for (const m of unique) {
     await tx.message.upsert({
-      where: { contentHash: m.contentHash },
+      where: { mailboxId_contentHash: { mailboxId: mailbox.id, contentHash: m.contentHash } },
       create: {
+        mailboxId: mailbox.id,
+        ownerId: mailbox.owner_id,
         contentHash: m.contentHash,
         raw: m.raw as Uint8Array<ArrayBuffer>, // a Buffer is one; its type allows a shared buffer, Prisma's does not
         sizeBytes: m.sizeBytes,
@@ -311,7 +313,7 @@ async function store(
   delivery?: { address: string; domainId: string },
 ): Promise<string[]> {
   const { modseq, firstUid } = await takeCounters(tx, mailbox.id, mailbox.owner_id, mailbox.inbox_id, sizes);
-  await storeMessages(tx, messages);
+  await storeMessages(tx, mailbox, messages);
   const rows = emailRows({ mailbox, messages, modseq, firstUid });
   if (delivery) {
     const thread = await placeInThread(tx, mailbox.id, messages[0]!);

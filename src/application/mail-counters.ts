@@ -216,52 +216,80 @@ export async function recountFolders(em: EntityManager, mailboxIds?: readonly st
   return rows.length;
 }
 
+/** Rows per insert of stored messages: 9 parameters each, well under PostgreSQL's 65,535. */
+const CONTENT_ROWS_PER_STATEMENT = 1_000;
+
 /**
- * Stores a message's bytes once (keeping the first copy of the same hash) and returns the managed
- * reference. `on conflict do update` (not `do nothing`) locks the existing row until commit, so a
- * concurrent sweep of the message's last copy waits for this unit of work and then sees its email.
+ * Stores each message's bytes once in each mailbox (keeping the first copy of a hash the mailbox
+ * already holds), in one statement per 1,000 rows: a delivery to several mailboxes or a batch into
+ * one is one round trip. `on conflict do update` (not `do nothing`) locks an existing row until
+ * commit, so a concurrent sweep of the message's last copy in that mailbox waits for this unit of
+ * work and then sees its email. `storedContent` gives the managed reference an email is built with.
  */
-export async function storeContent(em: EntityManager, message: Message): Promise<StoredMessage> {
-  await run(
-    em,
-    `insert into ${sqlTable(em, StoredMessage)} (content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, now())
-     on conflict (content_hash) do update set content_hash = excluded.content_hash`,
-    [
-      message.contentHash,
-      message.raw,
-      message.sizeBytes,
-      JSON.stringify(message.envelope),
-      JSON.stringify(message.structure),
-      JSON.stringify(message.attachments),
-      message.html,
-    ],
+export async function storeContent(
+  em: EntityManager,
+  mailboxes: readonly Mailbox[],
+  messages: readonly Message[],
+): Promise<void> {
+  const unique = [...new Map(messages.map((m) => [m.contentHash, m])).values()];
+  const rows = [...new Map(mailboxes.map((b) => [b.id, b])).values()].flatMap((mailbox) =>
+    unique.map((message) => ({ mailbox, message })),
   );
-  // keyed by a string column that is not called id: MikroORM's typings cannot tell, the call can
-  return em.getReference(StoredMessage, message.contentHash as never) as StoredMessage;
+  for (let i = 0; i < rows.length; i += CONTENT_ROWS_PER_STATEMENT) {
+    const slice = rows.slice(i, i + CONTENT_ROWS_PER_STATEMENT);
+    await run(
+      em,
+      `insert into ${sqlTable(em, StoredMessage)}
+         (mailbox_id, owner_id, content_hash, raw, size_bytes, envelope, structure, attachments, html, created_at)
+       values ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, now())').join(', ')}
+       on conflict (mailbox_id, content_hash) do update set content_hash = excluded.content_hash`,
+      slice.flatMap(({ mailbox, message }) => [
+        mailbox.id,
+        mailbox.ownerId,
+        message.contentHash,
+        message.raw,
+        message.sizeBytes,
+        JSON.stringify(message.envelope),
+        JSON.stringify(message.structure),
+        JSON.stringify(message.attachments),
+        message.html,
+      ]),
+    );
+  }
+}
+
+/** The managed reference to a message `storeContent` stored in a mailbox. */
+export function storedContent(em: EntityManager, mailbox: Mailbox, contentHash: string): StoredMessage {
+  // a composite key of a relation and a string column: MikroORM's typings cannot tell, the call can
+  return em.getReference(StoredMessage, [mailbox.id, contentHash] as never) as StoredMessage;
 }
 
 /**
- * Removes the stored messages of `hashes` that no email refers to any more (the outbound queue keeps
- * its own copy of the bytes), after this unit of work's email deletions are flushed. Locks the rows first (waiting for any delivery that is
- * re-using one), then checks references in a new statement, which sees what such a delivery
- * committed: a message is never removed while a copy refers to it.
+ * Removes the stored messages of a mailbox that none of its emails refers to any more (the outbound
+ * queue keeps its own copy of the bytes), after this unit of work's email deletions are flushed.
+ * Locks the rows first (waiting for any delivery that is re-using one), then checks references in a
+ * new statement, which sees what such a delivery committed: a message is never removed while a copy
+ * refers to it.
  */
-export async function sweepContent(em: EntityManager, hashes: string[]): Promise<void> {
+export async function sweepContent(em: EntityManager, mailboxId: string, hashes: string[]): Promise<void> {
   const unique = [...new Set(hashes)].sort();
   if (unique.length === 0) return;
   await em.flush();
+  const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
   const locked = await run<{ content_hash: string }>(
     em,
-    `select content_hash from ${sqlTable(em, StoredMessage)} where content_hash in (${unique.map(() => '?').join(', ')})
+    `select content_hash from ${sqlTable(em, StoredMessage)}
+      where mailbox_id = ? and content_hash in (${marks(unique.length)})
       order by content_hash for update`,
-    unique,
+    [mailboxId, ...unique],
   );
   if (locked.length === 0) return;
   await run(
     em,
-    `delete from ${sqlTable(em, StoredMessage)} m where m.content_hash in (${locked.map(() => '?').join(', ')})
-       and not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash)`,
-    locked.map((r) => r.content_hash),
+    `delete from ${sqlTable(em, StoredMessage)} m
+      where m.mailbox_id = ? and m.content_hash in (${marks(locked.length)})
+        and not exists (select 1 from ${sqlTable(em, Email)} e
+                         where e.mailbox_id = m.mailbox_id and e.content_hash = m.content_hash)`,
+    [mailboxId, ...locked.map((r) => r.content_hash)],
   );
 }

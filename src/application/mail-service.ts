@@ -7,11 +7,17 @@ import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import type { OutboundMessage } from '../domain/outbound-message.js';
 import type { User } from '../domain/user.js';
-import type { StoredMessage } from '../domain/stored-message.js';
 import { type Message, type MessageInput, toMessage } from '../domain/message.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { queueOutbound } from './outbound-queue.js';
-import { allocateUids, FolderCounters, ModseqClock, storeContent, sweepContent } from './mail-counters.js';
+import {
+  allocateUids,
+  FolderCounters,
+  ModseqClock,
+  storeContent,
+  storedContent,
+  sweepContent,
+} from './mail-counters.js';
 import { decodeEmailCursor, encodeEmailCursor } from './keyset-cursor.js';
 import { checkId, readScope, type ReadScope, loadActor, loadOwnedMailbox } from './loading.js';
 import { lockMailboxes } from './locking.js';
@@ -152,14 +158,13 @@ export class MailService {
         inbox,
         parsed.map((m) => ({ seen: false, sizeBytes: m.sizeBytes })),
       );
-      const contents = new Map<string, StoredMessage>();
-      for (const message of parsed) contents.set(message.contentHash, await storeContent(em, message));
+      await storeContent(em, [mailbox], parsed);
       const threads = threadsOf(em, mailbox);
       const placed = await threads.place(parsed.map(threadSourceOf), clock);
       const emails = parsed.map((message, i) =>
         mailbox.receive(
           message,
-          contents.get(message.contentHash)!,
+          storedContent(em, mailbox, message.contentHash),
           { folder: inbox, uid: first + i, modseq },
           now,
           placed[i],
@@ -220,7 +225,8 @@ export class MailService {
       assertStillThere(targets, locked);
       await em.populate(sender, ['folders']);
       const clock = new ModseqClock(em);
-      const content = await storeContent(em, message);
+      await storeContent(em, [sender], [message]);
+      const content = storedContent(em, sender, message.contentHash);
       const sentFolder = sender.folder('sent');
       const sentUid = await allocateUids(em, sentFolder, [{ seen: true, sizeBytes: message.sizeBytes }]);
       const threads = threadsOf(em, sender);
@@ -551,8 +557,13 @@ export async function receiveInInboxes(
   // no mailbox here takes it (a forward only): nothing to store, the queue keeps its own bytes
   if (locked.length === 0) return delivered;
   const ordered = [...locked].sort((a, b) => (a.mailbox.id < b.mailbox.id ? -1 : 1));
-  const content = await storeContent(em, message);
+  await storeContent(
+    em,
+    ordered.map((l) => l.mailbox),
+    [message],
+  );
   for (const { mailbox, inbox } of ordered) {
+    const content = storedContent(em, mailbox, message.contentHash);
     const modseq = await clock.of(mailbox);
     const uid = await allocateUids(em, inbox, [{ seen: false, sizeBytes: message.sizeBytes }]);
     const usedBefore = mailbox.usedBytes;
@@ -649,6 +660,7 @@ export async function removeEmails(em: EntityManager, mailbox: Mailbox, emails: 
   }
   await sweepContent(
     em,
+    mailbox.id,
     emails.map((e) => e.content.contentHash),
   );
 }

@@ -21,7 +21,14 @@ import { StoredMessage } from '../domain/stored-message.js';
 import { parseUidSet, type UidRange } from '../domain/uid-set.js';
 import { checkId } from './loading.js';
 import { lockMailboxes } from './locking.js';
-import { allocateUids, ModseqClock, recountFolders, storeContent, sweepContent } from './mail-counters.js';
+import {
+  allocateUids,
+  ModseqClock,
+  recountFolders,
+  storeContent,
+  storedContent,
+  sweepContent,
+} from './mail-counters.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
 import { checkSearch, runSearch, type SearchPage, type SearchQuery } from './message-search.js';
@@ -165,7 +172,7 @@ export class MessageStoreService {
         const emails = await findByUids(em, mailboxId, folderId, ranges);
         const contents = await em.find(
           StoredMessage,
-          { contentHash: { $in: [...new Set(emails.map((e) => e.content.contentHash))] } },
+          { mailbox: mailboxId, contentHash: { $in: [...new Set(emails.map((e) => e.content.contentHash))] } },
           { populate: input.raw ? ['structure', 'raw'] : ['structure'] },
         );
         const byHash = new Map(contents.map((c) => [c.contentHash, c]));
@@ -275,8 +282,8 @@ export class MessageStoreService {
         const [row] = await em
           .getConnection()
           .execute<{ size: string }[]>(
-            `select octet_length(raw) as size from ${sqlTable(em, StoredMessage)} where content_hash = ?`,
-            [email.content.contentHash],
+            `select octet_length(raw) as size from ${sqlTable(em, StoredMessage)} where mailbox_id = ? and content_hash = ?`,
+            [mailboxId, email.content.contentHash],
             'all',
             em.getTransactionContext(),
           );
@@ -289,13 +296,12 @@ export class MessageStoreService {
       for (let offset = 0; offset < found.size; offset += RAW_CHUNK) {
         const [row] = await run(
           (em) =>
-            em
-              .getConnection()
-              .execute<{ part: Buffer }[]>(
-                `select substring(raw from ? for ?) as part from ${sqlTable(em, StoredMessage)} where content_hash = ?`,
-                [offset + 1, RAW_CHUNK, found.hash],
-                'all',
-              ),
+            em.getConnection().execute<{ part: Buffer }[]>(
+              `select substring(raw from ? for ?) as part from ${sqlTable(em, StoredMessage)}
+                  where mailbox_id = ? and content_hash = ?`,
+              [offset + 1, RAW_CHUNK, mailboxId, found.hash],
+              'all',
+            ),
           { readOnly: true, primary: true },
         );
         if (!row) throw new NotFoundError('message');
@@ -394,7 +400,8 @@ export class MessageStoreService {
       const usedBefore = mailbox.usedBytes;
       const flags = Object.fromEntries(system.map((f) => [f, true])) as Partial<EmailFlags>;
       const uid = await allocateUids(em, folder, [{ seen: flags.seen === true, sizeBytes: message.sizeBytes }]);
-      const content = await storeContent(em, message);
+      await storeContent(em, [mailbox], [message]);
+      const content = storedContent(em, mailbox, message.contentHash);
       const threads = threadsOf(em, mailbox);
       const [thread] = await threads.place([threadSourceOf(message)], clock);
       const email = mailbox.store({
@@ -507,17 +514,23 @@ export class MessageStoreService {
   async sweepMessages(input: { limit?: number } = {}): Promise<{ removed: number }> {
     const limit = input.limit ?? 10_000;
     return this.run(async (em) => {
-      const rows = await em.getConnection().execute<{ content_hash: string }[]>(
-        `select content_hash from ${sqlTable(em, StoredMessage)} m
-          where not exists (select 1 from ${sqlTable(em, Email)} e where e.content_hash = m.content_hash) limit ?`,
+      const rows = await em.getConnection().execute<{ mailbox_id: string; content_hash: string }[]>(
+        `select mailbox_id, content_hash from ${sqlTable(em, StoredMessage)} m
+          where not exists (select 1 from ${sqlTable(em, Email)} e
+                             where e.mailbox_id = m.mailbox_id and e.content_hash = m.content_hash)
+          order by mailbox_id limit ?`,
         [limit],
         'all',
         em.getTransactionContext(),
       );
-      await sweepContent(
-        em,
-        rows.map((r) => r.content_hash),
-      );
+      const byMailbox = Map.groupBy(rows, (r) => r.mailbox_id);
+      for (const [mailboxId, orphans] of byMailbox) {
+        await sweepContent(
+          em,
+          mailboxId,
+          orphans.map((r) => r.content_hash),
+        );
+      }
       return { removed: rows.length };
     });
   }

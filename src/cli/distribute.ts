@@ -13,6 +13,7 @@ import { withAdminClient } from '../infrastructure/database/admin-client.js';
 import {
   distributionRuleViolations,
   distributionStatements,
+  foreignKeyTargets,
   tablesToUnpartition,
 } from '../infrastructure/database/distribution-plan.js';
 import { isPartitioned, rebuildTable } from '../infrastructure/database/table-rebuild.js';
@@ -43,7 +44,7 @@ await run(() =>
   withAdminClient(settings.direct, async (client) => {
     const query = async <T>(text: string, params: unknown[]) => (await client.query(text, params)).rows as T[];
     const violations = await distributionRuleViolations(query, schema);
-    const statements = distributionStatements(schema, undefined, shardCount);
+    const statements = distributionStatements(schema, undefined, shardCount, await foreignKeyTargets(query, schema));
     const unpartition: string[] = [];
     for (const table of tablesToUnpartition()) if (await isPartitioned(client, schema, table)) unpartition.push(table);
     if (dryRun) {

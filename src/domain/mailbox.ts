@@ -114,6 +114,8 @@ export class Mailbox extends Address {
   store(props: NewEmail & { now?: Date }): Email {
     this.assertActive();
     this.assertOwnFolder(props.placement.folder);
+    if (props.content.mailbox !== this)
+      throw new Error(`a message stored for another mailbox cannot be ${this.address}'s`);
     this.reserve(props.message.sizeBytes);
     return new Email({ ...props, mailbox: this, user: this.domain.owner, now: props.now ?? new Date() });
   }

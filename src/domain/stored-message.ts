@@ -1,14 +1,20 @@
+import type { Mailbox } from './mailbox.js';
 import type { AttachmentInfo, Envelope, Message, MimePart } from './raw-message.js';
 
 /** A SHA-256 in lower-case hex. */
 export const CONTENT_HASH_LENGTH = 64;
 
 /**
- * A message as received, stored once however many mailboxes hold a copy: keyed by the SHA-256 of
- * its bytes. Written by the store (an upsert that keeps the first copy) and removed by it when the
- * last email that refers to it goes; never changed.
+ * A message as received, stored once per mailbox however many of its emails hold a copy (copies,
+ * moves): keyed by the mailbox and the SHA-256 of its bytes, so it lives beside the mailbox's mail
+ * (co-located with it when the store is distributed by mailbox: issue #19). Written by the store (an
+ * upsert that keeps the first copy) and removed by it when the last email of its mailbox that refers
+ * to it goes; never changed.
  */
 export class StoredMessage {
+  readonly mailbox: Mailbox;
+  /** The mailbox's owner (the tenant policy compares it with the acting user). */
+  readonly ownerId: string;
   readonly contentHash: string;
   readonly raw: Buffer;
   readonly sizeBytes: number;
@@ -18,7 +24,9 @@ export class StoredMessage {
   readonly html: string | null;
   readonly createdAt: Date;
 
-  constructor(message: Message, now = new Date()) {
+  constructor(mailbox: Mailbox, message: Message, now = new Date()) {
+    this.mailbox = mailbox;
+    this.ownerId = mailbox.ownerId;
     this.contentHash = message.contentHash;
     this.raw = message.raw;
     this.sizeBytes = message.sizeBytes;

@@ -67,7 +67,7 @@ describe('deliverEach', () => {
     expect(outcomes[0]!.delivered).toHaveLength(1);
     expect([await copies(box.id), await copies(full.id), await copies(off.id)]).toEqual([1, 0, 0]);
     const [stored] = await db.sql<{ raw: Buffer }>(
-      'select m.raw from email e join message m on m.content_hash = e.content_hash where e.mailbox_id = $1',
+      'select m.raw from email e join message m using (mailbox_id, content_hash) where e.mailbox_id = $1',
       [box.id],
     );
     expect(Buffer.compare(stored!.raw, raw)).toBe(0);

@@ -53,8 +53,10 @@ describe('an unverified claim of a name', () => {
     await db.aether.aliases.addCatchAll(squatter.id, { domain: name, destinations: [squatBox.address] });
     // an unverified claim receives no mail; email written by anything else still goes with the claim
     await db.sql(
-      `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, created_at)
-       values (encode(sha256('Hi'::bytea), 'hex'), 'Hi'::bytea, 2, '{}', '{}', '[]', now())`,
+      `insert into message (mailbox_id, owner_id, content_hash, raw, size_bytes, envelope, structure, attachments, created_at)
+       select a.id, a.owner_id, encode(sha256('Hi'::bytea), 'hex'), 'Hi'::bytea, 2, '{}', '{}', '[]', now()
+         from address a where a.id = $1`,
+      [squatBox.id],
     );
     await db.sql(`update folder set uid_next = 3 where mailbox_id = $1 and role = 'inbox'`, [squatBox.id]);
     await db.sql(

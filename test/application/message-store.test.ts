@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { replayJournal } from '../../src/application/message-store-service.js';
@@ -24,7 +25,8 @@ const fixture = (name: string) => readFile(new URL(`../fixtures/messages/${name}
 const dangling = async () =>
   (
     await db.sql<{ n: number }>(
-      `select count(*)::int as n from message m where not exists (select 1 from email e where e.content_hash = m.content_hash)`,
+      `select count(*)::int as n from message m
+        where not exists (select 1 from email e where e.mailbox_id = m.mailbox_id and e.content_hash = m.content_hash)`,
     )
   )[0]!.n;
 
@@ -73,30 +75,50 @@ describe('raw messages', () => {
     expect(ledger.used).toBe(ledger.stored);
   });
 
-  it('stores one copy of a message delivered to 100 local mailboxes, and removes it with the last copy', async () => {
+  it('stores a message once per mailbox: 100 mailboxes hold a row each, copies in a mailbox share it, and each goes with its mailbox’s last copy', async () => {
     const { owner, domain } = await ownerWithDomain(db, { limits: { maxMailboxes: 0 } });
     const boxes = [];
     for (let i = 0; i < 100; i++)
       boxes.push(await db.aether.mailboxes.create(owner.id, { address: `m${i}@${domain.name}` }));
     const raw = Buffer.concat([Buffer.from('X-Copies: 100\r\n'), await fixture('attachment.eml')]);
     await db.aether.mail.deliverInbound({ recipients: boxes.map((b) => b.address), message: raw });
-    const [row] = await db.sql<{ messages: number; emails: number }>(
-      `select (select count(*)::int from message) as messages,
-              (select count(*)::int from email where content_hash = encode(sha256($1::bytea), 'hex')) as emails`,
-      [raw],
+    const stored = () =>
+      db.sql<{ mailbox_id: string; owner_id: string; digest: string; emails: number }>(
+        `select m.mailbox_id, m.owner_id, md5(m.raw) as digest,
+                (select count(*)::int from email e where e.mailbox_id = m.mailbox_id and e.content_hash = m.content_hash) as emails
+           from message m where m.content_hash = encode(sha256($1::bytea), 'hex') order by m.mailbox_id`,
+        [raw],
+      );
+    const digest = createHash('md5').update(raw).digest('hex');
+    expect(await stored()).toEqual(
+      boxes
+        .map((b) => b.id)
+        .sort()
+        .map((id) => ({ mailbox_id: id, owner_id: owner.id, digest, emails: 1 })),
     );
-    expect(row).toEqual({ messages: expect.any(Number), emails: 100 });
-    expect(
-      (await db.sql(`select 1 from message where content_hash = encode(sha256($1::bytea), 'hex')`, [raw])).length,
-    ).toBe(1);
+    // a copy in the same mailbox refers to the same row; purging one of the two keeps it
+    const [first] = boxes;
+    const folders = (await db.aether.mailboxes.get(owner.id, first!.id)).folders!;
+    const inbox = folders.find((f) => f.role === 'inbox')!.id;
+    const archive = folders.find((f) => f.role === 'archive')!.id;
+    await db.aether.store.copy({ mailboxId: first!.id, folderId: inbox, uids: '1', targetFolderId: archive });
+    const copies = await db.sql<{ id: string }>('select id from email where mailbox_id = $1 order by folder_id = $2', [
+      first!.id,
+      inbox,
+    ]);
+    expect(copies).toHaveLength(2);
+    await db.aether.mail.purge(owner.id, first!.id, copies[0]!.id);
+    expect((await stored()).find((r) => r.mailbox_id === first!.id)).toMatchObject({ emails: 1 });
     const emails = await db.sql<{ mailbox_id: string; id: string }>(
       `select mailbox_id, id from email where content_hash = encode(sha256($1::bytea), 'hex')`,
       [raw],
     );
-    for (const e of emails) await db.aether.mail.purge(owner.id, e.mailbox_id, e.id);
-    expect(await db.sql(`select 1 from message where content_hash = encode(sha256($1::bytea), 'hex')`, [raw])).toEqual(
-      [],
-    );
+    expect(emails).toHaveLength(100);
+    for (const e of emails.slice(0, 50)) await db.aether.mail.purge(owner.id, e.mailbox_id, e.id);
+    const left = new Set(emails.slice(50).map((e) => e.mailbox_id));
+    expect((await stored()).map((r) => r.mailbox_id)).toEqual([...left].sort());
+    for (const e of emails.slice(50)) await db.aether.mail.purge(owner.id, e.mailbox_id, e.id);
+    expect(await stored()).toEqual([]);
     expect(await dangling()).toBe(0);
   });
 
@@ -115,7 +137,10 @@ describe('raw messages', () => {
     const emails = await db.sql<{ n: number }>(`select count(*)::int as n from email where mailbox_id = $1`, [box.id]);
     expect(emails[0]!.n).toBe(1);
     expect(
-      await db.sql(`select 1 from message where content_hash = encode(sha256($1::bytea), 'hex')`, [raw]),
+      await db.sql(`select 1 from message where mailbox_id = $2 and content_hash = encode(sha256($1::bytea), 'hex')`, [
+        raw,
+        box.id,
+      ]),
     ).toHaveLength(1);
     expect(await dangling()).toBe(0);
   });

@@ -17,8 +17,12 @@ const digest = () => digestRows(db as unknown as TestDatabase);
 
 const MAILBOX_HASH = '$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
 const APP_HASH = '$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA';
+const NEWSLETTER = Buffer.from('Subject: to everyone\r\n\r\nthe same bytes in four mailboxes\r\n');
 
-/** Two owners, each with a domain, two mailboxes with folders, mail, counters, journal, receipts and credentials, and an alias. */
+/**
+ * Two owners, each with a domain, two mailboxes with folders, mail (one message in all four), counters,
+ * journal, receipts and credentials, and an alias.
+ */
 async function populate(): Promise<{ owners: string[] }> {
   const owners: string[] = [];
   for (let o = 0; o < 2; o++) {
@@ -52,7 +56,7 @@ async function populate(): Promise<{ owners: string[] }> {
         const folder = randomUUID();
         folders.push(folder);
         await db.sql(
-          `insert into folder (id, mailbox_id, path, role, created_at, uid_validity, uid_next) values ($1, $2, $3, $4, now(), 1, 4)`,
+          `insert into folder (id, mailbox_id, path, role, created_at, uid_validity, uid_next) values ($1, $2, $3, $4, now(), 1, 5)`,
           [folder, box, path, role],
         );
       }
@@ -82,6 +86,20 @@ async function populate(): Promise<{ owners: string[] }> {
           hash,
         ]);
       }
+      // the same bytes in every mailbox: one stored message before the message store is kept per mailbox
+      await db.sql(
+        `insert into message (content_hash, raw, size_bytes, envelope, structure, attachments, created_at)
+         values (encode(sha256($1::bytea), 'hex'), $1::bytea, octet_length($1::bytea), '{}', '{}', '[]', now())
+         on conflict (content_hash) do nothing`,
+        [NEWSLETTER],
+      );
+      await db.sql(
+        `insert into email (mailbox_id, id, folder_id, user_id, message_id, subject, from_address, to_addresses, cc_addresses, body, size_bytes,
+                            seen, flagged, answered, draft, received_at, created_at, content_hash, uid, modseq)
+         values ($1, gen_random_uuid(), $2, $3, '<news@x>', 'news', 'a@outside.test', '{}', '{}', 'b', 10, false, false, false, false,
+                 now(), now(), encode(sha256($4::bytea), 'hex'), 4, 3)`,
+        [box, folders[0], owner, NEWSLETTER],
+      );
       await db.sql(`insert into mailbox_state (mailbox_id, highest_modseq, journal_floor) values ($1, 3, 0)`, [box]);
       await db.sql(
         `insert into mailbox_password (id, mailbox_id, hash, changed_at) values (gen_random_uuid(), $1, $2, now())`,
@@ -106,6 +124,7 @@ async function wrongOwners(): Promise<number> {
     'delivery_receipt',
     'mailbox_password',
     'app_password',
+    'message',
   ];
   let wrong = 0;
   const [address] = await db.sql<{ n: number }>(
@@ -129,15 +148,23 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
       await orm.migrator.up({ to: BEFORE });
       await populate();
       const populated = await digest();
-      expect(populated.email!.rows).toBe(12);
+      expect(populated.email!.rows).toBe(16);
+      expect(populated.message!.rows).toBe(13);
 
       await orm.migrator.up();
       const migrated = await digest();
       // tables that later migrations add (the outbound queue, …) start empty and are not compared
       const before = Object.entries(migrated).filter(([t, d]) => t in populated || d.rows > 0);
+      // the message store is kept per mailbox: the message in four mailboxes is four rows now
       expect(Object.fromEntries(before.map(([t, d]) => [t, d.rows]))).toEqual(
-        Object.fromEntries(Object.entries(populated).map(([t, d]) => [t, d.rows])),
+        Object.fromEntries(Object.entries(populated).map(([t, d]) => [t, t === 'message' ? 16 : d.rows])),
       );
+      expect(
+        await db.sql(
+          `select count(*)::int as n from email e join message m on m.mailbox_id = e.mailbox_id and m.content_hash = e.content_hash
+            where m.owner_id = e.user_id and m.raw = (select raw from message k where k.content_hash = e.content_hash limit 1)`,
+        ),
+      ).toEqual([{ n: 16 }]);
       expect(await wrongOwners()).toBe(0);
       expect(await db.sql(`select count(*)::int as n from address where owner_id is null`)).toEqual([{ n: 0 }]);
       // every address keeps its domain's name, which its key and check now hold it to
@@ -159,7 +186,7 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
         await db.sql(
           `select count(*)::int as n from email e join folder f on f.mailbox_id = e.mailbox_id and f.id = e.folder_id`,
         ),
-      ).toEqual([{ n: 12 }]);
+      ).toEqual([{ n: 16 }]);
       // every credential names the kind of address its key finds: a mailbox
       for (const table of ['mailbox_password', 'app_password'])
         expect(

@@ -55,8 +55,9 @@ describe('the schema diagram, from MikroORM metadata', () => {
       'app_password.mailbox_id -> address.id',
       'delivery_receipt.mailbox_id -> address.id',
       'domain.owner_id -> user.id',
-      'email.content_hash -> message.content_hash',
       'email.mailbox_id -> address.id',
+      // the message store is kept per mailbox, and email's key to it shares mailbox_id (#19)
+      'email.mailbox_id,content_hash -> message.mailbox_id,content_hash',
       // folder is keyed by (mailbox_id, id), and email's key to it shares mailbox_id (#19)
       'email.mailbox_id,folder_id -> folder.mailbox_id,id',
       'email.user_id -> user.id',
@@ -64,6 +65,7 @@ describe('the schema diagram, from MikroORM metadata', () => {
       'mail_change.mailbox_id -> address.id',
       'mailbox_password.mailbox_id -> address.id',
       'mailbox_state.mailbox_id -> address.id',
+      'message.mailbox_id -> address.id',
       'outbound_message.sender_mailbox_id -> address.id',
       'outbound_message.tenant_id -> user.id',
     ]);

@@ -112,6 +112,38 @@ describe('tenant isolation with row-level security', () => {
   });
 });
 
+describe('the message store under row-level security', () => {
+  it("a confined purge removes its mailbox's stored message with the last copy, and leaves another tenant's copy of the same bytes", async () => {
+    const a = await tenantWithMail();
+    const b = await tenantWithMail();
+    const raw = Buffer.from(`Subject: both\r\nMessage-ID: <${a.box.id}@outside.test>\r\n\r\nthe same bytes\r\n`);
+    await db.aether.mail.deliverInbound({ recipients: [a.box.address, b.box.address], message: raw });
+    const stored = () =>
+      db.sql<{ mailbox_id: string; owner_id: string }>(
+        `select mailbox_id, owner_id from message where content_hash = encode(sha256($1::bytea), 'hex') order by owner_id`,
+        [raw],
+      );
+    expect(await stored()).toEqual(
+      [
+        { mailbox_id: a.box.id, owner_id: a.owner.id },
+        { mailbox_id: b.box.id, owner_id: b.owner.id },
+      ].sort((x, y) => (x.owner_id < y.owner_id ? -1 : 1)),
+    );
+    const [email] = await db.sql<{ id: string }>(
+      `select id from email where mailbox_id = $1 and content_hash = encode(sha256($2::bytea), 'hex')`,
+      [a.box.id, raw],
+    );
+    await db.aether.mail.purge(a.owner.id, a.box.id, email!.id);
+    expect(await stored()).toEqual([{ mailbox_id: b.box.id, owner_id: b.owner.id }]);
+    // a confined unit of work sees its own stored messages only
+    const seen = await db.aether.unitOfWork(
+      (em) => em.execute<{ mailbox_id: string }[]>('select distinct mailbox_id from message'),
+      { actingUserId: b.owner.id },
+    );
+    expect(seen).toEqual([{ mailbox_id: b.box.id }]);
+  });
+});
+
 describe('tenant isolation on every relation the application role can name', () => {
   type Relation = { name: string; kind: string; column: string; partition: boolean };
 

@@ -66,8 +66,9 @@ export const DISTRIBUTION_PLAN: Readonly<Record<string, TablePlacement>> = {
   },
   message: {
     kind: 'distributed',
-    column: 'content_hash',
-    why: 'stored once for every mailbox holding a copy, so co-located with none of them',
+    column: 'mailbox_id',
+    colocateWith: 'folder',
+    why: "the mailbox's stored messages (once per mailbox and hash), read and written with its mail",
   },
   outbox_event: {
     kind: 'distributed',
@@ -282,23 +283,29 @@ export async function distributionRuleViolations(
 
 /**
  * The Citus calls that distribute a migrated schema, in a valid order: reference tables first (a
- * distributed table's foreign keys to them need them in place), then each co-location group's root
- * before the tables co-located with it.
+ * distributed table's foreign keys to them need them in place), then each distributed table after
+ * its co-location group's root and after the distributed tables its foreign keys point at
+ * (`references`, read from the live schema by `foreignKeyTargets`; Citus distributes a table with a
+ * key to another only once that one is distributed).
  */
 export function distributionStatements(
   schema: string,
   plan: Readonly<Record<string, TablePlacement>> = DISTRIBUTION_PLAN,
   shardCount?: number,
+  references: ReadonlyMap<string, readonly string[]> = new Map(),
 ): string[] {
   const name = (t: string) => `'${quoteIdent(schema)}.${quoteIdent(t)}'`;
   const statements = placed(plan, 'reference').map((t) => `select create_reference_table(${name(t)});`);
   const done = new Set<string>();
+  const visiting = new Set<string>();
   const distributed = placed(plan, 'distributed');
   const visit = (t: string) => {
-    if (done.has(t)) return;
-    const p = plan[t]!;
-    if (p.kind !== 'distributed') return;
+    if (done.has(t) || visiting.has(t)) return; // a cycle of keys: Citus would refuse either order
+    const p = plan[t];
+    if (p?.kind !== 'distributed') return;
+    visiting.add(t);
     if (p.colocateWith) visit(p.colocateWith);
+    for (const target of references.get(t) ?? []) if (target !== t) visit(target);
     done.add(t);
     const colocate = p.colocateWith ? `colocate_with => ${name(p.colocateWith)}` : `colocate_with => 'none'`;
     const shards = shardCount && !p.colocateWith ? `, shard_count => ${shardCount}` : '';
@@ -306,6 +313,22 @@ export function distributionStatements(
   };
   distributed.forEach(visit);
   return statements;
+}
+
+/** The tables each table's foreign keys point at, in a schema (for `distributionStatements`). */
+export async function foreignKeyTargets(query: RowQuery, schema: string): Promise<Map<string, string[]>> {
+  const rows = await query<{ src: string; dst: string }>(
+    `select distinct s.relname as src, d.relname as dst
+       from pg_constraint f
+       join pg_class s on s.oid = f.conrelid join pg_namespace n on n.oid = s.relnamespace
+       join pg_class d on d.oid = f.confrelid
+      where f.contype = 'f' and n.nspname = $1 and not s.relispartition and f.conparentid = 0
+      order by 1, 2`,
+    [schema],
+  );
+  const targets = new Map<string, string[]>();
+  for (const { src, dst } of rows) targets.set(src, [...(targets.get(src) ?? []), dst]);
+  return targets;
 }
 
 /** A quoted identifier, itself inside a string literal (Citus takes the table as regclass text). */

@@ -55,9 +55,10 @@ export class EmailFactory extends ConstructorFactory<Email, EmailInput> {
       messageId: input.message?.messageId ?? `<${this.faker.string.alphanumeric(20)}@${from.split('@')[1]}>`,
     });
     const message = plainMessage(checked, at);
-    // the same bytes twice (a fixed world can repeat a message) are one stored message
-    const content = this.contents.get(message.contentHash) ?? new StoredMessage(message, at);
-    this.contents.set(message.contentHash, content);
+    // the same bytes twice in a mailbox (a fixed world can repeat a message) are one stored message
+    const key = `${mailbox.id} ${message.contentHash}`;
+    const content = this.contents.get(key) ?? new StoredMessage(mailbox, message, at);
+    this.contents.set(key, content);
     // seeded mail is the first change of a new mailbox: modseq 1; the folder is new, so its UIDs are taken in memory
     const placement = { folder, uid: folder.takeUid(), modseq: SEEDED_MODSEQ };
     if (!inbound)

@@ -33,7 +33,15 @@ export const EmailSchema = defineEntity({
         .foreignKeyName('email_folder_foreign')
         .updateRule('no action'),
     user: () => p.manyToOne(User).index('email_user_id_index').deleteRule('cascade'),
-    content: () => p.manyToOne(StoredMessage).fieldName('content_hash').index('email_content_hash_index'),
+    // (mailbox_id, content_hash) -> message (mailbox_id, content_hash): a mailbox's stored messages
+    // live with its mail (issue #19), and mailbox_id is shared with `mailbox` as for `folder`
+    content: () =>
+      p
+        .manyToOne(StoredMessage)
+        .joinColumns('mailbox_id', 'content_hash')
+        .foreignKeyName('email_content_foreign')
+        .index()
+        .updateRule('no action'),
     uid: p.bigint('number'),
     modseq: p.bigint('number'),
     messageId: p.string().length(MESSAGE_LIMITS.headerBytes),

@@ -5,15 +5,20 @@ import { CONTENT_HASH_LENGTH, StoredMessage } from '../../../domain/stored-messa
 import { tenantPolicy } from './tenant-policy.js';
 
 /**
- * Stored messages, content-addressed: one row per distinct raw message, whatever number of
- * mailboxes hold a copy. Not partitioned by mailbox (a row is shared across mailboxes); the raw
- * bytes are kept out of line (TOAST, uncompressed: mail is mostly compressed already, and
- * `substring` reads of an external value touch only the chunks asked for).
+ * Stored messages, content-addressed within a mailbox: one row per mailbox and distinct raw message,
+ * whatever number of its emails hold a copy. Keyed by mailbox first like the email table, so a
+ * mailbox's messages live with its mail (on Citus, co-located by `mailbox_id`: issue #19); a message
+ * delivered to N mailboxes is stored N times. The raw bytes are kept out of line (TOAST,
+ * uncompressed: mail is mostly compressed already, and `substring` reads of an external value touch
+ * only the chunks asked for).
  */
 export const StoredMessageSchema = defineEntity({
   class: StoredMessage,
   tableName: 'message',
   properties: {
+    // no ON UPDATE CASCADE: Citus refuses it on a key that includes the distribution column
+    mailbox: () => p.manyToOne(Mailbox).primary().deleteRule('cascade').updateRule('no action'),
+    ownerId: p.uuid(),
     contentHash: p.string().length(CONTENT_HASH_LENGTH).primary(),
     raw: p.blob().lazy(),
     sizeBytes: p.bigint('number'),
@@ -27,11 +32,7 @@ export const StoredMessageSchema = defineEntity({
     { name: 'message_hash', expression: `content_hash ~ '^[0-9a-f]{64}$'` },
     { name: 'message_size', expression: 'size_bytes = octet_length(raw)' },
   ],
-  // a tenant sees the messages its own email refers to; system work (delivery, the store's sweep) sees all
-  policies: tenantPolicy(
-    'message',
-    (a) => `exists (select 1 from email e where e.content_hash = message.content_hash and e.user_id = ${a})`,
-  ),
+  policies: tenantPolicy('message', (a) => `owner_id = ${a}`),
 });
 
 /** A mailbox's counters (HIGHESTMODSEQ) and journal floor, beside the mail, keyed by mailbox. */

@@ -67,5 +67,6 @@ export const OWNER_FOREIGN_KEYS: readonly CompositeForeignKey[] = [
   ofMailbox('mailbox_state'),
   ofMailbox('mail_change'),
   ofMailbox('delivery_receipt'),
+  ofMailbox('message'),
   ofMailbox('email', 'user_id'),
 ];
