@@ -243,8 +243,7 @@ async function seedEmails(
         if (rows.length === ROWS_PER_INSERT || n === end - 1) {
           // Email rows are only inserted, never changed here: MikroORM's multi-row INSERT of the
           // entities themselves, without the unit of work's change tracking, a statement at a time
-          // the inboxes' raised UIDNEXT first: the database holds every UID below it
-          await tx.flush();
+          // (the mailboxes and inboxes the factory changed are flushed once, as the batch ends)
           await tx.insertMany(rows.map((e) => e.content));
           await tx.insertMany(rows);
           rows = [];
