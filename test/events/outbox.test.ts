@@ -3,7 +3,9 @@
  * transaction, a refused or failed one writes none, and positions follow commit order per key.
  */
 import { describe, expect, it } from 'vitest';
-import { recordMailboxEvent } from '../../src/application/events/outbox.js';
+import pg from 'pg';
+import { OUTBOX_CHANNEL, recordMailboxEvent, writeRecordedEvents } from '../../src/application/events/outbox.js';
+import { toPgConfig } from '../../src/infrastructure/database/database-url.js';
 import { Mailbox } from '../../src/domain/mailbox.js';
 import { hold, outcome, waitForLockWaiters } from '../support/interleave.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -129,6 +131,53 @@ describe('the transactional outbox', () => {
     expect(failed.ok).toBe(false);
     await db.aether.mailboxes.suspend(owner.id, mailbox.id);
     expect(await kindsOf(mailbox.id)).toEqual(['mailbox.created', 'mailbox.suspended']);
+  });
+
+  it('writes the events, their positions and one NOTIFY in one statement: awake at commit, silent on rollback, data intact', async () => {
+    const { owner, domain } = await ownerWithDomain(db);
+    const mailbox = await db.aether.mailboxes.create(owner.id, { address: `notify@${domain.name}` });
+    const target = db.settings.direct;
+    const listener = new pg.Client({ ...toPgConfig(target), options: `-c search_path=${target.schema}` });
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.channel));
+    await listener.connect();
+    try {
+      await listener.query(`listen ${OUTBOX_CHANNEL}`);
+      // awkward data: what a parameter list or a placeholder scan would split or take
+      const data = { note: "a, b? c $1 'quoted' {x}", list: [1, 2], nested: { q: '?' } };
+      await db.aether.unitOfWork(async (em) => {
+        const loaded = await em.findOneOrFail(Mailbox, mailbox.id, { populate: ['domain'] });
+        recordMailboxEvent(em, 'mailbox.quota_reached', loaded, { ...data, percent: 80 });
+        recordMailboxEvent(em, 'mailbox.quota_reached', loaded, { ...data, percent: 90 });
+      });
+      await expect.poll(() => heard.length, { timeout: 5_000 }).toBe(1);
+      const events = await eventsOf(mailbox.id);
+      expect(events.map((e) => [e.kind, Number(e.position), e.data])).toEqual([
+        ['mailbox.created', 1, expect.any(Object)],
+        ['mailbox.quota_reached', 2, { address: mailbox.address, ...data, percent: 80 }],
+        ['mailbox.quota_reached', 3, { address: mailbox.address, ...data, percent: 90 }],
+      ]);
+      // rolled back: no event, no position taken, no NOTIFY
+      await outcome(
+        db.aether.unitOfWork(async (em) => {
+          const loaded = await em.findOneOrFail(Mailbox, mailbox.id, { populate: ['domain'] });
+          recordMailboxEvent(em, 'mailbox.quota_reached', loaded, { percent: 95 });
+          await em.flush();
+          await writeRecordedEvents(em);
+          throw new Error('fails after its events were written');
+        }),
+      );
+      await db.aether.mailboxes.suspend(owner.id, mailbox.id);
+      await expect.poll(() => heard.length, { timeout: 5_000 }).toBe(2);
+      expect((await eventsOf(mailbox.id)).map((e) => [e.kind, Number(e.position)])).toEqual([
+        ['mailbox.created', 1],
+        ['mailbox.quota_reached', 2],
+        ['mailbox.quota_reached', 3],
+        ['mailbox.suspended', 4],
+      ]);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('held at the key: the unit of work that commits first gets the earlier position', async () => {

@@ -96,8 +96,8 @@ export function recordUserEvent(
  * by its number of events, in key order (the last step of the lock order in locking.ts, so it cannot
  * deadlock), and the events take the positions it handed out. The row lock is held to commit, so two
  * units of work with events of one key get positions in their commit order: the second waits for
- * the first's commit and numbers after it. Finally one NOTIFY, delivered by PostgreSQL at commit
- * (and never on rollback).
+ * the first's commit and numbers after it. With them one NOTIFY, delivered by PostgreSQL at commit
+ * (and never on rollback). All of it is one statement.
  */
 export async function writeRecordedEvents(em: EntityManager): Promise<number> {
   const events = recorded.get(em);
@@ -107,28 +107,60 @@ export async function writeRecordedEvents(em: EntityManager): Promise<number> {
   const byKey = new Map<string, OutboxEvent[]>();
   for (const event of events) byKey.set(event.orderingKey, [...(byKey.get(event.orderingKey) ?? []), event]);
   const keys = [...byKey.keys()].sort();
-  // every key's counter in key order, in one statement however many keys the unit of work touched
-  // (the sorted input is inserted, and its rows locked, in order; ids never hold a comma, so each
-  // list is one text parameter split in SQL)
-  const counters = await em.execute<{ ordering_key: string; last_position: string }[]>(
-    `insert into ${sqlTable(em, OutboxKey)} as k (ordering_key, tenant_id, last_position)
-     select * from unnest(string_to_array(?, ',')::uuid[], string_to_array(?, ',')::uuid[], string_to_array(?, ',')::bigint[])
-     order by 1
-     on conflict (ordering_key) do update set last_position = k.last_position + excluded.last_position
-     returning ordering_key, last_position`,
+  // one statement (one round trip): every key's counter raised in key order (the sorted input is
+  // inserted, and its rows locked, in order), the events at the positions it handed out, and the
+  // relay's NOTIFY (an uncorrelated subquery: evaluated once; delivered by PostgreSQL at commit).
+  // The rows go as JSON: MikroORM would spread an array parameter into a list.
+  const counters = await em.execute<{ ordering_key: string; last_position: string; written: number }[]>(
+    `with k as (
+       insert into ${sqlTable(em, OutboxKey)} as k (ordering_key, tenant_id, last_position)
+       select * from json_to_recordset(?::json) as c(ordering_key uuid, tenant_id uuid, n bigint) order by 1
+       on conflict (ordering_key) do update set last_position = k.last_position + excluded.last_position
+       returning ordering_key, last_position),
+     e as (
+       insert into ${sqlTable(em, OutboxEvent)}
+         (ordering_key, id, position, kind, scope, tenant_id, domain_id, mailbox_id, modseq, data, occurred_at)
+       select x.ordering_key, x.id, k.last_position - x.of_key + x.n, x.kind, x.scope, x.tenant_id, x.domain_id,
+              x.mailbox_id, x.modseq, x.data, x.occurred_at
+         from json_to_recordset(?::json) as x(ordering_key uuid, id uuid, kind text, scope text, tenant_id uuid,
+              domain_id uuid, mailbox_id uuid, modseq bigint, data jsonb, occurred_at timestamptz, n int, of_key int)
+         join k using (ordering_key)
+       returning 1)
+     select k.ordering_key, k.last_position, (select count(*)::int from e) as written,
+            (select pg_notify(?, '')) is null as notified
+       from k`,
     [
-      keys.join(','),
-      keys.map((k) => byKey.get(k)![0]!.tenantId).join(','),
-      keys.map((k) => byKey.get(k)!.length).join(','),
+      JSON.stringify(
+        keys.map((k) => ({ ordering_key: k, tenant_id: byKey.get(k)![0]!.tenantId, n: byKey.get(k)!.length })),
+      ),
+      JSON.stringify(
+        keys.flatMap((k) =>
+          byKey.get(k)!.map((event, i, ofKey) => ({
+            ordering_key: k,
+            id: event.id,
+            kind: event.kind,
+            scope: event.scope,
+            tenant_id: event.tenantId,
+            domain_id: event.domainId,
+            mailbox_id: event.mailboxId,
+            modseq: event.modseq,
+            data: event.data,
+            occurred_at: event.occurredAt,
+            n: i + 1,
+            of_key: ofKey.length,
+          })),
+        ),
+      ),
+      OUTBOX_CHANNEL,
     ],
   );
+  if (counters[0]?.written !== events.length)
+    throw new Error(`wrote ${counters[0]?.written} of ${events.length} events`);
   for (const { ordering_key, last_position } of counters) {
     const ofKey = byKey.get(ordering_key)!;
     const first = Number(last_position) - ofKey.length + 1;
     ofKey.forEach((event, i) => (event.position = first + i));
   }
-  await em.insertMany(OutboxEvent, events);
-  await em.execute('select pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
   return events.length;
 }
 
