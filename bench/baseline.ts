@@ -225,7 +225,7 @@ export async function journalAdded(client: pg.PoolClient, rows: EmailRow[]): Pro
  * The thread a delivered message joins, as the application places it (src/application/threading.ts):
  * the threads of this mailbox's emails that hold one of its reference keys (its own Message-ID,
  * In-Reply-To, References), else for a reply the thread of the latest email with its subject key,
- * else a new thread. The same lookup statement as the application's.
+ * else a new thread. The same lookup statements as the application's (one GIN probe per key).
  */
 export async function placeInThread(
   client: pg.PoolClient,
@@ -241,15 +241,15 @@ export async function placeInThread(
   const found = new Set<string>();
   if (keys.references.length > 0) {
     const { rows } = await client.query<{ thread_id: string }>(
-      `select distinct k as key, e.thread_id from email e, unnest(e.thread_keys) k
-       where e.mailbox_id = $1 and e.thread_keys && $2::text[] and k = any($2::text[])`,
+      `select distinct k.key, e.thread_id from unnest($2::text[]) k(key)
+         join email e on e.mailbox_id = $1 and e.thread_keys @> array[k.key]`,
       [mailboxId, keys.references],
     );
     for (const r of rows) found.add(r.thread_id);
   }
   if (found.size === 0 && keys.reply && keys.subject) {
     const { rows } = await client.query<{ thread_id: string }>(
-      `select e.thread_id from email e where e.mailbox_id = $1 and e.thread_keys && array[$2]::text[]
+      `select e.thread_id from email e where e.mailbox_id = $1 and e.thread_keys @> array[$2]::text[]
        order by e.received_at desc, e.id desc limit 1`,
       [mailboxId, keys.subject],
     );
