@@ -23,6 +23,7 @@ const OWNED = {
   delivery_receipt: 'mailbox',
   mailbox_password: 'mailbox',
   app_password: 'mailbox',
+  message: 'mailbox',
   email: `select t.user_id as owner_id, d.owner_id as expected
             from email t join address a on a.id = t.mailbox_id join domain d on d.id = a.domain_id`,
 } as const;
@@ -123,6 +124,11 @@ describe('the owner on every tenant row', () => {
         [b.owner.id, a.box.id],
       ],
       ['email_mailbox_owner_foreign', `update email set user_id = $1 where mailbox_id = $2`, [b.owner.id, a.box.id]],
+      [
+        'message_mailbox_owner_foreign',
+        `update message set owner_id = $1 where mailbox_id = $2`,
+        [b.owner.id, a.box.id],
+      ],
     ];
     for (const [constraint, sql, params] of attempts) {
       const error = await db.sql(sql, params).then(
