@@ -62,9 +62,11 @@ describe('DatabaseSeeder', () => {
 
   it('keeps every invariant, checked in SQL', async () => {
     const broken = await db.sql<{ rule: string; rows: number }>(`
-      select 'used_bytes is the sum of stored sizes' as rule, count(*)::int as rows from address a
-        where a.kind = 'mailbox' and a.used_bytes <> (select coalesce(sum(size_bytes), 0) from email e where e.mailbox_id = a.id)
-      union all select 'quota holds', count(*)::int from address where kind = 'mailbox' and quota_bytes > 0 and used_bytes > quota_bytes
+      select 'used_bytes is the sum of stored sizes' as rule, count(*)::int as rows from address a join mailbox_usage mu on mu.mailbox_id = a.id
+        where a.kind = 'mailbox' and mu.used_bytes <> (select coalesce(sum(size_bytes), 0) from email e where e.mailbox_id = a.id)
+      union all select 'quota holds', count(*)::int from mailbox_usage where quota_bytes > 0 and used_bytes > quota_bytes
+      union all select 'every mailbox has its usage row', count(*)::int from address a
+        where a.kind = 'mailbox' and not exists (select 1 from mailbox_usage mu where mu.mailbox_id = a.id)
       union all select 'email in a folder of its own mailbox', count(*)::int from email e join folder f on f.id = e.folder_id
         where f.mailbox_id <> e.mailbox_id
       union all select 'email belongs to the domain owner', count(*)::int from email e join address a on a.id = e.mailbox_id
