@@ -11,10 +11,12 @@
  *      their email rows' foreign keys would take later anyway); deleting a user deletes its row;
  *   4. domain rows: creating mailboxes and aliases and changing limits lock their domain; a
  *      deleted user's domains go by cascade;
- *   5. mailboxes, several at once in id order: quota changes, purges, deletions, folder creations
- *      and renames lock the address row and its usage row together (`find` with a pessimistic lock
- *      joins the eager `usage` and locks both); deliveries lock the usage rows alone (lockMailboxes:
- *      what they write, so they take no lock in the directory, a reference table on Citus);
+ *   5. mailboxes, several at once in id order: their usage rows (`mailbox_usage`, the quota and
+ *      bytes used), then their address rows. Deliveries lock the usage rows alone (lockMailboxes:
+ *      what they write, so they take no lock in the directory, a reference table on Citus); quota
+ *      changes, purges, deletions, folder creations and renames, flags and moves take the usage
+ *      row first (lockUsageRows) and then the address row, never the other way round: a delivery
+ *      holding the usage row reaches the address row (KEY SHARE, its email's key) after it;
  *      Every unit of work that changes a mailbox's mail (delivery, flags, moves, purges, the
  *      message store's operations) holds its address row before:
  *   5a. outbound queue rows (application/outbound-service.ts): a bounce locks its entry while
@@ -74,6 +76,25 @@ export async function lockOwners(em: EntityManager, userIds: string[]): Promise<
 }
 
 /**
+ * Takes the usage rows of mailboxes (FOR UPDATE, in id order) before their address rows, so a unit
+ * of work that locks a mailbox to change its mail waits for the deliveries into it, which hold the
+ * usage row and, at their email insert, take KEY SHARE on the address row: taking the address row
+ * first would let the two wait on each other. Absent ids (deleted, another tenant's) lock nothing.
+ */
+export async function lockUsageRows(em: EntityManager, mailboxIds: string[]): Promise<void> {
+  if (mailboxIds.length === 0) return;
+  const ids = [...new Set(mailboxIds)].sort();
+  await em
+    .getConnection()
+    .execute(
+      `select 1 from ${sqlTable(em, MailboxUsage)} where mailbox_id in (${ids.map(() => '?').join(', ')}) order by mailbox_id for update`,
+      ids,
+      'all',
+      em.getTransactionContext(),
+    );
+}
+
+/**
  * Locks mailboxes for storing into them: their owners first, then the mailboxes' usage rows (5 in
  * the order above: a delivery locks no row of the directory) in id order, read afresh (quotas are checked and raised on what the lock holds), then their INBOXes. A
  * mailbox deleted since it was looked up is simply absent from the result: the caller refuses.
@@ -128,7 +149,7 @@ const USAGE_PREFIX = 'usage__';
 function prefixedColumns(em: EntityManager, entity: typeof Folder | typeof MailboxUsage, alias: string, prefix: string): string {
   return em
     .getMetadata()
-    .get(entity)
+    .get<object>(entity)
     .props.filter(
       (p) =>
         p.persist !== false &&
