@@ -146,7 +146,12 @@ const INBOX_PREFIX = 'inbox__';
 const USAGE_PREFIX = 'usage__';
 
 /** An entity's columns, each as `<prefix><column>`, from its mapping (so a new column comes along). */
-function prefixedColumns(em: EntityManager, entity: typeof Folder | typeof MailboxUsage, alias: string, prefix: string): string {
+function prefixedColumns(
+  em: EntityManager,
+  entity: typeof Folder | typeof MailboxUsage,
+  alias: string,
+  prefix: string,
+): string {
   return em
     .getMetadata()
     .get<object>(entity)

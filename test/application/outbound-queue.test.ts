@@ -448,9 +448,10 @@ describe('bounces', () => {
     expect(raw).toContain('Message-ID: <q4@numbers.test>');
     expect(raw).not.toContain('the body stays here');
     // as any delivery: the quota counts it, the journal and the events say so
-    const [{ used }] = (await db.sql<{ used: number }>('select used_bytes::int as used from mailbox_usage where mailbox_id = $1', [
-      box.id,
-    ])) as [{ used: number }];
+    const [{ used }] = (await db.sql<{ used: number }>(
+      'select used_bytes::int as used from mailbox_usage where mailbox_id = $1',
+      [box.id],
+    )) as [{ used: number }];
     const [{ stored }] = (await db.sql<{ stored: number }>(
       'select sum(size_bytes)::int as stored from email where mailbox_id = $1',
       [box.id],

@@ -418,7 +418,11 @@ describe.skipIf(!executablePath && !required)('Aether Studio in a browser', () =
       expect(page.url()).toBe(`${origin}/mailboxes/${mailbox.id}/folders/${stored!.folder_id}`);
       expect(await count('email where id = $1', [stored!.id])).toBe(0);
       expect(
-        (await db.sql<{ used_bytes: string }>('select used_bytes from mailbox_usage where mailbox_id = $1', [mailbox.id]))[0],
+        (
+          await db.sql<{ used_bytes: string }>('select used_bytes from mailbox_usage where mailbox_id = $1', [
+            mailbox.id,
+          ])
+        )[0],
       ).toEqual({ used_bytes: '0' });
 
       // delete a mailbox, confirmed; then rename the user
