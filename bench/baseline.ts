@@ -260,6 +260,63 @@ export async function placeInThread(
   return { id: [...found][0] ?? v7(), keys: storedThreadKeys(keys) };
 }
 
+/**
+ * The threads of a batch for one mailbox, as the application places a batch: the stored threads of
+ * its reference keys and of its reply subjects in one statement each (the mailbox's keys read once
+ * and joined by hash, as the application does above 64 keys), and messages of the batch that share
+ * a key share a thread.
+ */
+export async function placeBatchInThreads(
+  client: pg.PoolClient,
+  mailboxId: string,
+  messages: Message[],
+): Promise<{ id: string; keys: string[] }[]> {
+  const keys = messages.map((m) =>
+    threadKeysOf({
+      messageId: m.messageId,
+      subject: m.subject,
+      inReplyTo: m.envelope.inReplyTo,
+      references: m.envelope.references,
+    }),
+  );
+  const lookup = async (list: string[], latest: boolean) => {
+    const found = new Map<string, string>();
+    if (list.length === 0) return found;
+    const { rows } = await client.query<{ key: string; thread_id: string }>(
+      `select ${latest ? 'distinct on (k.key)' : 'distinct'} k.key, e.thread_id
+         from email e cross join lateral unnest(e.thread_keys) ek(key)
+         join unnest($2::text[]) k(key) on k.key = ek.key
+        where e.mailbox_id = $1 ${latest ? 'order by k.key, e.received_at desc, e.id desc' : ''}`,
+      [mailboxId, list],
+    );
+    for (const r of rows) {
+      if (found.has(r.key) && found.get(r.key) !== r.thread_id)
+        throw new Error('thread merges are not exercised by the baseline');
+      found.set(r.key, r.thread_id);
+    }
+    return found;
+  };
+  const byReference = await lookup([...new Set(keys.flatMap((k) => k.references))], false);
+  const bySubject = await lookup([...new Set(keys.filter((k) => k.reply && k.subject).map((k) => k.subject!))], true);
+  const placed = new Map<string, string>();
+  return keys.map((k) => {
+    const found = new Set<string>();
+    for (const key of k.references) {
+      const thread = placed.get(key) ?? byReference.get(key);
+      if (thread) found.add(thread);
+    }
+    if (found.size === 0 && k.reply && k.subject) {
+      const thread = placed.get(k.subject) ?? bySubject.get(k.subject);
+      if (thread) found.add(thread);
+    }
+    if (found.size > 1) throw new Error('thread merges are not exercised by the baseline');
+    const id = [...found][0] ?? v7();
+    for (const key of k.references) placed.set(key, id);
+    if (k.subject) placed.set(k.subject, id);
+    return { id, keys: storedThreadKeys(k) };
+  });
+}
+
 /** A mailbox's outbox events of one unit of work, as the application records them. */
 export interface MailboxEvents {
   mailboxId: string;
@@ -322,6 +379,8 @@ export async function raiseUsedBytesWithEvents(
 
 interface LockedMailbox {
   id: string;
+  address: string;
+  domain_id: string;
   quota_bytes: string;
   used_bytes: string;
   status: string;
@@ -332,7 +391,7 @@ interface LockedMailbox {
 }
 
 /** The mailbox's usage row locked (FOR UPDATE of it only, as the application's), with its domain's state and its INBOX. */
-const LOCK_MAILBOX = `select a.id, u.quota_bytes, u.used_bytes, a.status, d.verified as domain_verified,
+const LOCK_MAILBOX = `select a.id, a.address, a.domain_id, u.quota_bytes, u.used_bytes, a.status, d.verified as domain_verified,
   d.status as domain_status, d.owner_id, f.id as inbox_id
   from address a join mailbox_usage u on u.mailbox_id = a.id join domain d on d.id = a.domain_id
   join folder f on f.mailbox_id = a.id and f.role = 'inbox'
@@ -399,6 +458,8 @@ export async function deliverMany(
       client,
       parsed.map((message) => ({ mailboxId: m!.id, ownerId: m!.owner_id, message })),
     );
+    // threaded as the application threads a batch (COPY, the floor, writes the rows alone)
+    const threads = mode === 'insert' ? await placeBatchInThreads(client, m!.id, parsed) : [];
     const emailRows: EmailRow[] = parsed.map((message, i) => ({
       mailboxId: m!.id,
       id: v7(),
@@ -410,15 +471,32 @@ export async function deliverMany(
       sizeBytes: sizes[i]!,
       seen: false,
       receivedAt: now,
+      ...(threads[i] ? { thread: threads[i] } : {}),
     }));
     if (mode === 'copy') await copyEmails(client, emailRows);
     else await insertEmails(client, emailRows);
     await journalAdded(client, emailRows);
     const total = sizes.reduce((a, b) => a + b, 0);
-    await client.query(
-      'update mailbox_usage set used_bytes = used_bytes + $1, version = version + 1 where mailbox_id = $2',
-      [total, m!.id],
-    );
+    // one event for the batch and any quota threshold it crossed, as the application records them
+    const usedBefore = Number(m!.used_bytes);
+    const quotaBytes = Number(m!.quota_bytes);
+    const lastUid = firstUid + emailRows.length - 1;
+    await raiseUsedBytesWithEvents(client, total, {
+      mailboxId: m!.id,
+      tenantId: m!.owner_id,
+      domainId: m!.domain_id,
+      modseq,
+      events: [
+        {
+          kind: 'email.delivered',
+          data: { address: m!.address, folderId: m!.inbox_id, count: emailRows.length, firstUid, lastUid },
+        },
+        ...quotaThresholdsCrossed(usedBefore, usedBefore + total, quotaBytes).map((percent) => ({
+          kind: 'mailbox.quota_reached' as const,
+          data: { address: m!.address, percent, usedBytes: usedBefore + total, quotaBytes },
+        })),
+      ],
+    });
     return { mailboxId: m!.id, emailIds: emailRows.map((r) => r.id) };
   });
 }

@@ -43,7 +43,7 @@ export function formatTable(r: BenchmarkResult): string {
   const cell = (s: Stats) => `${ms(s.median)} ms (${ms(s.p95)})`;
   for (const w of r.workloads) {
     lines.push(
-      `| ${w.name} | ${cell(w.ours)} | ${cell(w.baseline)} | ${cell(w.prisma)} | ${x(w.ratio)} | ${w.target.label} | ` +
+      `| ${w.name} | ${cell(w.ours)} | ${cell(w.baseline)} | ${cell(w.prisma)} | ${x(w.ratio)} | ${w.target.label}, faster than Prisma | ` +
         `${w.met ? 'yes' : '**no**'} | ${x(w.prismaRatio)} | ${x(w.oursToPrisma)} | ` +
         `${w.statements.ours} / ${w.statements.baseline} / ${w.statements.prisma} |`,
     );

@@ -34,7 +34,7 @@ const usage = `Usage: npm run bench [-- [--smoke] [--partitioning] [--lmtp] [--v
   --growth           how cost grows with the work: one database grown step by step to 1M emails in one
                      mailbox, 400,000 mailboxes and 2M emails, measured at each step (bench/growth.ts;
                      writes bench/results/growth.json)
-  --volume-emails N  emails in the volume import (1,000,000 by default; 10,000 with --smoke)
+  --volume-emails N  emails in the volume import (200,000 by default; 10,000 with --smoke)
   --keep             leave the benchmark's database on the server (dropped by default: about 1 GB)
 
 Environment: BENCH_SMOKE=1, BENCH_PARTITIONING=1, BENCH_VOLUME_EMAILS=N; DATABASE_URL picks the server.`;

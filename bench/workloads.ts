@@ -52,7 +52,7 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
   const inboxPage = (deep: boolean): Workload => ({
     name: deep ? 'inbox page (deep)' : 'inbox page (first)',
     runs: sizes.page,
-    target: { maxRatio: 1.3, statistic: 'median', label: '≤ 1.3×' },
+    target: { maxRatio: 1.2, statistic: 'median', label: '≤ 1.2×' },
     on: async ({ q, pool }) => {
       const [hot] = await q<{ id: string; inbox: string; owner: string }>(
         `select a.id, f.id as inbox, d.owner_id as owner from address a join folder f on f.mailbox_id = a.id and f.role = 'inbox'
@@ -116,7 +116,7 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
   const owners: Workload = {
     name: 'owners by domain suffix',
     runs: sizes.owners,
-    target: { maxRatio: 1.5, statistic: 'median', label: '≤ 1.5×' },
+    target: { maxRatio: 1.3, statistic: 'median', label: '≤ 1.3×' },
     on: async ({ pool }) => {
       const ownersExpected = ownerShape(await sql.findOwnersByDomainSuffix(pool, `%${suffix}`));
       assert.ok(ownersExpected.users.length > 0 && ownersExpected.mailboxes.length > 0);
@@ -330,7 +330,7 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
     name: 'bulk delivery',
     unit: 'ms per batch',
     runs: sizes.bulkRuns,
-    target: { maxRatio: 2.0, statistic: 'median', label: '≤ 2.0× multi-row INSERT' },
+    target: { maxRatio: 1.5, statistic: 'median', label: '≤ 1.5× multi-row INSERT' },
     notes: [`baseline: multi-row INSERT of ${sql.INSERT_CHUNK} rows per statement; floor: COPY FROM STDIN`],
     on: async ({ q, pool }) => {
       const bulkMailbox = (await mailboxIdsOf(q)).get(bulkAddress)!;

@@ -106,25 +106,40 @@ class MailboxThreads {
    */
   private async stored(keys: string[], which: 'all' | 'latest'): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>();
-    // in slices: a batch of 50,000 messages must stay under a statement's bound parameters
-    for (let at = 0; at < keys.length; at += KEYS_PER_LOOKUP) {
-      const slice = keys.slice(at, at + KEYS_PER_LOOKUP);
-      const list = `array[${slice.map(() => '?').join(', ')}]::text[]`;
-      // one GIN probe per key (`@> array[key]`): an overlap with the whole list (`&&`) made the
-      // planner scan the mailbox's partition and compare every row with every key (seconds a batch)
-      const rows = await this.em.getConnection().execute<{ key: string; thread_id: string }[]>(
+    if (keys.length === 0) return found;
+    const email = sqlTable(this.em, Email);
+    // the keys as one JSON parameter, however many (a batch of 50,000 messages has 100,000 or more)
+    const list = `(select value as key from json_array_elements_text(?::json))`;
+    const latest = 'order by k.key, e.received_at desc, e.id desc';
+    let sql: string;
+    if (keys.length > KEYS_PER_PROBE) {
+      // the mailbox's keys read once and joined by hash: the cost grows with the mailbox only
+      const joined = `from ${email} e cross join lateral unnest(e.thread_keys) ek(key)
+                      join ${list} k on k.key = ek.key where e.mailbox_id = ?`;
+      sql =
         which === 'all'
-          ? `select distinct k.key, e.thread_id from unnest(${list}) k(key)
-              join ${sqlTable(this.em, Email)} e on e.mailbox_id = ? and e.thread_keys @> array[k.key]`
-          : `select distinct on (k.key) k.key, e.thread_id from unnest(${list}) k(key)
-              join ${sqlTable(this.em, Email)} e on e.mailbox_id = ? and e.thread_keys @> array[k.key]
-              order by k.key, e.received_at desc, e.id desc`,
-        [...slice, this.mailbox.id],
+          ? `select distinct k.key, e.thread_id ${joined}`
+          : `select distinct on (k.key) k.key, e.thread_id ${joined} ${latest}`;
+    } else {
+      // one GIN probe per key (`@> array[key]`), in a lateral subquery the planner may not flatten
+      // (`offset 0`). A plain join let it read a mailbox whose statistics were older than its mail
+      // (it looks small) once and filter it for every key: seconds a batch, growing with the mailbox.
+      const probe = `from ${email} e where e.mailbox_id = ? and e.thread_keys @> array[k.key]`;
+      sql =
+        which === 'all'
+          ? `select k.key, t.thread_id from ${list} k cross join lateral (select distinct e.thread_id ${probe} offset 0) t`
+          : `select k.key, t.thread_id from ${list} k
+              cross join lateral (select e.thread_id ${probe} order by e.received_at desc, e.id desc limit 1) t`;
+    }
+    const rows = await this.em
+      .getConnection()
+      .execute<{ key: string; thread_id: string }[]>(
+        sql,
+        [JSON.stringify(keys), this.mailbox.id],
         'all',
         this.em.getTransactionContext(),
       );
-      for (const row of rows) found.set(row.key, [...(found.get(row.key) ?? []), row.thread_id]);
-    }
+    for (const row of rows) found.set(row.key, [...(found.get(row.key) ?? []), row.thread_id]);
     return found;
   }
   /**
@@ -150,7 +165,12 @@ class MailboxThreads {
   }
 }
 
-const KEYS_PER_LOOKUP = 5_000;
+/**
+ * Up to this many keys, each is one GIN probe of the mailbox's email; a batch with more (an import,
+ * a bulk delivery) reads the mailbox's keys once and joins them by hash instead: its cost grows with
+ * the mailbox, not with the mailbox times the keys, whatever the planner's statistics say.
+ */
+const KEYS_PER_PROBE = 64;
 
 const perUnitOfWork = new WeakMap<EntityManager, Map<string, MailboxThreads>>();
 

@@ -190,6 +190,31 @@ describe('threads at delivery', () => {
     expect(page.items.every((i) => rows.find((r) => r.id === i.id)!.thread_id === i.threadId)).toBe(true);
   });
 
+  it('a batch of more keys than it probes one by one finds stored threads by reference and by subject, and its own', async () => {
+    const { boxes } = await mailboxes(1);
+    const [box] = boxes;
+    const to = box!.address;
+    await deliver(to, { id: 'root@big.test', subject: 'Quarterly plan' });
+    // 70 stored topics, then a batch with a reply by subject to each (more than 64 subject keys)
+    await db.aether.mail.deliverMany(
+      to,
+      Array.from({ length: 70 }, (_, i) => raw({ id: `topic${i}@big.test`, subject: `Topic ${i}`, to })),
+    );
+    const batch = [
+      ...Array.from({ length: 70 }, (_, i) => raw({ id: `re${i}@big.test`, subject: `Re: Topic ${i}`, to })),
+      raw({ id: 'child@big.test', subject: 'Re: Quarterly plan', to, inReplyTo: 'root@big.test' }),
+      raw({ id: 'first@big.test', subject: 'News', to }),
+      raw({ id: 'second@big.test', subject: 'Re: News', to, inReplyTo: 'first@big.test' }),
+    ];
+    await db.aether.mail.deliverMany(to, batch);
+    const threads = await threadsOf(box!.id);
+    for (let i = 0; i < 70; i++) expect(threads.get(`re${i}@big.test`)).toBe(threads.get(`topic${i}@big.test`));
+    expect(threads.get('child@big.test')).toBe(threads.get('root@big.test'));
+    expect(threads.get('second@big.test')).toBe(threads.get('first@big.test'));
+    // root, 70 topics and News: every other email joined one of them
+    expect(new Set(threads.values()).size).toBe(72);
+  });
+
   it('a reply and its parent waiting on the same mailbox lock end in one thread', async () => {
     const { boxes } = await mailboxes();
     const box = boxes[0]!;

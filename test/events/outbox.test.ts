@@ -144,7 +144,7 @@ describe('the transactional outbox', () => {
     try {
       await listener.query(`listen ${OUTBOX_CHANNEL}`);
       // awkward data: what a parameter list or a placeholder scan would split or take
-      const data = { note: "a, b? c $1 'quoted' {x}", list: [1, 2], nested: { q: '?' } };
+      const data = { note: "a, b? c $1 'quoted' {x}", list: ['1,2', '?'], flag: true };
       await db.aether.unitOfWork(async (em) => {
         const loaded = await em.findOneOrFail(Mailbox, mailbox.id, { populate: ['domain'] });
         recordMailboxEvent(em, 'mailbox.quota_reached', loaded, { ...data, percent: 80 });
