@@ -353,7 +353,7 @@ export async function raiseUsedBytesWithEvents(
   { mailboxId, tenantId, domainId, modseq, events }: MailboxEvents,
 ): Promise<void> {
   const { rows } = await client.query<{ used: number; written: number }>(
-    `with used as (update address set used_bytes = used_bytes + $1, version = version + 1 where id = $2 returning 1),
+    `with used as (update mailbox_usage set used_bytes = used_bytes + $1, version = version + 1 where mailbox_id = $2 returning 1),
      k as (insert into outbox_key as k (ordering_key, tenant_id, last_position) values ($2, $3, $4)
            on conflict (ordering_key) do update set last_position = k.last_position + excluded.last_position
            returning last_position),
@@ -390,11 +390,12 @@ interface LockedMailbox {
   inbox_id: string;
 }
 
-/** The mailbox row locked (FOR UPDATE of the address only), with its domain's state and its INBOX. */
-const LOCK_MAILBOX = `select a.id, a.address, a.domain_id, a.quota_bytes, a.used_bytes, a.status, d.verified as domain_verified,
+/** The mailbox's usage row locked (FOR UPDATE of it only, as the application's), with its domain's state and its INBOX. */
+const LOCK_MAILBOX = `select a.id, a.address, a.domain_id, u.quota_bytes, u.used_bytes, a.status, d.verified as domain_verified,
   d.status as domain_status, d.owner_id, f.id as inbox_id
-  from address a join domain d on d.id = a.domain_id join folder f on f.mailbox_id = a.id and f.role = 'inbox'
-  where a.%WHERE% and a.kind = 'mailbox' for update of a`;
+  from address a join mailbox_usage u on u.mailbox_id = a.id join domain d on d.id = a.domain_id
+  join folder f on f.mailbox_id = a.id and f.role = 'inbox'
+  where a.%WHERE% and a.kind = 'mailbox' for update of u`;
 
 /**
  * The owner's row first (KEY SHARE), as the application takes it: the lock order that keeps a
@@ -617,11 +618,12 @@ export async function findOwnersByDomainSuffix(pool: pg.Pool, pattern: string): 
        d.id as d_id, d.name as d_name, d.owner_id as d_owner_id, d.verification_token as d_token, d.verified as d_verified,
        d.verified_at as d_verified_at, d.status as d_status, d.max_mailboxes as d_max_mailboxes, d.max_aliases as d_max_aliases,
        d.default_quota_bytes as d_default_quota, d.max_quota_bytes as d_max_quota, d.created_at as d_created_at, d.version as d_version,
-       a.id as a_id, a.address as a_address, a.domain_id as a_domain_id, a.quota_bytes as a_quota, a.used_bytes as a_used,
+       a.id as a_id, a.address as a_address, a.domain_id as a_domain_id, mu.quota_bytes as a_quota, mu.used_bytes as a_used,
        a.status as a_status, a.created_at as a_created_at, a.version as a_version
      from "user" u
      join domain d on d.owner_id = u.id
      left join address a on a.domain_id = d.id and a.kind = 'mailbox'
+     left join mailbox_usage mu on mu.mailbox_id = a.id
      where u.id in (select owner_id from domain where name like $1)
      order by u.email, d.id, a.id`,
     [pattern],

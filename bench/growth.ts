@@ -258,12 +258,17 @@ async function addMailboxes(pool: pg.Pool, from: number, to: number, domains: nu
       [from, to, domains],
     );
     const inserted = await client.query(
-      `insert into address (id, kind, address, domain_id, created_at, quota_bytes, used_bytes, status, version, destinations, owner_id, domain_name)
-       select g.id, 'mailbox', 'user' || g.k || '@' || t.domain_name, t.domain_id, t.created_at, d.default_quota_bytes, 0,
+      `insert into address (id, kind, address, domain_id, created_at, status, version, destinations, owner_id, domain_name)
+       select g.id, 'mailbox', 'user' || g.k || '@' || t.domain_name, t.domain_id, t.created_at,
               'active', 1, null, t.owner_id, t.domain_name
-       from growth_mailbox g join address t on t.id = g.template join domain d on d.id = t.domain_id`,
+       from growth_mailbox g join address t on t.id = g.template`,
     );
     assert.equal(inserted.rowCount, to - from, 'every new mailbox has a template on its domain');
+    await client.query(
+      `insert into mailbox_usage (mailbox_id, owner_id, quota_bytes, used_bytes, version)
+       select g.id, t.owner_id, d.default_quota_bytes, 0, 1
+       from growth_mailbox g join address t on t.id = g.template join domain d on d.id = t.domain_id`,
+    );
     await client.query(
       `insert into folder (id, mailbox_id, path, role, created_at, version, uid_validity, uid_next, subscribed,
                            message_count, unseen_count, size_bytes, owner_id)
@@ -377,10 +382,10 @@ async function addEmails(
        where f.id = c.folder_id`,
     );
     await client.query(
-      `update address a set used_bytes = c.bytes, version = a.version + 1
+      `update mailbox_usage a set used_bytes = c.bytes, version = a.version + 1
        from (select e.mailbox_id, sum(e.size_bytes) as bytes
              from email e join growth_target t on t.mailbox_id = e.mailbox_id group by e.mailbox_id) c
-       where a.id = c.mailbox_id`,
+       where a.mailbox_id = c.mailbox_id`,
     );
   } catch (error) {
     await client.query('rollback').catch(() => {});
@@ -415,8 +420,9 @@ async function checkFixture(
             from email group by folder_id) c on c.folder_id = f.id
           where f.message_count <> coalesce(c.n, 0) or f.unseen_count <> coalesce(c.unseen, 0)
              or f.size_bytes <> coalesce(c.bytes, 0) or f.uid_next <= coalesce(c.uid, 0)) as bad_folders,
-         (select count(*)::int from address a left join (select mailbox_id, sum(size_bytes) as bytes from email group by mailbox_id) c
-            on c.mailbox_id = a.id where a.kind = 'mailbox' and a.used_bytes <> coalesce(c.bytes, 0)) as bad_used,
+         (select count(*)::int from address a left join mailbox_usage u on u.mailbox_id = a.id
+            left join (select mailbox_id, sum(size_bytes) as bytes from email group by mailbox_id) c
+            on c.mailbox_id = a.id where a.kind = 'mailbox' and u.used_bytes is distinct from coalesce(c.bytes, 0)) as bad_used,
          pg_database_size(current_database())::text as bytes`,
       [volumeMailboxAddress(0, layout)],
     )

@@ -250,7 +250,7 @@ export function volumeImportOptions(smoke: boolean, emails: number): VolumeOptio
 export async function checkVolume(pool: pg.Pool, emails: number): Promise<void> {
   const [row] = (
     await pool.query<{ n: number; used: string; sum: string; counted: string; unseen: string; unseen_rows: string }>(
-      `select (select count(*)::int from email) as n, (select sum(used_bytes) from address where kind = 'mailbox') as used,
+      `select (select count(*)::int from email) as n, (select sum(used_bytes) from mailbox_usage) as used,
          (select sum(size_bytes) from email) as sum,
          (select sum(message_count) || '/' || sum(size_bytes) from folder) as counted,
          (select sum(unseen_count) from folder) as unseen, (select count(*) from email where not seen) as unseen_rows`,

@@ -46,6 +46,8 @@ const LATER_EMAIL_MIGRATIONS = [
   'Migration20261204201858_uid_allocation_kept_by_the_application',
   // email's key to message becomes (mailbox_id, content_hash): the message store kept per mailbox
   'Migration20261204225041_message_kept_per_mailbox',
+  // not an email change: mailbox_usage's owner key needs the key owner_on_every_tenant_row adds on address
+  'Migration20261204233959_mailbox_usage_off_the_directory',
 ];
 
 /** `email` as it was before issue #8 (a plain table), with the columns later migrations added. */

@@ -89,8 +89,8 @@ export async function importVolumeBaseline(pool: pg.Pool, size: VolumeSize, body
       );
       await insertEmails(client, rows);
       await client.query(
-        `update address a set used_bytes = a.used_bytes + v.bytes, version = a.version + 1
-         from (select unnest($1::uuid[]) as id, unnest($2::bigint[]) as bytes) v where a.id = v.id`,
+        `update mailbox_usage a set used_bytes = a.used_bytes + v.bytes, version = a.version + 1
+         from (select unnest($1::uuid[]) as id, unnest($2::bigint[]) as bytes) v where a.mailbox_id = v.id`,
         [[...used.keys()], [...used.values()]],
       );
       await client.query('commit');

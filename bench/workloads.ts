@@ -345,10 +345,10 @@ export function defineWorkloads(sizes: Sizes): Workload[] {
         assert.equal(new Set(r.emailIds).size, sizes.bulk);
         // quota kept exact: used bytes are the sum of the stored email
         const [row] = await q<{ used: string; sum: string; n: number; mine: number }>(
-          `select a.used_bytes as used, (select coalesce(sum(size_bytes), 0) from email where mailbox_id = a.id) as sum,
-             (select count(*)::int from email where mailbox_id = a.id) as n,
-             (select count(*)::int from email where mailbox_id = a.id and id = any($2::uuid[])) as mine
-           from address a where a.id = $1`,
+          `select a.used_bytes as used, (select coalesce(sum(size_bytes), 0) from email where mailbox_id = a.mailbox_id) as sum,
+             (select count(*)::int from email where mailbox_id = a.mailbox_id) as n,
+             (select count(*)::int from email where mailbox_id = a.mailbox_id and id = any($2::uuid[])) as mine
+           from mailbox_usage a where a.mailbox_id = $1`,
           [bulkMailbox, r.emailIds],
         );
         assert.equal(row?.used, row?.sum);

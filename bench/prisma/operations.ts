@@ -87,23 +87,23 @@ interface LockedMailbox {
   inbox_id: string;
 }
 
-/** The owner's row first (KEY SHARE), as the application takes it, then the mailbox's (FOR UPDATE), with its INBOX. */
+/** The owner's row first (KEY SHARE), as the application takes it, then the mailbox's usage row (FOR UPDATE), with its INBOX. */
 async function lockMailbox(tx: Tx, where: { id: string } | { address: string }): Promise<LockedMailbox | undefined> {
   if ('id' in where) {
     await tx.$queryRaw`select u.id from "user" u join domain d on d.owner_id = u.id join address a on a.domain_id = d.id
       where a.id = ${where.id}::uuid for key share of u`;
-    const [row] = await tx.$queryRaw<LockedMailbox[]>`select a.id, a.quota_bytes, a.used_bytes, a.status,
+    const [row] = await tx.$queryRaw<LockedMailbox[]>`select a.id, mu.quota_bytes, mu.used_bytes, a.status,
         d.verified as domain_verified, d.status as domain_status, d.owner_id, f.id as inbox_id
-      from address a join domain d on d.id = a.domain_id join folder f on f.mailbox_id = a.id and f.role = 'inbox'
-      where a.id = ${where.id}::uuid and a.kind = 'mailbox' for update of a`;
+      from address a join mailbox_usage mu on mu.mailbox_id = a.id join domain d on d.id = a.domain_id join folder f on f.mailbox_id = a.id and f.role = 'inbox'
+      where a.id = ${where.id}::uuid and a.kind = 'mailbox' for update of mu`;
     return row;
   }
   await tx.$queryRaw`select u.id from "user" u join domain d on d.owner_id = u.id join address a on a.domain_id = d.id
     where a.address = ${where.address} for key share of u`;
-  const [row] = await tx.$queryRaw<LockedMailbox[]>`select a.id, a.quota_bytes, a.used_bytes, a.status,
+  const [row] = await tx.$queryRaw<LockedMailbox[]>`select a.id, mu.quota_bytes, mu.used_bytes, a.status,
       d.verified as domain_verified, d.status as domain_status, d.owner_id, f.id as inbox_id
-    from address a join domain d on d.id = a.domain_id join folder f on f.mailbox_id = a.id and f.role = 'inbox'
-    where a.address = ${where.address} and a.kind = 'mailbox' for update of a`;
+    from address a join mailbox_usage mu on mu.mailbox_id = a.id join domain d on d.id = a.domain_id join folder f on f.mailbox_id = a.id and f.role = 'inbox'
+    where a.address = ${where.address} and a.kind = 'mailbox' for update of mu`;
   return row;
 }
 
@@ -326,10 +326,10 @@ async function store(
   const journal = journalRows(rows);
   if (journal.length === 1) await tx.mailChange.create({ data: journal[0]!, select: { id: true } });
   else await tx.mailChange.createMany({ data: journal });
-  await tx.address.update({
-    where: { id: mailbox.id },
+  await tx.mailboxUsage.update({
+    where: { mailboxId: mailbox.id },
     data: { usedBytes: { increment: sizes.reduce((a, b) => a + b, 0) }, version: { increment: 1 } },
-    select: { id: true },
+    select: { mailboxId: true },
   });
   if (delivery) {
     const events = deliveryEvents(

@@ -174,7 +174,7 @@ async function heldBy(em: EntityManager, domain: Domain): Promise<HeldResources>
   const mailboxes = await em.count(Mailbox, { domain });
   const aliases = await em.count(Alias, { domain });
   if (mailboxes === 0) return { mailboxes, aliases, largestQuotaBytes: null };
-  const unlimited = await em.count(Mailbox, { domain, quotaBytes: 0 });
-  const [largest] = await em.find(Mailbox, { domain }, { orderBy: { quotaBytes: 'desc' }, limit: 1 });
+  const unlimited = await em.count(Mailbox, { domain, usage: { quotaBytes: 0 } });
+  const [largest] = await em.find(Mailbox, { domain }, { orderBy: { usage: { quotaBytes: 'desc' } }, limit: 1 });
   return { mailboxes, aliases, largestQuotaBytes: unlimited > 0 ? 0 : largest!.quotaBytes };
 }

@@ -1,4 +1,5 @@
 /** Loading helpers shared by the use cases: each refuses what is missing or not the actor's. */
+import { lockUsageRows } from './locking.js';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Domain } from '../domain/domain.js';
@@ -72,6 +73,8 @@ export async function loadOwnedMailbox(
   lock = false,
 ): Promise<Mailbox> {
   const id = checkId(mailboxId, 'mailbox');
+  // the usage row before the address row (locking.ts, 5)
+  if (lock) await lockUsageRows(em, [id]);
   const mailbox = await em.findOne(
     Mailbox,
     { id },

@@ -11,8 +11,12 @@
  *      their email rows' foreign keys would take later anyway); deleting a user deletes its row;
  *   4. domain rows: creating mailboxes and aliases and changing limits lock their domain; a
  *      deleted user's domains go by cascade;
- *   5. address rows (mailboxes), several at once in id order: deliveries, quota changes, purges,
- *      deletions, folder creations and renames (names are unique by case fold per mailbox);
+ *   5. mailboxes, several at once in id order: their usage rows (`mailbox_usage`, the quota and
+ *      bytes used), then their address rows. Deliveries lock the usage rows alone (lockMailboxes:
+ *      what they write, so they take no lock in the directory, a reference table on Citus); quota
+ *      changes, purges, deletions, folder creations and renames, flags and moves take the usage
+ *      row first (lockUsageRows) and then the address row, never the other way round: a delivery
+ *      holding the usage row reaches the address row (KEY SHARE, its email's key) after it;
  *      Every unit of work that changes a mailbox's mail (delivery, flags, moves, purges, the
  *      message store's operations) holds its address row before:
  *   5a. outbound queue rows (application/outbound-service.ts): a bounce locks its entry while
@@ -40,6 +44,7 @@ import { ReferenceKind } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
+import { MailboxUsage } from '../domain/mailbox-usage.js';
 import { User } from '../domain/user.js';
 import { sqlTable } from './sql-table.js';
 
@@ -71,8 +76,27 @@ export async function lockOwners(em: EntityManager, userIds: string[]): Promise<
 }
 
 /**
- * Locks mailboxes for storing into them: their owners first, then the mailbox rows in id order,
- * read afresh (quotas are checked and raised on what the lock holds), then their INBOXes. A
+ * Takes the usage rows of mailboxes (FOR UPDATE, in id order) before their address rows, so a unit
+ * of work that locks a mailbox to change its mail waits for the deliveries into it, which hold the
+ * usage row and, at their email insert, take KEY SHARE on the address row: taking the address row
+ * first would let the two wait on each other. Absent ids (deleted, another tenant's) lock nothing.
+ */
+export async function lockUsageRows(em: EntityManager, mailboxIds: string[]): Promise<void> {
+  if (mailboxIds.length === 0) return;
+  const ids = [...new Set(mailboxIds)].sort();
+  await em
+    .getConnection()
+    .execute(
+      `select 1 from ${sqlTable(em, MailboxUsage)} where mailbox_id in (${ids.map(() => '?').join(', ')}) order by mailbox_id for update`,
+      ids,
+      'all',
+      em.getTransactionContext(),
+    );
+}
+
+/**
+ * Locks mailboxes for storing into them: their owners first, then the mailboxes' usage rows (5 in
+ * the order above: a delivery locks no row of the directory) in id order, read afresh (quotas are checked and raised on what the lock holds), then their INBOXes. A
  * mailbox deleted since it was looked up is simply absent from the result: the caller refuses.
  */
 export async function lockMailboxes(
@@ -86,25 +110,32 @@ export async function lockMailboxes(
     mailboxes.map((m) => m.domain.owner.id),
   );
   const ids = [...new Set(mailboxes.map((m) => m.id))].sort();
-  // the mailbox rows (FOR UPDATE of them alone, in id order) and their INBOXes in one round trip,
-  // each merged into the identity map afresh as `find(…, { refresh: true })` would
+  // the mailboxes' usage rows (FOR UPDATE of them alone, in id order: what the delivery writes, off
+  // the directory), with their address rows and INBOXes in one round trip, each merged into the
+  // identity map afresh as `find(…, { refresh: true })` would
   const rows = await em.getConnection().execute<Record<string, unknown>[]>(
-    `select m.*, ${inboxColumns(em)} from ${sqlTable(em, Mailbox)} m
+    `select m.*, ${prefixedColumns(em, MailboxUsage, 'u', USAGE_PREFIX)}, ${prefixedColumns(em, Folder, 'f', INBOX_PREFIX)}
+       from ${sqlTable(em, Mailbox)} m
+       join ${sqlTable(em, MailboxUsage)} u on u.mailbox_id = m.id
        join ${sqlTable(em, Folder)} f on f.mailbox_id = m.id and f.role = 'inbox'
        where m.id in (${ids.map(() => '?').join(', ')}) and m.${discriminator(em)} = ?
-       order by m.id for update of m`,
+       order by m.id for update of u`,
     [...ids, em.getMetadata().get(Mailbox).discriminatorValue],
     'all',
     em.getTransactionContext(),
   );
   for (const row of rows) {
     const mailboxRow: Record<string, unknown> = {};
+    const usageRow: Record<string, unknown> = {};
     const inboxRow: Record<string, unknown> = {};
     for (const [column, value] of Object.entries(row)) {
       if (column.startsWith(INBOX_PREFIX)) inboxRow[column.slice(INBOX_PREFIX.length)] = value;
+      else if (column.startsWith(USAGE_PREFIX)) usageRow[column.slice(USAGE_PREFIX.length)] = value;
       else mailboxRow[column] = value;
     }
     const mailbox = em.map(Mailbox, mailboxRow);
+    const usage = em.map(MailboxUsage, usageRow);
+    if (mailbox.usage !== usage) throw new Error(`mailbox ${mailbox.address} was locked without its usage row`);
     const inbox = em.map(Folder, inboxRow);
     locked.set(mailbox.id, { mailbox, inbox });
   }
@@ -112,12 +143,18 @@ export async function lockMailboxes(
 }
 
 const INBOX_PREFIX = 'inbox__';
+const USAGE_PREFIX = 'usage__';
 
-/** The folder's columns, each as `inbox__<column>`, from its mapping (so a new column comes along). */
-function inboxColumns(em: EntityManager): string {
+/** An entity's columns, each as `<prefix><column>`, from its mapping (so a new column comes along). */
+function prefixedColumns(
+  em: EntityManager,
+  entity: typeof Folder | typeof MailboxUsage,
+  alias: string,
+  prefix: string,
+): string {
   return em
     .getMetadata()
-    .get(Folder)
+    .get<object>(entity)
     .props.filter(
       (p) =>
         p.persist !== false &&
@@ -127,7 +164,7 @@ function inboxColumns(em: EntityManager): string {
           (p.kind === ReferenceKind.ONE_TO_ONE && p.owner)),
     )
     .flatMap((p) => p.fieldNames)
-    .map((column) => `f."${column}" as "${INBOX_PREFIX}${column}"`)
+    .map((column) => `${alias}."${column}" as "${prefix}${column}"`)
     .join(', ');
 }
 

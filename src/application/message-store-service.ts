@@ -20,7 +20,7 @@ import type { AttachmentInfo, Envelope, MimePart } from '../domain/raw-message.j
 import { StoredMessage } from '../domain/stored-message.js';
 import { parseUidSet, type UidRange } from '../domain/uid-set.js';
 import { checkId } from './loading.js';
-import { lockMailboxes } from './locking.js';
+import { lockMailboxes, lockUsageRows } from './locking.js';
 import {
   allocateUids,
   ModseqClock,
@@ -554,6 +554,7 @@ export class MessageStoreService {
     for (let i = 0; i < ids.length; i += RECOUNT_BATCH) {
       const batch = ids.slice(i, i + RECOUNT_BATCH);
       corrected += await this.run(async (em) => {
+        await lockUsageRows(em, batch);
         const locked = await em.find(
           Mailbox,
           { id: { $in: batch } },

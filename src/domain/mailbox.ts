@@ -9,6 +9,7 @@ import type { StoredMessage } from './stored-message.js';
 import { RuleViolationError, ValidationError } from './errors.js';
 import { ancestorPathsOf, FOLDER_DELIMITER, FOLDER_ROLES, Folder, type FolderRole } from './folder.js';
 import { update } from './identity.js';
+import { MailboxUsage } from './mailbox-usage.js';
 import type { Message } from './message.js';
 import type { ThreadPlacement } from './thread.js';
 
@@ -18,12 +19,12 @@ export type MailboxStatus = (typeof MAILBOX_STATUSES)[number];
 /**
  * A mailbox: an address on a domain that stores mail, within a quota. `usedBytes` is always the
  * sum of the sizes of its stored email, changed in the same unit of work as the email itself.
+ * The quota and the bytes used are kept in the mailbox's `usage` row (mailbox-usage.ts), loaded
+ * with it, so a delivery writes and locks no row of the directory.
  */
 export class Mailbox extends Address {
   readonly kind = 'mailbox' as const;
-  /** 0 means unlimited. */
-  readonly quotaBytes: number;
-  readonly usedBytes: number = 0;
+  readonly usage: MailboxUsage;
   readonly status: MailboxStatus = 'active';
   readonly version: number = 1;
   readonly folders = new Collection<Folder>(this);
@@ -37,8 +38,17 @@ export class Mailbox extends Address {
       );
     }
     super(props.address.value, props.domain, now);
-    this.quotaBytes = props.domain.quotaFor(props.quotaBytes);
+    this.usage = new MailboxUsage(this, props.domain.quotaFor(props.quotaBytes));
     for (const role of FOLDER_ROLES) this.folders.add(new Folder({ mailbox: this, path: '', role, now }));
+  }
+
+  /** 0 means unlimited. */
+  get quotaBytes(): number {
+    return this.usage.quotaBytes;
+  }
+
+  get usedBytes(): number {
+    return this.usage.usedBytes;
   }
 
   get isActive(): boolean {
@@ -65,7 +75,7 @@ export class Mailbox extends Address {
         `${this.address} already uses ${this.usedBytes} bytes, more than ${quota}`,
       );
     }
-    update(this, { quotaBytes: quota });
+    update(this.usage, { quotaBytes: quota });
   }
 
   /** The folder with a special-use role; the folders collection must be loaded. */
@@ -154,7 +164,7 @@ export class Mailbox extends Address {
   /** Frees the space of an email that is being deleted for good; the caller removes the email. */
   purge(email: Email): void {
     this.assertOwnEmail(email);
-    update(this, { usedBytes: this.usedBytes - email.sizeBytes });
+    update(this.usage, { usedBytes: this.usedBytes - email.sizeBytes });
   }
 
   addFolder(path: string, now = new Date()): Folder {
@@ -287,7 +297,7 @@ export class Mailbox extends Address {
         `${this.address} has ${this.quotaBytes - this.usedBytes} bytes free; the message needs ${bytes}`,
       );
     }
-    update(this, { usedBytes: this.usedBytes + bytes });
+    update(this.usage, { usedBytes: this.usedBytes + bytes });
   }
 
   private assertOwnFolder(folder: Folder): void {

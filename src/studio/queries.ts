@@ -17,6 +17,7 @@ import { Email } from '../domain/email.js';
 import { NotFoundError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
+import { MailboxUsage } from '../domain/mailbox-usage.js';
 import { User } from '../domain/user.js';
 import { decodeCursor, decodeEmailCursor, encodeCursor, type KeysetPosition } from '../application/keyset-cursor.js';
 import { checkId } from '../application/loading.js';
@@ -217,8 +218,8 @@ export class StudioQueries {
     return this.read(async (em) => {
       const counts = await countRows(em);
       const [storage] = await em
-        .createQueryBuilder(Mailbox, 'm')
-        .select([raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes')])
+        .createQueryBuilder(MailboxUsage, 'mu')
+        .select([raw('coalesce(sum(mu.used_bytes), 0)::bigint as bytes')])
         .execute<{ bytes: string }[]>('all', false);
       const verifiedDomains = await em.count(Domain, { verified: true });
 
@@ -228,8 +229,9 @@ export class StudioQueries {
         .select([raw('u.id as id')])
         .leftJoin('u.domains', 'd')
         .leftJoin('d.mailboxes', 'm')
+        .leftJoin('m.usage', 'mu')
         .groupBy(raw('u.id'))
-        .orderBy([{ [raw('coalesce(sum(m.used_bytes), 0)')]: 'desc' }, { [raw('u.email')]: 'asc' }])
+        .orderBy([{ [raw('coalesce(sum(mu.used_bytes), 0)')]: 'desc' }, { [raw('u.email')]: 'asc' }])
         .limit(top)
         .execute<{ id: string }[]>('all', false);
       const users = await em.find(User, { id: { $in: userStorage.map((r) => r.id) } });
@@ -241,8 +243,9 @@ export class StudioQueries {
         .createQueryBuilder(Domain, 'd')
         .select([raw('d.id as id')])
         .leftJoin('d.mailboxes', 'm')
+        .leftJoin('m.usage', 'mu')
         .groupBy(raw('d.id'))
-        .orderBy([{ [raw('coalesce(sum(m.used_bytes), 0)')]: 'desc' }, { [raw('d.name')]: 'asc' }])
+        .orderBy([{ [raw('coalesce(sum(mu.used_bytes), 0)')]: 'desc' }, { [raw('d.name')]: 'asc' }])
         .limit(top)
         .execute<{ id: string }[]>('all', false);
       const domains = await em.find(Domain, { id: { $in: domainStorage.map((r) => r.id) } }, { populate: ['owner'] });
@@ -250,19 +253,23 @@ export class StudioQueries {
         (a, b) => b.storageBytes - a.storageBytes || a.name.localeCompare(b.name),
       );
 
-      const fullest = await em.find(
-        Mailbox,
-        { quotaBytes: { $gt: 0 } },
-        {
-          populate: ['domain', 'domain.owner'],
-          orderBy: [
-            { [raw((alias) => `${alias}.used_bytes::float8 / ${alias}.quota_bytes`)]: 'desc' },
-            { usedBytes: 'desc' },
-            { address: 'asc' },
-          ],
-          limit: top,
-        },
-      );
+      // the fullest by share of their quota, read from their usage rows
+      const fullestIds = await em
+        .createQueryBuilder(MailboxUsage, 'mu')
+        .select([raw('mu.mailbox_id as id')])
+        .join('mu.mailbox', 'm')
+        .where({ quotaBytes: { $gt: 0 } })
+        .orderBy([
+          { [raw('mu.used_bytes::float8 / mu.quota_bytes')]: 'desc' },
+          { [raw('mu.used_bytes')]: 'desc' },
+          { [raw('m.address')]: 'asc' },
+        ])
+        .limit(top)
+        .execute<{ id: string }[]>('all', false);
+      const rank = new Map(fullestIds.map((r, i) => [r.id, i]));
+      const fullest = (
+        await em.find(Mailbox, { id: { $in: [...rank.keys()] } }, { populate: ['domain', 'domain.owner'] })
+      ).sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
       return {
         totals: {
           users: counts.user,

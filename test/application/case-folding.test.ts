@@ -151,8 +151,8 @@ describe('the database refuses an address or login that is not case-folded', () 
     for (const local of unfolded) {
       expect(
         await refusal(
-          `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, quota_bytes, used_bytes, status, version)
-           values (gen_random_uuid(), 'mailbox', $1, $2, (select owner_id from domain where id = $2), (select name from domain where id = $2), now(), 0, 0, 'active', 1)`,
+          `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, status, version)
+           values (gen_random_uuid(), 'mailbox', $1, $2, (select owner_id from domain where id = $2), (select name from domain where id = $2), now(), 'active', 1)`,
           [`${local}@${domain.name}`, domain.id],
         ),
       ).toEqual({ code: '23514', constraint: 'address_normalised' });

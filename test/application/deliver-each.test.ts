@@ -105,8 +105,8 @@ describe('deliverEach', () => {
     expect(outcomes.flat().reduce((sum, o) => sum + (o.delivered?.length ?? 0), 0)).toBe(1);
     expect(await copies(box.id)).toBe(1);
     const ledger = await db.sql<{ used: number; sum: number }>(
-      `select a.used_bytes::int as used, (select coalesce(sum(size_bytes), 0)::int from email where mailbox_id = a.id) as sum
-       from address a where a.id = $1`,
+      `select a.used_bytes::int as used, (select coalesce(sum(size_bytes), 0)::int from email where mailbox_id = a.mailbox_id) as sum
+       from mailbox_usage a where a.mailbox_id = $1`,
       [box.id],
     );
     expect(ledger[0]!.used).toBe(ledger[0]!.sum);

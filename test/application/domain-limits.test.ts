@@ -145,7 +145,9 @@ describe('a mailbox created while the limit is lowered', () => {
 
 describe('a mailbox quota raised while the domain’s maximum quota is lowered', () => {
   const quotaOf = async (mailboxId: string) =>
-    (await db.sql<{ q: string }>('select quota_bytes::text as q from address where id = $1', [mailboxId]))[0]!.q;
+    (
+      await db.sql<{ q: string }>('select quota_bytes::text as q from mailbox_usage where mailbox_id = $1', [mailboxId])
+    )[0]!.q;
 
   async function world() {
     const { owner, domain } = await ownerWithDomain(db, { limits: { maxQuotaBytes: 4 * GiB, defaultQuotaBytes: GiB } });

@@ -448,9 +448,10 @@ describe('bounces', () => {
     expect(raw).toContain('Message-ID: <q4@numbers.test>');
     expect(raw).not.toContain('the body stays here');
     // as any delivery: the quota counts it, the journal and the events say so
-    const [{ used }] = (await db.sql<{ used: number }>('select used_bytes::int as used from address where id = $1', [
-      box.id,
-    ])) as [{ used: number }];
+    const [{ used }] = (await db.sql<{ used: number }>(
+      'select used_bytes::int as used from mailbox_usage where mailbox_id = $1',
+      [box.id],
+    )) as [{ used: number }];
     const [{ stored }] = (await db.sql<{ stored: number }>(
       'select sum(size_bytes)::int as stored from email where mailbox_id = $1',
       [box.id],
@@ -476,9 +477,9 @@ describe('bounces', () => {
   it('a sender mailbox that is full, suspended or gone gets no report; the bounce is still recorded', async () => {
     const full = await sender({ quotaBytes: 1 });
     // a quota of one byte is full at once (the Sent copy is refused too), so fill it a byte short after sending
-    await db.sql(`update address set quota_bytes = 0 where id = $1`, [full.box.id]);
+    await db.sql(`update mailbox_usage set quota_bytes = 0 where mailbox_id = $1`, [full.box.id]);
     const [fullId] = await queueMail(full.owner.id, full.box.id, 1, 'full');
-    await db.sql(`update address set quota_bytes = used_bytes where id = $1`, [full.box.id]);
+    await db.sql(`update mailbox_usage set quota_bytes = used_bytes where mailbox_id = $1`, [full.box.id]);
     const suspended = await sender();
     const [suspendedId] = await queueMail(suspended.owner.id, suspended.box.id, 1, 'susp');
     await db.aether.mailboxes.suspend(suspended.owner.id, suspended.box.id);
@@ -542,8 +543,8 @@ describe('bounces racing other writers', () => {
     expect(inbox.map((e) => e.uid)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(inbox.filter((e) => e.subject === 'Undelivered Mail Returned to Sender')).toHaveLength(10);
     const [ledger] = await db.sql<{ used: number; stored: number }>(
-      `select a.used_bytes::int as used, (select sum(size_bytes)::int from email where mailbox_id = a.id) as stored
-         from address a where a.id = $1`,
+      `select a.used_bytes::int as used, (select sum(size_bytes)::int from email where mailbox_id = a.mailbox_id) as stored
+         from mailbox_usage a where a.mailbox_id = $1`,
       [box.id],
     );
     expect(ledger!.used).toBe(ledger!.stored);

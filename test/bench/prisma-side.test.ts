@@ -88,9 +88,9 @@ describe('the Prisma side on our schema', () => {
       rows.map((r) => [r.id, Number(r.uid), Number(r.modseq)]),
     );
     const [counters] = await db.sql<{ used: string; sum: string; modseq: string; uid_next: string }>(
-      `select a.used_bytes as used, (select sum(size_bytes) from email where mailbox_id = a.id) as sum,
+      `select mu.used_bytes as used, (select sum(size_bytes) from email where mailbox_id = a.id) as sum,
          s.highest_modseq as modseq, f.uid_next
-       from address a join mailbox_state s on s.mailbox_id = a.id join folder f on f.id = $2 where a.id = $1`,
+       from address a join mailbox_usage mu on mu.mailbox_id = a.id join mailbox_state s on s.mailbox_id = a.id join folder f on f.id = $2 where a.id = $1`,
       [mailbox.id, inbox],
     );
     expect(counters).toEqual({ used: counters!.sum, sum: counters!.sum, modseq: '3', uid_next: '4' });

@@ -209,7 +209,9 @@ describe('the transactional outbox', () => {
     const events = (await eventsOf(mailbox.id)).filter((e) => e.kind === 'mailbox.quota_changed');
     // one event per committed change, and none of a refused one
     expect(events).toHaveLength(committed);
-    const [row] = await db.sql<{ quota_bytes: string }>('select quota_bytes from address where id = $1', [mailbox.id]);
+    const [row] = await db.sql<{ quota_bytes: string }>('select quota_bytes from mailbox_usage where mailbox_id = $1', [
+      mailbox.id,
+    ]);
     expect(events.at(-1)!.data.quotaBytes).toBe(Number(row!.quota_bytes));
     // the key's counter handed out 1, 2, 3, … with no gap and no repeat, whoever raced
     const all = await eventsOf(mailbox.id);

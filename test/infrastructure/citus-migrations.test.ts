@@ -45,8 +45,9 @@ async function populate(): Promise<{ owners: string[] }> {
     for (let b = 0; b < 2; b++) {
       const box = randomUUID();
       await db.sql(
-        `insert into address (id, kind, address, domain_id, created_at, quota_bytes, used_bytes, status) values ($1, 'mailbox', $2, $3, now(), 0, 0, 'active')`,
-        [box, `b${b}@d${o}.example`, domain],
+        `insert into address (id, kind, address, domain_id, created_at, quota_bytes, used_bytes, status) values ($1, 'mailbox', $2, $3, now(), $4, 40, 'active')`,
+        // a quota of its own (one unlimited) and the 40 bytes of its four emails below
+        [box, `b${b}@d${o}.example`, domain, o === 0 && b === 0 ? 0 : 1000 * (b + 1) + o],
       );
       const folders: string[] = [];
       for (const [role, path] of [
@@ -120,6 +121,7 @@ async function wrongOwners(): Promise<number> {
   const mailboxTables = [
     'folder',
     'mailbox_state',
+    'mailbox_usage',
     'mail_change',
     'delivery_receipt',
     'mailbox_password',
@@ -149,12 +151,33 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
       await populate();
       const populated = await digest();
       expect(populated.email!.rows).toBe(16);
+      const counters = await db.sql(
+        `select id, quota_bytes::int as quota, used_bytes::int as used from address where kind = 'mailbox' order by id`,
+      );
+      expect(counters).toHaveLength(4);
+      // by column name: down() puts the counters back as the last columns of address
+      const addresses = () => db.sql(`select to_jsonb(a) as row from address a order by id`);
+      const populatedAddresses = await addresses();
       expect(populated.message!.rows).toBe(13);
 
       await orm.migrator.up();
       const migrated = await digest();
-      // tables that later migrations add (the outbound queue, …) start empty and are not compared
-      const before = Object.entries(migrated).filter(([t, d]) => t in populated || d.rows > 0);
+      // tables that later migrations add (the outbound queue, …) start empty and are not compared;
+      // mailbox_usage holds what address held: every mailbox's quota and bytes used, none lost
+      const before = Object.entries(migrated).filter(
+        ([t, d]) => t !== 'mailbox_usage' && (t in populated || d.rows > 0),
+      );
+      expect(
+        await db.sql(
+          `select a.id, u.quota_bytes::int as quota, u.used_bytes::int as used
+             from address a join mailbox_usage u on u.mailbox_id = a.id and u.owner_id = a.owner_id order by a.id`,
+        ),
+      ).toEqual(counters);
+      expect(
+        await db.sql(
+          `select column_name from information_schema.columns where table_name = 'address' and column_name in ('quota_bytes', 'used_bytes')`,
+        ),
+      ).toEqual([]);
       // the message store is kept per mailbox: the message in four mailboxes is four rows now
       expect(Object.fromEntries(before.map(([t, d]) => [t, d.rows]))).toEqual(
         Object.fromEntries(Object.entries(populated).map(([t, d]) => [t, t === 'message' ? 16 : d.rows])),
@@ -197,7 +220,10 @@ describe('the migrations of a Citus-ready schema on a populated database', () =>
         ).toEqual([{ n: 4, of_mailbox: 4 }]);
 
       await orm.migrator.down({ to: BEFORE });
-      expect(await digest()).toEqual(populated);
+      const { address: _moved, ...rest } = await digest();
+      const { address: _before, ...restBefore } = populated;
+      expect(rest).toEqual(restBefore);
+      expect(await addresses()).toEqual(populatedAddresses);
 
       await orm.migrator.up();
       expect(await digest()).toEqual(migrated);

@@ -31,8 +31,8 @@ describe('rules the database enforces by itself', () => {
     const { domain, box } = await world();
     expect(
       await refusedBy(
-        `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, quota_bytes, used_bytes, status, version)
-         values (gen_random_uuid(), 'mailbox', 'evil@elsewhere.example', $1, (select owner_id from domain where id = $1), (select name from domain where id = $1), now(), 0, 0, 'active', 1)`,
+        `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, status, version)
+         values (gen_random_uuid(), 'mailbox', 'evil@elsewhere.example', $1, (select owner_id from domain where id = $1), (select name from domain where id = $1), now(), 'active', 1)`,
         [domain.id],
       ),
     ).toBe('address_in_domain');
@@ -57,9 +57,14 @@ describe('rules the database enforces by itself', () => {
 
   it('used bytes never exceed the quota', async () => {
     const { box } = await world();
-    expect(await refusedBy(`update address set used_bytes = 1001 where id = $1`, [box.id])).toBe('address_quota');
-    expect(await refusedBy(`update address set used_bytes = -1 where id = $1`, [box.id])).toBe(
-      'address_mailbox_columns',
+    expect(await refusedBy(`update mailbox_usage set used_bytes = 1001 where mailbox_id = $1`, [box.id])).toBe(
+      'mailbox_usage_quota',
+    );
+    expect(await refusedBy(`update mailbox_usage set used_bytes = -1 where mailbox_id = $1`, [box.id])).toBe(
+      'mailbox_usage_bytes',
+    );
+    expect(await refusedBy(`update mailbox_usage set quota_bytes = -1 where mailbox_id = $1`, [box.id])).toBe(
+      'mailbox_usage_bytes',
     );
   });
 

@@ -27,6 +27,7 @@ describe('the schema diagram, from MikroORM metadata', () => {
       ['mail_change', ['MailChange']],
       ['mailbox_password', ['MailboxPassword']],
       ['mailbox_state', ['MailboxState']],
+      ['mailbox_usage', ['MailboxUsage']],
       ['message', ['StoredMessage']],
       ['outbound_message', ['OutboundMessage']],
       ['outbox_event', ['OutboxEvent']],
@@ -35,7 +36,9 @@ describe('the schema diagram, from MikroORM metadata', () => {
     ]);
     const address = model.tables.find((t) => t.name === 'address')!;
     expect(address.discriminator).toBe('kind');
-    expect(address.columns.find((c) => c.name === 'quota_bytes')).toMatchObject({ onlyFor: 'Mailbox', type: 'bigint' });
+    expect(address.columns.find((c) => c.name === 'status')).toMatchObject({ onlyFor: 'Mailbox' });
+    // a mailbox's quota and bytes used are its usage row's (#19)
+    expect(address.columns.find((c) => c.name === 'quota_bytes')).toBeUndefined();
     expect(address.columns.find((c) => c.name === 'destinations')).toMatchObject({ onlyFor: 'Alias', type: 'text[]' });
     expect(address.columns.find((c) => c.name === 'address')).toMatchObject({ unique: true, type: 'varchar(255)' });
     const email = model.tables.find((t) => t.name === 'email')!;
@@ -65,6 +68,7 @@ describe('the schema diagram, from MikroORM metadata', () => {
       'mail_change.mailbox_id -> address.id',
       'mailbox_password.mailbox_id -> address.id',
       'mailbox_state.mailbox_id -> address.id',
+      'mailbox_usage.mailbox_id -> address.id',
       'message.mailbox_id -> address.id',
       'outbound_message.sender_mailbox_id -> address.id',
       'outbound_message.tenant_id -> user.id',

@@ -93,14 +93,19 @@ describe('the owner on every tenant row', () => {
       ],
       [
         'address_domain_owner_foreign',
-        `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, quota_bytes, used_bytes, status, version)
-         values (gen_random_uuid(), 'mailbox', $1, $2, $3, (select name from domain where id = $2), now(), 0, 0, 'active', 1)`,
+        `insert into address (id, kind, address, domain_id, owner_id, domain_name, created_at, status, version)
+         values (gen_random_uuid(), 'mailbox', $1, $2, $3, (select name from domain where id = $2), now(), 'active', 1)`,
         [`new@${a.domain.name}`, a.domain.id, b.owner.id],
       ],
       ['folder_mailbox_owner_foreign', `update folder set owner_id = $1 where mailbox_id = $2`, [b.owner.id, a.box.id]],
       [
         'mailbox_state_mailbox_owner_foreign',
         `update mailbox_state set owner_id = $1 where mailbox_id = $2`,
+        [b.owner.id, a.box.id],
+      ],
+      [
+        'mailbox_usage_mailbox_owner_foreign',
+        `update mailbox_usage set owner_id = $1 where mailbox_id = $2`,
         [b.owner.id, a.box.id],
       ],
       [

@@ -51,11 +51,11 @@ describe('seedVolume', () => {
       emails: number;
       inbox: number;
     }>(`
-      select a.address, d.name as domain, a.used_bytes as used,
+      select a.address, d.name as domain, mu.used_bytes as used,
              (select coalesce(sum(size_bytes), 0) from email e where e.mailbox_id = a.id)::bigint as sum,
              (select count(*) from email e where e.mailbox_id = a.id)::int as emails,
              (select count(*) from email e join folder f on f.id = e.folder_id where e.mailbox_id = a.id and f.role = 'inbox')::int as inbox
-      from address a join domain d on d.id = a.domain_id where a.kind = 'mailbox'`);
+      from address a join mailbox_usage mu on mu.mailbox_id = a.id join domain d on d.id = a.domain_id where a.kind = 'mailbox'`);
     for (const m of mailboxes) {
       expect(m.used).toBe(m.sum);
       expect(m.inbox).toBe(m.emails);
@@ -105,8 +105,8 @@ describe('seedVolume', () => {
     await expect(stopping).rejects.toThrow('stop here');
     const [row] = await failing.sql<{ emails: number; inconsistent: number }>(`
       select (select count(*)::int from email) as emails,
-             (select count(*)::int from address a where a.kind = 'mailbox'
-                and a.used_bytes <> (select coalesce(sum(size_bytes), 0) from email e where e.mailbox_id = a.id)) as inconsistent`);
+             (select count(*)::int from address a join mailbox_usage mu on mu.mailbox_id = a.id where a.kind = 'mailbox'
+                and mu.used_bytes <> (select coalesce(sum(size_bytes), 0) from email e where e.mailbox_id = a.id)) as inconsistent`);
     // three batches committed and reported, and at most the other lane's batch in flight then
     expect(row!.emails).toBeGreaterThanOrEqual(3 * 500 - 500);
     expect(row!.emails).toBeLessThanOrEqual(4 * 500);

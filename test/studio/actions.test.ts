@@ -175,8 +175,11 @@ describe('studio actions', () => {
     );
     const used = async () =>
       Number(
-        (await db.sql<{ used_bytes: string }>(`select used_bytes from address where address = 'info@ada.org'`))[0]!
-          .used_bytes,
+        (
+          await db.sql<{ used_bytes: string }>(
+            `select mu.used_bytes from address a join mailbox_usage mu on mu.mailbox_id = a.id where a.address = 'info@ada.org'`,
+          )
+        )[0]!.used_bytes,
       );
     const path = `/mailboxes/${world.info.id}/email/${email!.id}/purge`;
     const before = await digestRows(db);

@@ -160,7 +160,7 @@ describe.skipIf(!executablePath && !required)('Aether Studio in a browser', () =
       await submit(page, 'create-mailbox');
       expect(await text(page.locator('.notice'))).toBe('Created the mailbox alice@ada.org.');
       const [alice] = await db.sql<{ id: string; quota_bytes: string; kind: string }>(
-        `select id, quota_bytes, kind from address where address = 'alice@ada.org'`,
+        `select a.id, mu.quota_bytes, a.kind from address a join mailbox_usage mu on mu.mailbox_id = a.id where a.address = 'alice@ada.org'`,
       );
       expect(alice).toMatchObject({ kind: 'mailbox', quota_bytes: String(128 * 1024) });
       expect(await count('folder where mailbox_id = $1', [alice!.id])).toBe(6);
@@ -418,7 +418,11 @@ describe.skipIf(!executablePath && !required)('Aether Studio in a browser', () =
       expect(page.url()).toBe(`${origin}/mailboxes/${mailbox.id}/folders/${stored!.folder_id}`);
       expect(await count('email where id = $1', [stored!.id])).toBe(0);
       expect(
-        (await db.sql<{ used_bytes: string }>('select used_bytes from address where id = $1', [mailbox.id]))[0],
+        (
+          await db.sql<{ used_bytes: string }>('select used_bytes from mailbox_usage where mailbox_id = $1', [
+            mailbox.id,
+          ])
+        )[0],
       ).toEqual({ used_bytes: '0' });
 
       // delete a mailbox, confirmed; then rename the user

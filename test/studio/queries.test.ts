@@ -108,7 +108,7 @@ describe('studio queries (read-only browsing)', () => {
       folders: 12,
       emails: 3,
     });
-    const [sum] = await db.sql<{ bytes: string }>('select sum(used_bytes)::text as bytes from address');
+    const [sum] = await db.sql<{ bytes: string }>('select sum(used_bytes)::text as bytes from mailbox_usage');
     expect(dash.totals.storageBytes).toBe(Number(sum!.bytes));
     expect(dash.topUsers.map((u) => [u.email, u.domainCount])).toEqual([
       ['ada@example.net', 1],
@@ -246,7 +246,7 @@ describe('studio read models', () => {
     const [ada] = await db.sql<{ mailboxes: number; storage: string; emails: number }>(
       `select (select count(*)::int from address a join domain d on d.id = a.domain_id
                 where a.kind = 'mailbox' and d.owner_id = $1) as mailboxes,
-              (select coalesce(sum(a.used_bytes), 0)::text from address a join domain d on d.id = a.domain_id
+              (select coalesce(sum(mu.used_bytes), 0)::text from address a join mailbox_usage mu on mu.mailbox_id = a.id join domain d on d.id = a.domain_id
                 where a.kind = 'mailbox' and d.owner_id = $1) as storage,
               (select count(*)::int from email where user_id = $1) as emails`,
       [world.ada.id],

@@ -52,6 +52,12 @@ export const DISTRIBUTION_PLAN: Readonly<Record<string, TablePlacement>> = {
     colocateWith: 'folder',
     why: "the mailbox's modseq counter, written in the same single-shard transactions as its mail",
   },
+  mailbox_usage: {
+    kind: 'distributed',
+    column: 'mailbox_id',
+    colocateWith: 'folder',
+    why: "the mailbox's quota and bytes used, locked and written by every delivery with its mail",
+  },
   mail_change: {
     kind: 'distributed',
     column: 'mailbox_id',

@@ -1,6 +1,7 @@
 import { AddressSchema, AliasSchema, MailboxSchema } from './mappings/address-mapping.js';
 import { AppPasswordSchema, LoginThrottleSchema, MailboxPasswordSchema } from './mappings/credential-mapping.js';
 import { DeliveryReceiptSchema } from './mappings/delivery-receipt-mapping.js';
+import { MailboxUsageSchema } from './mappings/mailbox-usage-mapping.js';
 import { DomainSchema } from './mappings/domain-mapping.js';
 import { EmailSchema } from './mappings/email-mapping.js';
 import { FolderSchema } from './mappings/folder-mapping.js';
@@ -15,6 +16,7 @@ export const entities = [
   DomainSchema,
   AddressSchema,
   MailboxSchema,
+  MailboxUsageSchema,
   AliasSchema,
   FolderSchema,
   EmailSchema,

@@ -5,6 +5,7 @@ import { Domain } from '../../../domain/domain.js';
 import { MAX_DOMAIN_LENGTH } from '../../../domain/domain-name.js';
 import { Folder } from '../../../domain/folder.js';
 import { Mailbox, MAILBOX_STATUSES } from '../../../domain/mailbox.js';
+import { MailboxUsage } from '../../../domain/mailbox-usage.js';
 import { caseFoldedSql } from '../case-fold-sql.js';
 import { tenantPolicy } from './tenant-policy.js';
 
@@ -40,12 +41,10 @@ export const AddressSchema = defineEntity({
     { name: 'address_in_domain', expression: `split_part(address, '@', 2) = domain_name` },
     { name: 'address_normalised', expression: `${caseFoldedSql('address')} and address ~ '^[^@]*@[^@]+$'` },
     {
+      // the quota and the bytes used are the mailbox's usage row (mailbox-usage-mapping.ts)
       name: 'address_mailbox_columns',
-      expression:
-        `kind <> 'mailbox' or (quota_bytes is not null and used_bytes is not null and status is not null ` +
-        `and address !~ '^@' and quota_bytes >= 0 and used_bytes >= 0)`,
+      expression: `kind <> 'mailbox' or (status is not null and address !~ '^@')`,
     },
-    { name: 'address_quota', expression: 'quota_bytes = 0 or used_bytes <= quota_bytes' },
     {
       name: 'address_alias_columns',
       expression: `kind <> 'alias' or (cardinality(destinations) >= 1 and cardinality(destinations) <= ${MAX_ALIAS_DESTINATIONS})`,
@@ -59,8 +58,8 @@ export const MailboxSchema = defineEntity({
   extends: AddressSchema,
   discriminatorValue: 'mailbox',
   properties: {
-    quotaBytes: p.bigint('number'),
-    usedBytes: p.bigint('number'),
+    // loaded with the mailbox (every verb that checks the quota reads it), never written by it
+    usage: () => p.oneToOne(MailboxUsage).mappedBy('mailbox').eager(),
     status: p.enum(MAILBOX_STATUSES),
     version: p.integer().version(),
     folders: () => p.oneToMany(Folder).mappedBy('mailbox').orphanRemoval(),

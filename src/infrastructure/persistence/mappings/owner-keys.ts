@@ -65,6 +65,7 @@ export const OWNER_FOREIGN_KEYS: readonly CompositeForeignKey[] = [
   { ...ofMailbox('app_password'), updateRule: 'cascade' },
   ofMailbox('folder'),
   ofMailbox('mailbox_state'),
+  ofMailbox('mailbox_usage'),
   ofMailbox('mail_change'),
   ofMailbox('delivery_receipt'),
   ofMailbox('message'),

@@ -18,7 +18,7 @@ function grouped(rows: GroupedRow[]): Grouped {
 }
 
 const COUNT = raw('count(*)::int as n');
-const STORAGE = raw('coalesce(sum(m.used_bytes), 0)::bigint as bytes');
+const STORAGE = raw('coalesce(sum(mu.used_bytes), 0)::bigint as bytes');
 
 /** Rows counted by one column, among those matching `where`. */
 function countBy<E extends object>(qb: QueryBuilder<E>, by: string, where: object) {
@@ -35,6 +35,7 @@ function mailboxes(em: EntityManager, by: 'm.domain_id' | 'd.owner_id', ids: str
     .createQueryBuilder(Mailbox, 'm')
     .select([raw(`${by} as k`), COUNT, STORAGE])
     .join('m.domain', 'd')
+    .join('m.usage', 'mu')
     .where(by === 'm.domain_id' ? { domain: { $in: ids } } : { 'd.owner': { $in: ids } })
     .groupBy(raw(by))
     .execute<GroupedRow[]>('all', false);

@@ -27,10 +27,12 @@ export async function ownersByDomainPattern(em: EntityManager, pattern: string):
     .createQueryBuilder(User, 'u')
     .join('u.domains', 'd')
     .leftJoin('d.mailboxes', 'm')
+    .leftJoin('m.usage', 'mu')
     .select([
       ...USER_FIELDS.map((f) => `u.${f}` as const),
       ...DOMAIN_FIELDS.map((f) => `d.${f} as d_${f}` as const),
       ...MAILBOX_FIELDS.map((f) => `m.${f} as m_${f}` as const),
+      ...USAGE_FIELDS.map((f) => `mu.${f} as m_${f}` as const),
     ])
     .where({ id: { $in: owners.getNativeQuery() } })
     .orderBy([{ email: 'asc' }, { 'd.id': 'asc' }, { 'm.id': 'asc' }])
@@ -96,7 +98,9 @@ const DOMAIN_FIELDS = [
   'maxQuotaBytes',
   'createdAt',
 ] as const;
-const MAILBOX_FIELDS = ['id', 'address', 'domain', 'quotaBytes', 'usedBytes', 'status', 'createdAt'] as const;
+const MAILBOX_FIELDS = ['id', 'address', 'domain', 'status', 'createdAt'] as const;
+/** A mailbox's quota and bytes used: its usage row (mailbox-usage.ts). */
+const USAGE_FIELDS = ['quotaBytes', 'usedBytes'] as const;
 
 /** One row of the owners' query: text, numbers and booleans as PostgreSQL sent them. */
 type OwnerRow = UserFields & {
