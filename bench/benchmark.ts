@@ -14,6 +14,7 @@ import { createMigratedDatabase } from './database.js';
 import { measureEvents } from './events.js';
 import { LMTP_LOAD_FULL, LMTP_LOAD_SMOKE, runLmtpLoad } from './lmtp-load.js';
 import { openPrisma } from './prisma/client.js';
+import { runReads } from './reads.js';
 import {
   checkVolume,
   interleave,
@@ -165,6 +166,15 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       log,
     });
 
+    // ---- IMAP/JMAP reads (a database of its own: one mailbox grown set-based, a journal) ------------------------
+    const reads = await runReads({
+      smoke,
+      settings: server,
+      database: `${dbName}_reads`,
+      ...(options.keep ? { keep: true } : {}),
+      log,
+    });
+
     const result: BenchmarkResult = {
       smoke,
       startedAt,
@@ -177,12 +187,14 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       coldStart,
       events,
       lmtp,
-      allTargetsMet: workloads.every((w) => w.met) && volume.met && lmtp.target.met,
+      reads,
+      allTargetsMet: workloads.every((w) => w.met) && volume.met && lmtp.target.met && reads.allTargetsMet,
       allAssertionsPassed:
         workloads.every((w) => w.assertionsPassed) &&
         volume.assertionsPassed &&
         events.assertionsPassed &&
-        lmtp.assertionsPassed,
+        lmtp.assertionsPassed &&
+        reads.allAssertionsPassed,
     };
     return result;
   } finally {

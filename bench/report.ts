@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { BenchmarkResult, WorkloadResult } from './types.js';
 import { formatLmtpLoadTable, type LmtpLoadResult } from './lmtp-load.js';
+import { formatReadsTable, type ReadsResult } from './reads.js';
 import type { EmailTable, PartitioningResult } from './partitioning.js';
 import type { Stats } from './stats.js';
 
@@ -74,7 +75,16 @@ export function formatTable(r: BenchmarkResult): string {
       `baseline = the same rows by multi-row INSERT on 2 connections, ${v.baseline.emailSeconds.toFixed(1)} s.`,
   );
   for (const w of r.workloads) for (const n of w.notes) extra.push(`${w.name}: ${n}`);
-  return [...lines, ...extra, '', ...formatEvents(r.events), '', formatLmtpLoadTable(r.lmtp)].join('\n');
+  return [
+    ...lines,
+    ...extra,
+    '',
+    ...formatEvents(r.events),
+    '',
+    formatLmtpLoadTable(r.lmtp),
+    '',
+    formatReadsTable(r.reads),
+  ].join('\n');
 }
 
 /** The change events' numbers: the outbox's cost on single delivery, the relay's throughput and latency. */
@@ -193,7 +203,7 @@ export function ratiosSvg(r: BenchmarkResult): string {
 }
 
 async function writeJson(
-  r: BenchmarkResult | PartitioningResult | LmtpLoadResult,
+  r: BenchmarkResult | PartitioningResult | LmtpLoadResult | ReadsResult,
   dir: URL,
   name: string,
 ): Promise<string> {
@@ -226,4 +236,9 @@ export function writePartitioningResults(r: PartitioningResult, dir: URL): Promi
 /** Writes `lmtp.json` (and nothing else) into `dir`: `npm run bench -- --lmtp`. */
 export function writeLmtpResults(r: LmtpLoadResult, dir: URL): Promise<string> {
   return writeJson(r, dir, 'lmtp.json');
+}
+
+/** Writes `reads.json` (and nothing else) into `dir`: `npm run bench -- --reads`. */
+export function writeReadsResults(r: ReadsResult, dir: URL): Promise<string> {
+  return writeJson(r, dir, 'reads.json');
 }

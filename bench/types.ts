@@ -9,6 +9,7 @@ import type { DatabaseSettings } from '../src/infrastructure/database/database-s
 import type { VolumeSize } from '../src/seeders/support/volume-layout.js';
 import type { EventsResult } from './events.js';
 import type { LmtpLoadResult } from './lmtp-load.js';
+import type { ReadsResult } from './reads.js';
 import type { Stats } from './stats.js';
 
 export interface BenchmarkOptions {
@@ -98,6 +99,8 @@ export interface BenchmarkResult {
   events: EventsResult;
   /** LMTP delivery end to end through the agent in a child process (bench/lmtp-load.ts). */
   lmtp: LmtpLoadResult;
+  /** The IMAP/JMAP reads: UID FETCH, changes since a modseq, SEARCH, with plans (bench/reads.ts). */
+  reads: ReadsResult;
   allTargetsMet: boolean;
   allAssertionsPassed: boolean;
 }

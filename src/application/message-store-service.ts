@@ -13,7 +13,7 @@ import { Email, type EmailFlags } from '../domain/email.js';
 import { NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { parseFlagNames, SYSTEM_FLAGS, IMAP_SYSTEM_FLAGS, checkKeywords } from '../domain/imap-flags.js';
-import { MailboxState, MailChange } from '../domain/mail-change.js';
+import { MailboxState, MailChange, type ChangeKind, type FolderEvent } from '../domain/mail-change.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { parseRawMessage } from '../domain/raw-message.js';
 import type { AttachmentInfo, Envelope, MimePart } from '../domain/raw-message.js';
@@ -33,6 +33,7 @@ import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
 import { checkSearch, runSearch, type SearchPage, type SearchQuery } from './message-search.js';
 import { sqlTable } from './sql-table.js';
+import { readRows } from '../infrastructure/persistence/read-models/compiled-query.js';
 import { threadSourceOf, threadsOf } from './threading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
@@ -169,30 +170,23 @@ export class MessageStoreService {
     const ranges = parseUidSet(input?.uids);
     return this.run(
       async (em) => {
-        const emails = await findByUids(em, mailboxId, folderId, ranges);
-        const contents = await em.find(
-          StoredMessage,
-          { mailbox: mailboxId, contentHash: { $in: [...new Set(emails.map((e) => e.content.contentHash))] } },
-          { populate: input.raw ? ['structure', 'raw'] : ['structure'] },
-        );
-        const byHash = new Map(contents.map((c) => [c.contentHash, c]));
-        return emails.map((email) => {
-          const content = byHash.get(email.content.contentHash)!;
-          return {
-            emailId: email.id,
-            threadId: email.threadId,
-            uid: email.uid,
-            modseq: email.modseq,
-            flags: flagNames(email),
-            internalDate: email.receivedAt,
-            sizeBytes: email.sizeBytes,
-            contentHash: content.contentHash,
-            envelope: content.envelope,
-            structure: content.structure,
-            attachments: content.attachments,
-            ...(input.raw ? { raw: Buffer.from(content.raw) } : {}),
-          };
-        });
+        // one statement, rows straight to the answer: a thousand entities hydrated, and their content
+        // rows, cost several times the query (issue #20's UID FETCH of 1,000, bench/reads.ts)
+        const rows = await fetchRows(em, mailboxId, folderId, ranges, input.raw === true);
+        return rows.map((r) => ({
+          emailId: r.id,
+          threadId: r.thread_id,
+          uid: Number(r.uid),
+          modseq: Number(r.modseq),
+          flags: [...SYSTEM_FLAGS.filter((f) => r[f]).map((f) => IMAP_SYSTEM_FLAGS[f]), ...r.keywords],
+          internalDate: new Date(Number(r.received_ms)),
+          sizeBytes: r.size_bytes,
+          contentHash: r.content_hash,
+          envelope: r.envelope,
+          structure: r.structure,
+          attachments: r.attachments,
+          ...(input.raw ? { raw: Buffer.from(r.raw!) } : {}),
+        }));
       },
       { readOnly: true, snapshot: true },
     );
@@ -469,11 +463,21 @@ export class MessageStoreService {
             `the journal keeps changes after modseq ${state.journalFloor}; resynchronise`,
           );
         }
-        const entries = await em.find(
-          MailChange,
-          { mailbox: mailboxId, modseq: { $gt: since } },
-          { orderBy: { modseq: 'asc', id: 'asc' } },
-        );
+        // the four columns the replay needs, not entities: 50,000 entries hydrated cost many times the
+        // query (issue #20, bench/reads.ts)
+        const entries = (
+          await readRows<{ kind: ChangeKind; folder_id: string; uid: string | null; folder_event: FolderEvent | null }>(
+            em,
+            `select kind, folder_id, uid, folder_event from ${sqlTable(em, MailChange)}
+              where mailbox_id = ? and modseq > ? order by modseq, id`,
+            [mailboxId, since],
+          )
+        ).map((r) => ({
+          kind: r.kind,
+          folderId: r.folder_id,
+          uid: r.uid === null ? null : Number(r.uid),
+          folderEvent: r.folder_event,
+        }));
         return {
           since,
           highestModseq: highest,
@@ -657,6 +661,58 @@ async function findByUids(
     Email,
     { mailbox: mailboxId, folder: [mailboxId, folderId], $or: bounds.map((uid) => ({ uid })) },
     { orderBy: { uid: 'asc' }, ...(withBody ? { populate: ['body'] as const } : {}) },
+  );
+}
+
+interface FetchRow {
+  id: string;
+  thread_id: string;
+  uid: string;
+  modseq: string;
+  seen: boolean;
+  answered: boolean;
+  flagged: boolean;
+  draft: boolean;
+  deleted: boolean;
+  keywords: string[];
+  /** Milliseconds since the epoch (the connection hands timestamps over as text). */
+  received_ms: string;
+  size_bytes: number;
+  content_hash: string;
+  envelope: Envelope;
+  structure: MimePart;
+  attachments: AttachmentInfo[];
+  raw?: Buffer;
+}
+
+/** What FETCH returns of the emails of a folder in a UID set, with their content, in UID order; one statement. */
+async function fetchRows(
+  em: EntityManager,
+  mailboxId: string,
+  folderId: string,
+  ranges: UidRange[],
+  raw: boolean,
+): Promise<FetchRow[]> {
+  const email = sqlTable(em, Email);
+  const params: unknown[] = [mailboxId, folderId];
+  // `*` is the largest UID in the folder (RFC 9051: n:* is *:n when n is larger)
+  const largest = `(select max(l.uid) from ${email} l where l.mailbox_id = e.mailbox_id and l.folder_id = e.folder_id)`;
+  const bounds = ranges.map(([from, to]) => {
+    if (to !== '*') {
+      params.push(from, to);
+      return 'e.uid between ? and ?';
+    }
+    params.push(from, from);
+    return `e.uid between least(?::bigint, ${largest}) and greatest(?::bigint, ${largest})`;
+  });
+  return readRows<FetchRow>(
+    em,
+    `select e.id, e.thread_id, e.uid, e.modseq, e.seen, e.answered, e.flagged, e.draft, e.deleted, e.keywords,
+            floor(extract(epoch from e.received_at) * 1000) as received_ms, e.size_bytes, m.content_hash, m.envelope, m.structure, m.attachments${raw ? ', m.raw' : ''}
+       from ${email} e join ${sqlTable(em, StoredMessage)} m on m.mailbox_id = e.mailbox_id and m.content_hash = e.content_hash
+      where e.mailbox_id = ? and e.folder_id = ? and (${bounds.join(' or ')})
+      order by e.uid`,
+    params,
   );
 }
 

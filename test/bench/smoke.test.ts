@@ -49,6 +49,28 @@ describe('the benchmark (smoke mode)', () => {
     expect(Number.isFinite(events.relay.eventsPerSecond)).toBe(true);
     expect(events.latency.samples).toBeGreaterThan(0);
     expect(Number.isFinite(events.latency.p99Ms)).toBe(true);
+    // the IMAP/JMAP reads: both sides measured and checked, each side's plan captured
+    const reads = result.reads;
+    expect(reads.allAssertionsPassed).toBe(true);
+    expect(reads.workloads.map((w) => w.name)).toEqual([
+      `UID FETCH 1:${reads.fixture.fetch}`,
+      `changes since a modseq (${reads.fixture.changes})`,
+      `SEARCH at ${reads.fixture.emails}`,
+    ]);
+    for (const w of reads.workloads) {
+      for (const side of ['ours', 'baseline'] as const) {
+        expect(w[side].n, `${w.name}: ${side}`).toBeGreaterThan(0);
+        expect(w.checked[side], `${w.name}: ${side}`).toBeGreaterThanOrEqual(w[side].n);
+        expect(w.statements[side], `${w.name}: ${side}`).toBeGreaterThan(0);
+        expect(w.plans[side], `${w.name}: ${side}`).toMatch(/Scan/);
+      }
+      expect(w.ratio).toBeCloseTo(w.ours.median / w.baseline.median, 10);
+    }
+    // the baseline is one statement each; both sides of the search run the same full-text filter
+    expect(reads.workloads.map((w) => w.statements.baseline)).toEqual([1, 1, 1]);
+    expect(reads.workloads[2]!.plans.ours).toContain('email_search_document');
+    expect(reads.workloads[2]!.plans.baseline).toContain('email_search_document');
+    expect(formatTable(result)).toContain('IMAP/JMAP reads');
   }, 600_000);
 });
 
