@@ -136,9 +136,10 @@ async function buildFixture(db: BenchDatabase, sizes: ReadsSizes, log: (line: st
       where f.mailbox_id = $1 and f.id = $2`,
     [box.mailbox_id, box.folder_id],
   );
-  await q(`update address set used_bytes = (select sum(size_bytes) from email where mailbox_id = $1) where id = $1`, [
-    box.mailbox_id,
-  ]);
+  await q(
+    `update mailbox_usage set used_bytes = (select sum(size_bytes) from email where mailbox_id = $1) where mailbox_id = $1`,
+    [box.mailbox_id],
+  );
   // the journal: `changes` entries after modseq 1 (the seeded mail's), over distinct emails spread over the
   // folder, the first tenth "added", the rest "changed", and a fifth of the emails changed twice
   const distinct = Math.ceil(sizes.changes * 0.8);
