@@ -185,8 +185,11 @@ describe('two users verifying one name at the same time', () => {
     await waitForLockWaiters(db, 1);
     const second = db.aether.domains.verify(b.owner.id, b.domain.id);
     await waitForLockWaiters(db, 2);
+    // settled is attached before the release: a promise that rejects while the release's
+    // connection closes already has its handler (else an unhandled rejection under load)
+    const settled = Promise.allSettled([first, second]);
     await held.rollback();
-    const [won, lost] = await Promise.allSettled([first, second]);
+    const [won, lost] = await settled;
     expect(won).toMatchObject({ status: 'fulfilled', value: { id: a.domain.id, verified: true } });
     expect(lost).toMatchObject({ status: 'rejected', reason: { code: 'DOMAIN_TAKEN' } });
     expect(await claimsOf(name)).toEqual([{ id: a.domain.id, owner_id: a.owner.id, verified: true }]);
@@ -242,8 +245,11 @@ describe('a mailbox created on a claim while another claim of the name is verifi
     await waitForLockWaiters(db, 1);
     const creating = db.aether.mailboxes.create(loser.owner.id, { address: `late@${name}` });
     await waitForLockWaiters(db, 2);
+    // settled is attached before the release: a promise that rejects while the release's
+    // connection closes already has its handler (else an unhandled rejection under load)
+    const settled = Promise.allSettled([verifying, creating]);
     await held.rollback();
-    const [verified, created] = await Promise.allSettled([verifying, creating]);
+    const [verified, created] = await settled;
     expect(verified).toMatchObject({ status: 'fulfilled', value: { verified: true } });
     expect(created).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
     expect(await claimsOf(name)).toEqual([{ id: winner.domain.id, owner_id: winner.owner.id, verified: true }]);
@@ -261,8 +267,11 @@ describe('a user adding a name while another verifies it', () => {
     await waitForLockWaiters(db, 1);
     const adding = db.aether.domains.add(late.id, { name });
     await waitForLockWaiters(db, 2);
+    // settled is attached before the release: a promise that rejects while the release's
+    // connection closes already has its handler (else an unhandled rejection under load)
+    const settled = Promise.allSettled([verifying, adding]);
     await held.rollback();
-    const [verified, added] = await Promise.allSettled([verifying, adding]);
+    const [verified, added] = await settled;
     expect(verified).toMatchObject({ status: 'fulfilled', value: { verified: true } });
     expect(added).toMatchObject({ status: 'rejected', reason: { code: 'DOMAIN_TAKEN' } });
     expect(await claimsOf(name)).toEqual([{ id: a.domain.id, owner_id: a.owner.id, verified: true }]);
@@ -277,8 +286,11 @@ describe('a user adding a name while another verifies it', () => {
     await waitForLockWaiters(db, 1);
     const verifying = db.aether.domains.verify(a.owner.id, a.domain.id);
     await waitForLockWaiters(db, 2);
+    // settled is attached before the release: a promise that rejects while the release's
+    // connection closes already has its handler (else an unhandled rejection under load)
+    const settled = Promise.allSettled([adding, verifying]);
     await held.rollback();
-    const [added, verified] = await Promise.allSettled([adding, verifying]);
+    const [added, verified] = await settled;
     expect(added).toMatchObject({ status: 'fulfilled', value: { verified: false } });
     expect(verified).toMatchObject({ status: 'fulfilled', value: { verified: true } });
     expect(await claimsOf(name)).toEqual([{ id: a.domain.id, owner_id: a.owner.id, verified: true }]);

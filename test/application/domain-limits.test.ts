@@ -99,8 +99,11 @@ describe('a mailbox created while the limit is lowered', () => {
       await waitForLockWaiters(db, 1);
       const second = createFirst ? lower() : create();
       await waitForLockWaiters(db, 2);
+      // settled is attached before the release: a promise that rejects while the release's
+      // connection closes already has its handler (else an unhandled rejection under load)
+      const settled = Promise.allSettled(createFirst ? [first, second] : [second, first]);
       await held.rollback();
-      const [created, lowered] = await Promise.allSettled(createFirst ? [first, second] : [second, first]);
+      const [created, lowered] = await settled;
       if (createFirst) {
         expect(created.status).toBe('fulfilled');
         expect(lowered).toMatchObject({ status: 'rejected', reason: { code: 'LIMIT_BELOW_USAGE' } });
