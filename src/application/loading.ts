@@ -1,5 +1,4 @@
 /** Loading helpers shared by the use cases: each refuses what is missing or not the actor's. */
-import { lockUsageRows } from './locking.js';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Domain } from '../domain/domain.js';
@@ -7,6 +6,7 @@ import type { DomainName } from '../domain/domain-name.js';
 import { NotFoundError } from '../domain/errors.js';
 import { Mailbox } from '../domain/mailbox.js';
 import { User } from '../domain/user.js';
+import { lockUsageRows } from './locking.js';
 import type { UnitOfWorkOptions } from './unit-of-work.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

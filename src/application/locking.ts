@@ -95,9 +95,10 @@ export async function lockUsageRows(em: EntityManager, mailboxIds: string[]): Pr
 }
 
 /**
- * Locks mailboxes for storing into them: their owners first, then the mailboxes' usage rows (5 in
- * the order above: a delivery locks no row of the directory) in id order, read afresh (quotas are checked and raised on what the lock holds), then their INBOXes. A
- * mailbox deleted since it was looked up is simply absent from the result: the caller refuses.
+ * Locks mailboxes for storing into them: their owners first, then the mailboxes' usage rows in id
+ * order (5 in the order above: a delivery locks no row of the directory), read afresh (quotas are
+ * checked and raised on what the lock holds), with their INBOXes. A mailbox deleted since it was
+ * looked up is simply absent from the result: the caller refuses.
  */
 export async function lockMailboxes(
   em: EntityManager,

@@ -32,8 +32,7 @@ import {
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
 import { moveEmail, recordChange, removeEmails } from './mail-service.js';
 import { checkSearch, runSearch, type SearchPage, type SearchQuery } from './message-search.js';
-import { sqlTable } from './sql-table.js';
-import { readRows } from '../infrastructure/persistence/read-models/compiled-query.js';
+import { readRows, sqlTable } from './sql-table.js';
 import { threadSourceOf, threadsOf } from './threading.js';
 import type { UnitOfWork } from './unit-of-work.js';
 

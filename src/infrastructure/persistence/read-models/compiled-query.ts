@@ -10,6 +10,7 @@
  */
 import type { EntityClass, EntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { readRows } from '../../../application/sql-table.js';
 
 type Value = string | number | Date;
 
@@ -30,16 +31,6 @@ interface Compiled {
   sql: string;
   /** For each parameter of `sql`: the name of an argument, or a value fixed at build time. */
   params: ({ arg: string } | { fixed: unknown })[];
-}
-
-/**
- * Runs a read written as SQL as the query builder would: in `em`'s transaction, on its own
- * connection, if it has one; else on a replica when replicas are preferred.
- */
-export async function readRows<Row>(em: EntityManager, sql: string, values: readonly unknown[]): Promise<Row[]> {
-  const ctx = em.getTransactionContext();
-  const type = !ctx && em.config.get('preferReadReplicas') ? 'read' : 'write';
-  return em.getConnection(type).execute<Row[]>(sql, [...values], 'all', ctx);
 }
 
 export class CompiledQuery<Entity extends object, Args extends Record<string, Value>> {

@@ -9,7 +9,7 @@ import { Folder } from '../../../domain/folder.js';
 import { Mailbox } from '../../../domain/mailbox.js';
 import { User } from '../../../domain/user.js';
 import { sqlTable } from '../../../application/sql-table.js';
-import { readRows } from './compiled-query.js';
+import { readRows } from '../../../application/sql-table.js';
 
 interface TotalsRow {
   emails: number;
