@@ -20,6 +20,7 @@ import {
   interleave,
   machineInfo,
   openBenchDatabase,
+  openCountingAether,
   runChild,
   SEEDER_NODE_FLAGS,
   seedFixture,
@@ -36,7 +37,6 @@ import type {
   BenchRun,
   ColdStartResult,
   SeederRun,
-  StatementCounter,
   VolumeImportResult,
   WorkloadResult,
 } from './types.js';
@@ -53,19 +53,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   const settings = await createMigratedDatabase(server, dbName);
   const db = await openBenchDatabase(settings);
   const prisma = await openPrisma(settings);
-  const statements: string[] = [];
-  const counted = await openAether({
-    settings: { ...settings, poolMax: 2 },
-    debug: true,
-    logger: (line) => {
-      if (line.startsWith('[query]')) statements.push(line);
-    },
-  });
-  const countOurs: StatementCounter = async (work) => {
-    statements.length = 0;
-    await work();
-    return statements.length;
-  };
+  const { aether: counted, countOurs, statements } = await openCountingAether(settings);
 
   try {
     const seedSeconds = await seedFixture(db, size, log);

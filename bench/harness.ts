@@ -110,6 +110,27 @@ export async function openBenchDatabase(
   };
 }
 
+/**
+ * Our side on its own small pool with its statements logged: `countOurs` runs some work and says
+ * how many statements it sent; `statements` holds their log lines (the last work's).
+ */
+export async function openCountingAether(settings: DatabaseSettings) {
+  const statements: string[] = [];
+  const aether = await openAether({
+    settings: { ...settings, poolMax: 2 },
+    debug: true,
+    logger: (line) => {
+      if (line.startsWith('[query]')) statements.push(line);
+    },
+  });
+  const countOurs: StatementCounter = async (work) => {
+    statements.length = 0;
+    await work();
+    return statements.length;
+  };
+  return { aether, countOurs, statements };
+}
+
 /** Fills the database with the fixture through the volume seeder, then `vacuum analyze`; returns the seconds taken. */
 export async function seedFixture(db: BenchDatabase, size: VolumeSize, log: (line: string) => void): Promise<number> {
   log(

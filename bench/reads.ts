@@ -9,15 +9,15 @@
  * its own rows, new UIDs) to the search size, and a journal of set-based entries. `npm run bench -- --reads`.
  */
 import assert from 'node:assert/strict';
-import { openAether, type Aether } from '../src/infrastructure/aether.js';
+import type { Aether } from '../src/infrastructure/aether.js';
 import { dropDatabase } from '../src/infrastructure/database/admin-client.js';
 import { replayFolderJournal, replayJournal } from '../src/application/message-store-service.js';
 import { IMAP_SYSTEM_FLAGS, SYSTEM_FLAGS } from '../src/domain/imap-flags.js';
 import { seedVolume, VOLUME_DEFAULTS } from '../src/seeders/VolumeSeeder.js';
 import { createMigratedDatabase } from './database.js';
-import { interleave, openBenchDatabase, statementsOf } from './harness.js';
+import { interleave, openBenchDatabase, openCountingAether, statementsOf } from './harness.js';
 import { summarize, type Stats } from './stats.js';
-import type { AnySide, BenchDatabase, StatementCounter } from './types.js';
+import type { AnySide, BenchDatabase } from './types.js';
 import type { DatabaseSettings } from '../src/infrastructure/database/database-settings.js';
 import { resolveDatabaseSettings } from '../src/infrastructure/database/database-settings.js';
 
@@ -435,19 +435,7 @@ export async function runReads(options: ReadsOptions = {}): Promise<ReadsResult>
   log(`[reads] database ${name} (dropped, recreated, migrated)`);
   const settings = await createMigratedDatabase(server, name);
   const db = await openBenchDatabase(settings);
-  const statements: string[] = [];
-  const counted = await openAether({
-    settings: { ...settings, poolMax: 2 },
-    debug: true,
-    logger: (line) => {
-      if (line.startsWith('[query]')) statements.push(line);
-    },
-  });
-  const countOurs: StatementCounter = async (work) => {
-    statements.length = 0;
-    await work();
-    return statements.length;
-  };
+  const { aether: counted, countOurs, statements } = await openCountingAether(settings);
   try {
     const t = performance.now();
     const fixture = await buildFixture(db, sizes, log);
