@@ -27,20 +27,30 @@ export class ModseqClock {
   constructor(private readonly em: EntityManager) {}
 
   async of(mailbox: Mailbox): Promise<number> {
-    const known = this.taken.get(mailbox.id);
-    if (known !== undefined) return known;
-    const [row] = await run<{ highest_modseq: string }>(
+    await this.ofAll([mailbox]);
+    return this.taken.get(mailbox.id)!;
+  }
+
+  /**
+   * Takes the modseq of each mailbox that has none yet in this unit of work: one statement for all
+   * of them, their state rows raised in id order.
+   */
+  async ofAll(mailboxes: readonly Mailbox[]): Promise<void> {
+    const missing = [...new Map(mailboxes.filter((m) => !this.taken.has(m.id)).map((m) => [m.id, m])).values()].sort(
+      (a, b) => (a.id < b.id ? -1 : 1),
+    );
+    if (missing.length === 0) return;
+    const rows = await run<{ mailbox_id: string; highest_modseq: string }>(
       this.em,
       // a mailbox without a state row yet (new, or seeded in bulk) starts above its email's modseqs
       `insert into ${sqlTable(this.em, MailboxState)} as s (mailbox_id, owner_id, highest_modseq, journal_floor)
-       values (?, ?, (select coalesce(max(e.modseq), 0) + 1 from ${sqlTable(this.em, Email)} e where e.mailbox_id = ?), 0)
+       values ${missing.map(() => `(?, ?, (select coalesce(max(e.modseq), 0) + 1 from ${sqlTable(this.em, Email)} e where e.mailbox_id = ?), 0)`).join(', ')}
        on conflict (mailbox_id) do update set highest_modseq = s.highest_modseq + 1
-       returning highest_modseq`,
-      [mailbox.id, mailbox.ownerId, mailbox.id],
+       returning mailbox_id, highest_modseq`,
+      missing.flatMap((m) => [m.id, m.ownerId, m.id]),
     );
-    const modseq = Number(row!.highest_modseq);
-    this.taken.set(mailbox.id, modseq);
-    return modseq;
+    for (const row of rows) this.taken.set(row.mailbox_id, Number(row.highest_modseq));
+    if (rows.length !== missing.length) throw new Error('a mailbox state row was not raised');
   }
 
   /** The mailbox's highest modseq as this unit of work sees it (its own, when it took one). */
@@ -94,6 +104,48 @@ export async function allocateUids(em: EntityManager, folder: Folder, arriving: 
   const next = Number(row.uid_next);
   if (next - 1 > MAX_UID) throw new RuleViolationError('QUOTA_EXCEEDED', `folder ${folder.path} has used up its UIDs`);
   return next - count;
+}
+
+/**
+ * `allocateUids` for several folders at once (a delivery to several mailboxes): one statement,
+ * whatever the number of folders. Returns each folder's first UID, by folder id. The caller holds
+ * the folders' mailboxes' row locks (5), so the order the folder rows are updated in cannot matter.
+ */
+export async function allocateUidsIn(
+  em: EntityManager,
+  arrivals: readonly { folder: Folder; arriving: readonly Counted[] }[],
+): Promise<Map<string, number>> {
+  if (arrivals.length === 1) {
+    const [{ folder, arriving }] = arrivals as [{ folder: Folder; arriving: readonly Counted[] }];
+    return new Map([[folder.id, await allocateUids(em, folder, arriving)]]);
+  }
+  const first = new Map<string, number>();
+  if (arrivals.length === 0) return first;
+  const rows = arrivals.map(({ folder, arriving }) => ({
+    folder,
+    count: arriving.length,
+    unseen: arriving.reduce((n, e) => n + (e.seen ? 0 : 1), 0),
+    size: arriving.reduce((n, e) => n + e.sizeBytes, 0),
+  }));
+  const values = rows.map(() => '(?::uuid, ?::uuid, ?::bigint, ?::bigint, ?::bigint)').join(', ');
+  const updated = await run<{ id: string; uid_next: string }>(
+    em,
+    `update ${sqlTable(em, Folder)} f set uid_next = f.uid_next + d.n, message_count = f.message_count + d.n,
+       unseen_count = f.unseen_count + d.unseen, size_bytes = f.size_bytes + d.size
+     from (values ${values}) d(mailbox_id, id, n, unseen, size)
+     where f.mailbox_id = d.mailbox_id and f.id = d.id
+     returning f.id, f.uid_next`,
+    rows.flatMap((r) => [r.folder.mailbox.id, r.folder.id, r.count, r.unseen, r.size]),
+  );
+  const next = new Map(updated.map((r) => [r.id, Number(r.uid_next)]));
+  for (const { folder, count } of rows) {
+    const uidNext = next.get(folder.id);
+    if (uidNext === undefined)
+      throw new RuleViolationError('CONCURRENT_UPDATE', `folder ${folder.path} was deleted meanwhile`);
+    if (uidNext - 1 > MAX_UID) throw new RuleViolationError('QUOTA_EXCEEDED', `folder ${folder.path} has used up its UIDs`);
+    first.set(folder.id, uidNext - count);
+  }
+  return first;
 }
 
 interface CountDelta {
@@ -231,10 +283,21 @@ export async function storeContent(
   mailboxes: readonly Mailbox[],
   messages: readonly Message[],
 ): Promise<void> {
-  const unique = [...new Map(messages.map((m) => [m.contentHash, m])).values()];
-  const rows = [...new Map(mailboxes.map((b) => [b.id, b])).values()].flatMap((mailbox) =>
-    unique.map((message) => ({ mailbox, message })),
+  await storeContentIn(
+    em,
+    mailboxes.flatMap((mailbox) => messages.map((message) => ({ mailbox, message }))),
   );
+}
+
+/** `storeContent` for given (mailbox, message) pairs: several messages, each to its own mailboxes. */
+export async function storeContentIn(
+  em: EntityManager,
+  pairs: readonly { mailbox: Mailbox; message: Message }[],
+): Promise<void> {
+  // each pair once, in (mailbox, hash) order: the order two deliveries lock the rows in
+  const rows = [...new Map(pairs.map((p) => [`${p.mailbox.id} ${p.message.contentHash}`, p])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, pair]) => pair);
   for (let i = 0; i < rows.length; i += CONTENT_ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + CONTENT_ROWS_PER_STATEMENT);
     await run(

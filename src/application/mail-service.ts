@@ -9,6 +9,7 @@ import type { OutboundMessage } from '../domain/outbound-message.js';
 import type { User } from '../domain/user.js';
 import { type Message, type MessageInput, toMessage } from '../domain/message.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
+import { type LockedInbox, receiveCopies, receiveInInboxes, type StoredCopy } from './inbox-delivery.js';
 import { queueOutbound } from './outbound-queue.js';
 import {
   allocateUids,
@@ -88,12 +89,12 @@ export class MailService {
 
   /**
    * LMTP's delivery (RFC 2033): one raw message, parsed once, for several envelope recipients,
-   * each delivered in a unit of work of its own, so a refused recipient (unknown, over quota,
-   * suspended) does not refuse the others. Idempotent per mailbox and message: a mailbox that
-   * received these very bytes within DELIVERY_RECEIPT_WINDOW_MS stores nothing new — the MTA's
-   * retry after a lost final reply is answered as delivered without a second copy. A recipient
-   * that fails for a reason other than a domain rule (the database down) throws nothing here
-   * either: its outcome carries the error, and the caller answers "try again later".
+   * each delivered on its own, so a refused recipient (unknown, over quota, suspended) does not
+   * refuse the others. Idempotent per mailbox and message: a mailbox that received these very
+   * bytes within DELIVERY_RECEIPT_WINDOW_MS stores nothing new — the MTA's retry after a lost
+   * final reply is answered as delivered without a second copy. A recipient that fails for a
+   * reason other than a domain rule (the database down) throws nothing here either: its outcome
+   * carries the error, and the caller answers "try again later".
    */
   async deliverEach(input: { recipients: string[]; raw: Buffer | Uint8Array }): Promise<RecipientOutcome[]> {
     const recipients = Array.isArray(input?.recipients) ? input.recipients : [];
@@ -103,28 +104,70 @@ export class MailService {
         `a delivery has 1–${MAX_ENVELOPE_RECIPIENTS} envelope recipients`,
       );
     }
-    let message: Message;
-    try {
-      message = await toMessage(input.raw);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      return recipients.map((recipient) => ({ recipient, error }));
-    }
-    const outcomes: RecipientOutcome[] = [];
-    for (const recipient of recipients) {
+    const [outcomes] = await this.deliverEachBatch([{ recipients, raw: input.raw }]);
+    return outcomes!;
+  }
+
+  /**
+   * `deliverEach` for several messages at once (an LMTP agent gathers the messages its
+   * connections hand it while the previous batch is being stored): the same outcomes, message by
+   * message. When every recipient of every message is accepted, the lot is stored in one unit of
+   * work — a few statements for the batch instead of some fifteen per recipient. When any
+   * recipient is refused, or an alias forwards outside, or anything fails, that unit of work
+   * keeps nothing and each recipient is delivered in a unit of work of its own, as if alone: a
+   * refusal is answered for its own recipient only. A message with no valid recipient list gets
+   * a refusal for each recipient it names.
+   */
+  async deliverEachBatch(
+    inputs: { recipients: string[]; raw: Buffer | Uint8Array }[],
+  ): Promise<RecipientOutcome[][]> {
+    const outcomes: RecipientOutcome[][] = [];
+    const pending: PendingCopy[] = [];
+    for (const input of inputs) {
+      const recipients = Array.isArray(input?.recipients) ? input.recipients : [];
+      const own: RecipientOutcome[] = recipients.map((recipient) => ({ recipient }));
+      outcomes.push(own);
+      if (recipients.length > MAX_ENVELOPE_RECIPIENTS) {
+        const error = new ValidationError('TOO_MANY_RECIPIENTS', `a delivery has 1–${MAX_ENVELOPE_RECIPIENTS} envelope recipients`);
+        for (const outcome of own) outcome.error = error;
+        continue;
+      }
+      let message: Message;
       try {
-        const address = EmailAddress.parse(recipient).value;
-        outcomes.push({ recipient, ...(await this.run((em) => receiveOnce(em, address, message))) });
+        message = await toMessage(input.raw);
       } catch (error) {
-        outcomes.push({
-          recipient,
-          error:
-            error instanceof DomainError
-              ? error
-              : new PersistenceError('DATABASE_UNAVAILABLE', 'the delivery failed; nothing was stored', {
-                  cause: error,
-                }),
-        });
+        if (!(error instanceof DomainError)) throw error;
+        for (const outcome of own) outcome.error = error;
+        continue;
+      }
+      for (const outcome of own) {
+        try {
+          pending.push({ outcome, address: EmailAddress.parse(outcome.recipient).value, message });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          outcome.error = error;
+        }
+      }
+    }
+    if (pending.length > 1) {
+      try {
+        const results = await this.run((em) => receiveBatch(em, pending));
+        for (const [i, result] of results.entries()) Object.assign(pending[i]!.outcome, result);
+        return outcomes;
+      } catch {
+        // one by one below: each recipient gets its own answer (a refusal, or a delivery)
+      }
+    }
+    for (const { outcome, address, message } of pending) {
+      try {
+        Object.assign(outcome, await this.run((em) => receiveOnce(em, address, message)));
+      } catch (error) {
+        outcome.error =
+          error instanceof DomainError
+            ? error
+            : new PersistenceError('DATABASE_UNAVAILABLE', 'the delivery failed; nothing was stored', {
+                cause: error,
+              });
       }
     }
     return outcomes;
@@ -473,9 +516,7 @@ function assertStillThere(targets: Map<string, Mailbox>, locked: Map<string, unk
 
 /**
  * One recipient of an idempotent delivery: resolved, its mailboxes locked, and a copy stored in
- * each that has no receipt for this message within the window. Receipts are read and written under
- * the mailboxes' row locks, so two deliveries of the same message to one mailbox (a retry racing
- * the original) store one copy between them; receipts past the window are pruned on the way.
+ * each that has no receipt for this message within the window (`freshCopies`).
  */
 async function receiveOnce(
   em: EntityManager,
@@ -487,23 +528,85 @@ async function receiveOnce(
   });
   const locked = await lockTargets(em, targets);
   const queued = await queueForwardsOnce(em, forwarders[0], forwards, message);
-  const now = new Date();
-  const ids = [...locked.keys()];
-  if (ids.length === 0) return { delivered: [], forwarded, queued };
-  const receipts = await em.find(DeliveryReceipt, { mailbox: { $in: ids }, contentHash: message.contentHash });
-  const byMailbox = new Map(receipts.map((r) => [r.mailbox.id, r]));
-  const fresh = [...locked.values()].filter(({ mailbox }) => !byMailbox.get(mailbox.id)?.coversRetryAt(now));
-  for (const { mailbox } of fresh) {
-    const old = byMailbox.get(mailbox.id);
-    if (old) old.renew(now);
-    else em.persist(new DeliveryReceipt({ mailbox, contentHash: message.contentHash, now }));
+  const fresh = await freshCopies(
+    em,
+    [...locked.values()].map((l) => ({ ...l, message })),
+  );
+  return { delivered: await receiveCopies(em, fresh), forwarded, queued };
+}
+
+/** A recipient of `deliverEachBatch` waiting for its outcome, with its message. */
+interface PendingCopy {
+  outcome: RecipientOutcome;
+  address: string;
+  message: Message;
+}
+
+/**
+ * Every recipient of a batch of idempotent deliveries in one unit of work: resolved together,
+ * their mailboxes locked together, and each copy stored unless a receipt covers it. Throws
+ * (and the caller goes recipient by recipient) when any recipient is refused or forwards outside:
+ * forwards are queued once per recipient by `receiveOnce`.
+ */
+async function receiveBatch(
+  em: EntityManager,
+  pending: PendingCopy[],
+): Promise<Pick<RecipientOutcome, 'delivered' | 'forwarded' | 'queued'>[]> {
+  const resolved = await new RecipientRouter(em).resolveAll([...new Set(pending.map((p) => p.address))]);
+  const targets = new Map<string, Mailbox>();
+  for (const { address } of pending) {
+    const resolution = resolved.get(address);
+    if (!resolution) throw noSuchRecipient(address);
+    if (resolution.external.length > 0) throw new Error(`${address} forwards outside: delivered on its own`);
+    for (const mailbox of resolution.mailboxes) targets.set(mailbox.id, mailbox);
   }
+  const locked = await lockTargets(em, targets);
+  const fresh = await freshCopies(
+    em,
+    pending.flatMap(({ address, message }, recipient) =>
+      resolved.get(address)!.mailboxes.map((mailbox) => ({ ...locked.get(mailbox.id)!, message, recipient })),
+    ),
+  );
+  const stored = await receiveCopies(em, fresh);
+  const results = pending.map(() => ({ delivered: [] as StoredCopy[], forwarded: [], queued: [] }));
+  for (const [i, copy] of fresh.entries()) results[copy.recipient]!.delivered.push(stored[i]!);
+  return results;
+}
+
+/**
+ * The copies to store: those without a receipt for their message within the window, each (mailbox,
+ * message) once. Receipts are read and written under the mailboxes' row locks, so two deliveries
+ * of the same message to one mailbox (a retry racing the original) store one copy between them;
+ * the mailboxes' receipts past the window are pruned on the way.
+ */
+async function freshCopies<T extends LockedInbox & { message: Message }>(em: EntityManager, wanted: T[]): Promise<T[]> {
+  if (wanted.length === 0) return [];
+  const now = new Date();
+  const ids = [...new Set(wanted.map((w) => w.mailbox.id))];
+  const hashes = [...new Set(wanted.map((w) => w.message.contentHash))];
+  const receipts = await em.find(DeliveryReceipt, {
+    mailbox: { $in: ids },
+    contentHash: hashes.length === 1 ? hashes[0]! : { $in: hashes },
+  });
+  const byCopy = new Map(receipts.map((r) => [`${r.mailbox.id} ${r.contentHash}`, r]));
+  const fresh = wanted.filter(({ mailbox, message }) => {
+    const key = `${mailbox.id} ${message.contentHash}`;
+    const receipt = byCopy.get(key);
+    if (receipt?.coversRetryAt(now)) return false;
+    if (receipt) receipt.renew(now);
+    else {
+      const made = new DeliveryReceipt({ mailbox, contentHash: message.contentHash, now });
+      em.persist(made);
+      byCopy.set(key, made);
+    }
+    return true;
+  });
   await em.nativeDelete(DeliveryReceipt, {
     mailbox: { $in: ids },
     deliveredAt: { $lt: new Date(now.getTime() - DELIVERY_RECEIPT_WINDOW_MS) },
-    contentHash: { $ne: message.contentHash },
+    contentHash: hashes.length === 1 ? { $ne: hashes[0]! } : { $nin: hashes },
   });
-  return { delivered: await receiveInInboxes(em, fresh, message), forwarded, queued };
+  return fresh;
 }
 
 /** The address row (an alias or catch-all) whose forwards a receipt keys, and its domain's owner. */
@@ -541,43 +644,6 @@ async function queueForwardsOnce(
     [forwarder.id, message.contentHash, window],
   );
   return receipt!.fresh ? queueForwards(em, forwards, message) : [];
-}
-
-/**
- * One copy of the message into the INBOX of each (locked) mailbox, under a new UID and the
- * mailbox's modseq, journalled; the bytes stored once for all of them.
- */
-export async function receiveInInboxes(
-  em: EntityManager,
-  locked: { mailbox: Mailbox; inbox: Folder }[],
-  message: Message,
-  clock = new ModseqClock(em),
-) {
-  const delivered: { mailboxId: string; address: string; emailId: string }[] = [];
-  // no mailbox here takes it (a forward only): nothing to store, the queue keeps its own bytes
-  if (locked.length === 0) return delivered;
-  const ordered = [...locked].sort((a, b) => (a.mailbox.id < b.mailbox.id ? -1 : 1));
-  await storeContent(
-    em,
-    ordered.map((l) => l.mailbox),
-    [message],
-  );
-  for (const { mailbox, inbox } of ordered) {
-    const content = storedContent(em, mailbox, message.contentHash);
-    const modseq = await clock.of(mailbox);
-    const uid = await allocateUids(em, inbox, [{ seen: false, sizeBytes: message.sizeBytes }]);
-    const usedBefore = mailbox.usedBytes;
-    const threads = threadsOf(em, mailbox);
-    const [thread] = await threads.place([threadSourceOf(message)], clock);
-    const email = mailbox.receive(message, content, { folder: inbox, uid, modseq }, new Date(), thread);
-    threads.adopt([email]);
-    em.persist(email);
-    await clock.record(mailbox, 'added', { folderId: inbox.id, uid, emailId: email.id });
-    recordMailboxEvent(em, 'email.delivered', mailbox, { emailId: email.id, folderId: inbox.id, uid }, { modseq });
-    recordQuotaThresholds(em, mailbox, usedBefore, { modseq });
-    delivered.push({ mailboxId: mailbox.id, address: mailbox.address, emailId: email.id });
-  }
-  return delivered;
 }
 
 /**

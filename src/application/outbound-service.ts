@@ -28,7 +28,7 @@ import {
 import { recordUserEvent } from './events/outbox.js';
 import { checkId } from './loading.js';
 import { lockMailboxes } from './locking.js';
-import { receiveInInboxes } from './mail-service.js';
+import { receiveInInboxes } from './inbox-delivery.js';
 import { sqlTable } from './sql-table.js';
 import { databaseNow } from './outbound-queue.js';
 import type { UnitOfWork } from './unit-of-work.js';

@@ -40,11 +40,17 @@ class MailboxThreads {
   private readonly emails: Email[] = [];
   /** threads found among saved emails: merging one away rewrites its saved emails */
   private readonly saved = new Set<string>();
+  /** lookups already answered for this unit of work (`prefetchThreads`), by kind and key */
+  readonly known = { all: new Map<string, string[]>(), latest: new Map<string, string[]>() };
 
   constructor(
     private readonly em: EntityManager,
     private readonly mailbox: Mailbox,
   ) {}
+
+  get mailboxId(): string {
+    return this.mailbox.id;
+  }
 
   private resolve(thread: string): string {
     let current = thread;
@@ -104,32 +110,27 @@ class MailboxThreads {
    * The saved emails of this mailbox that hold any of `keys`: per key, its threads (`all`), or
    * the thread of the latest email received (`latest`, for the subject fallback).
    */
-  private async stored(keys: string[], which: 'all' | 'latest'): Promise<Map<string, string[]>> {
+  private async stored(wanted: string[], which: 'all' | 'latest'): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>();
+    const known = this.known[which];
+    const keys = wanted.filter((key) => {
+      const threads = known.get(key);
+      if (threads) found.set(key, threads);
+      return !threads;
+    });
     if (keys.length === 0) return found;
-    const email = sqlTable(this.em, Email);
     // the keys as one JSON parameter, however many (a batch of 50,000 messages has 100,000 or more)
-    const list = `(select value as key from json_array_elements_text(?::json))`;
-    const latest = 'order by k.key, e.received_at desc, e.id desc';
     let sql: string;
-    if (keys.length > KEYS_PER_PROBE) {
+    if (keys.length <= KEYS_PER_PROBE) sql = probeSql(this.em, which, '?');
+    else {
       // the mailbox's keys read once and joined by hash: the cost grows with the mailbox only
-      const joined = `from ${email} e cross join lateral unnest(e.thread_keys) ek(key)
-                      join ${list} k on k.key = ek.key where e.mailbox_id = ?`;
+      const joined = `from ${sqlTable(this.em, Email)} e cross join lateral unnest(e.thread_keys) ek(key)
+                      join (select value as key from json_array_elements_text(?::json)) k on k.key = ek.key
+                      where e.mailbox_id = ?`;
       sql =
         which === 'all'
           ? `select distinct k.key, e.thread_id ${joined}`
-          : `select distinct on (k.key) k.key, e.thread_id ${joined} ${latest}`;
-    } else {
-      // one GIN probe per key (`@> array[key]`), in a lateral subquery the planner may not flatten
-      // (`offset 0`). A plain join let it read a mailbox whose statistics were older than its mail
-      // (it looks small) once and filter it for every key: seconds a batch, growing with the mailbox.
-      const probe = `from ${email} e where e.mailbox_id = ? and e.thread_keys @> array[k.key]`;
-      sql =
-        which === 'all'
-          ? `select k.key, t.thread_id from ${list} k cross join lateral (select distinct e.thread_id ${probe} offset 0) t`
-          : `select k.key, t.thread_id from ${list} k
-              cross join lateral (select e.thread_id ${probe} order by e.received_at desc, e.id desc limit 1) t`;
+          : `select distinct on (k.key) k.key, e.thread_id ${joined} order by k.key, e.received_at desc, e.id desc`;
     }
     const rows = await this.em
       .getConnection()
@@ -162,6 +163,60 @@ class MailboxThreads {
         await clock.record(this.mailbox, 'changed', { folderId: row.folder_id, uid: Number(row.uid), emailId: row.id });
       }
     }
+  }
+}
+
+/**
+ * One GIN probe of a mailbox's email per key (`@> array[key]`), in a lateral subquery the planner
+ * may not flatten (`offset 0`): a plain join let it read a mailbox whose statistics were older
+ * than its mail (it looks small) once and filter it for every key, seconds a batch, growing with
+ * the mailbox. Parameters: the keys as one JSON array, then the mailbox id.
+ */
+function probeSql(em: EntityManager, which: 'all' | 'latest', keysParam: string): string {
+  const list = `(select value as key from json_array_elements_text(${keysParam}::json))`;
+  const probe = `from ${sqlTable(em, Email)} e where e.mailbox_id = ? and e.thread_keys @> array[k.key]`;
+  return which === 'all'
+    ? `select k.key, t.thread_id from ${list} k cross join lateral (select distinct e.thread_id ${probe} offset 0) t`
+    : `select k.key, t.thread_id from ${list} k
+        cross join lateral (select e.thread_id ${probe} order by e.received_at desc, e.id desc limit 1) t`;
+}
+
+/**
+ * Answers the threading lookups of several mailboxes' messages in one round trip, before they are
+ * placed (a batch of deliveries): one branch per mailbox and kind of lookup, each the query
+ * `place` would send on its own for that mailbox (so each still names its mailbox, and on Citus
+ * still reads one shard). A mailbox with more keys than KEYS_PER_PROBE is left to `place`.
+ */
+export async function prefetchThreads(
+  em: EntityManager,
+  entries: { mailbox: Mailbox; sources: ThreadSource[] }[],
+): Promise<void> {
+  const branches: { threads: MailboxThreads; which: 'all' | 'latest'; keys: string[] }[] = [];
+  for (const { mailbox, sources } of entries) {
+    const threads = threadsOf(em, mailbox);
+    const keys = sources.map(threadKeysOf);
+    const all = [...new Set(keys.flatMap((k) => k.references))].filter((k) => !threads.known.all.has(k));
+    const latest = [...new Set(keys.filter((k) => k.reply && k.subject).map((k) => k.subject!))].filter(
+      (k) => !threads.known.latest.has(k),
+    );
+    if (all.length + latest.length > KEYS_PER_PROBE) continue;
+    if (all.length > 0) branches.push({ threads, which: 'all', keys: all });
+    if (latest.length > 0) branches.push({ threads, which: 'latest', keys: latest });
+  }
+  if (branches.length === 0) return;
+  const sql = branches
+    .map((b, i) => `select ${i} as branch, q.key, q.thread_id from (${probeSql(em, b.which, '?')}) q`)
+    .join(' union all ');
+  const rows = await em.getConnection().execute<{ branch: number; key: string; thread_id: string }[]>(
+    sql,
+    branches.flatMap((b) => [JSON.stringify(b.keys), b.threads.mailboxId]),
+    'all',
+    em.getTransactionContext(),
+  );
+  for (const b of branches) for (const key of b.keys) b.threads.known[b.which].set(key, []);
+  for (const row of rows) {
+    const b = branches[row.branch]!;
+    b.threads.known[b.which].get(row.key)!.push(row.thread_id);
   }
 }
 
