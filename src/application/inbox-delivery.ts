@@ -2,15 +2,16 @@
  * Storing inbound copies: each (locked) mailbox's INBOX receives the message under a new UID and
  * the mailbox's modseq, threaded and journalled, with one event per copy. Set-oriented: any number
  * of copies of any number of messages (one delivery to several mailboxes, or a batch of LMTP
- * deliveries) costs one statement for the bytes, one for the modseqs, one for the UIDs and one
- * threading lookup per mailbox; the unit of work's flush writes the rest in batches.
+ * deliveries) costs one statement for the bytes, one for the modseqs and UIDs, and one for the
+ * threading lookups; the unit of work's flush writes the rest in batches.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Email } from '../domain/email.js';
 import type { Folder } from '../domain/folder.js';
 import type { Mailbox } from '../domain/mailbox.js';
 import type { Message } from '../domain/message.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
-import { allocateUidsIn, ModseqClock, storeContentIn, storedContent } from './mail-counters.js';
+import { ModseqClock, storeContentIn, storedContent } from './mail-counters.js';
 import { prefetchThreads, threadSourceOf, threadsOf } from './threading.js';
 
 /** A mailbox whose row lock the unit of work holds, with its INBOX (as `lockMailboxes` gives them). */
@@ -55,9 +56,8 @@ export async function receiveCopies(
   for (const copy of copies) byMailbox.set(copy.mailbox.id, [...(byMailbox.get(copy.mailbox.id) ?? []), copy]);
   const mailboxes = [...byMailbox.keys()].sort().map((id) => byMailbox.get(id)!);
   await storeContentIn(em, copies);
-  await clock.ofAll(mailboxes.map(([first]) => first!.mailbox));
-  const firstUids = await allocateUidsIn(
-    em,
+  const firstUids = await clock.withUids(
+    mailboxes.map(([first]) => first!.mailbox),
     mailboxes.map((own) => ({
       folder: own[0]!.inbox,
       arriving: own.map(({ message }) => ({ seen: false, sizeBytes: message.sizeBytes })),
@@ -75,24 +75,15 @@ export async function receiveCopies(
     const modseq = await clock.of(mailbox);
     const first = firstUids.get(inbox.id)!;
     const usedBefore = mailbox.usedBytes;
-    const threads = threadsOf(em, mailbox);
-    const placed = await threads.place(
-      own.map(({ message }) => threadSourceOf(message)),
+    const emails = await placeInInbox(
+      em,
       clock,
+      { mailbox, inbox },
+      own.map((c) => c.message),
+      first,
+      now,
     );
-    const emails = own.map(({ message }, i) =>
-      mailbox.receive(
-        message,
-        storedContent(em, mailbox, message.contentHash),
-        { folder: inbox, uid: first + i, modseq },
-        now,
-        placed[i],
-      ),
-    );
-    threads.adopt(emails);
-    em.persist(emails);
     for (const [i, email] of emails.entries()) {
-      await clock.record(mailbox, 'added', { folderId: inbox.id, uid: email.uid, emailId: email.id });
       recordMailboxEvent(
         em,
         'email.delivered',
@@ -105,4 +96,36 @@ export async function receiveCopies(
     recordQuotaThresholds(em, mailbox, usedBefore, { modseq });
   }
   return copies.map((copy) => stored.get(copy)!);
+}
+
+/**
+ * The emails of `messages` in a locked mailbox's INBOX, under UIDs from `first` (taken by the
+ * caller) and the unit of work's modseq: threaded, persisted and journalled. Events are the
+ * caller's: one per copy for deliveries, one per batch for imports.
+ */
+export async function placeInInbox(
+  em: EntityManager,
+  clock: ModseqClock,
+  { mailbox, inbox }: LockedInbox,
+  messages: Message[],
+  first: number,
+  now: Date,
+): Promise<Email[]> {
+  const modseq = await clock.of(mailbox);
+  const threads = threadsOf(em, mailbox);
+  const placed = await threads.place(messages.map(threadSourceOf), clock);
+  const emails = messages.map((message, i) =>
+    mailbox.receive(
+      message,
+      storedContent(em, mailbox, message.contentHash),
+      { folder: inbox, uid: first + i, modseq },
+      now,
+      placed[i],
+    ),
+  );
+  threads.adopt(emails);
+  em.persist(emails);
+  for (const email of emails)
+    await clock.record(mailbox, 'added', { folderId: inbox.id, uid: email.uid, emailId: email.id });
+  return emails;
 }

@@ -20,6 +20,11 @@ import { sqlTable } from './sql-table.js';
 const run = <T>(em: EntityManager, sql: string, params: unknown[]) =>
   em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
 
+interface StateRow {
+  mailbox_id: string | null;
+  highest_modseq: string | null;
+}
+
 /** The mailbox modseq of this unit of work: one per unit of work, taken once (5b in the lock order). */
 export class ModseqClock {
   private readonly taken = new Map<string, number>();
@@ -36,20 +41,55 @@ export class ModseqClock {
    * of them, their state rows raised in id order.
    */
   async ofAll(mailboxes: readonly Mailbox[]): Promise<void> {
+    const raise = this.raising(mailboxes);
+    if (raise) this.took(await run<StateRow>(this.em, raise.sql, raise.params), raise.missing);
+  }
+
+  /**
+   * A delivery's counters in one round trip: the modseq of each mailbox (as `ofAll`) and the UIDs of
+   * the emails arriving in each folder (as `allocateUidsIn`), by folder id. One statement, two
+   * parts; the caller holds the mailboxes' row locks (5), which order every writer of these rows.
+   */
+  async withUids(
+    mailboxes: readonly Mailbox[],
+    arrivals: readonly { folder: Folder; arriving: readonly Counted[] }[],
+  ): Promise<Map<string, number>> {
+    const raise = this.raising(mailboxes);
+    if (!raise || arrivals.length === 0) {
+      await this.ofAll(mailboxes);
+      return allocateUidsIn(this.em, arrivals);
+    }
+    const uids = uidStatement(this.em, arrivals);
+    const rows = await run<StateRow & { uid_next: string | null; id: string | null }>(
+      this.em,
+      `with s as (${raise.sql}), f as (${uids.sql})
+       select mailbox_id, highest_modseq, null::uuid as id, null::bigint as uid_next from s
+       union all select null, null, id, uid_next from f`,
+      [...raise.params, ...uids.params],
+    );
+    this.took(
+      rows.filter((r) => r.mailbox_id !== null),
+      raise.missing,
+    );
+    return uids.firstUids(rows.filter((r) => r.id !== null) as { id: string; uid_next: string }[]);
+  }
+
+  /** The statement that raises the state rows of the mailboxes without a modseq yet, if any. */
+  private raising(mailboxes: readonly Mailbox[]) {
     const missing = [...new Map(mailboxes.filter((m) => !this.taken.has(m.id)).map((m) => [m.id, m])).values()].sort(
       (a, b) => (a.id < b.id ? -1 : 1),
     );
-    if (missing.length === 0) return;
-    const rows = await run<{ mailbox_id: string; highest_modseq: string }>(
-      this.em,
-      // a mailbox without a state row yet (new, or seeded in bulk) starts above its email's modseqs
-      `insert into ${sqlTable(this.em, MailboxState)} as s (mailbox_id, owner_id, highest_modseq, journal_floor)
-       values ${missing.map(() => `(?, ?, (select coalesce(max(e.modseq), 0) + 1 from ${sqlTable(this.em, Email)} e where e.mailbox_id = ?), 0)`).join(', ')}
+    if (missing.length === 0) return null;
+    // a mailbox without a state row yet (new, or seeded in bulk) starts above its email's modseqs
+    const sql = `insert into ${sqlTable(this.em, MailboxState)} as s (mailbox_id, owner_id, highest_modseq, journal_floor)
+       values ${missing.map(() => `(?::uuid, ?::uuid, (select coalesce(max(e.modseq), 0) + 1 from ${sqlTable(this.em, Email)} e where e.mailbox_id = ?), 0)`).join(', ')}
        on conflict (mailbox_id) do update set highest_modseq = s.highest_modseq + 1
-       returning mailbox_id, highest_modseq`,
-      missing.flatMap((m) => [m.id, m.ownerId, m.id]),
-    );
-    for (const row of rows) this.taken.set(row.mailbox_id, Number(row.highest_modseq));
+       returning mailbox_id, highest_modseq`;
+    return { sql, params: missing.flatMap((m) => [m.id, m.ownerId, m.id]), missing };
+  }
+
+  private took(rows: StateRow[], missing: Mailbox[]): void {
+    for (const row of rows) this.taken.set(row.mailbox_id!, Number(row.highest_modseq));
     if (rows.length !== missing.length) throw new Error('a mailbox state row was not raised');
   }
 
@@ -119,8 +159,13 @@ export async function allocateUidsIn(
     const [{ folder, arriving }] = arrivals as [{ folder: Folder; arriving: readonly Counted[] }];
     return new Map([[folder.id, await allocateUids(em, folder, arriving)]]);
   }
-  const first = new Map<string, number>();
-  if (arrivals.length === 0) return first;
+  if (arrivals.length === 0) return new Map();
+  const uids = uidStatement(em, arrivals);
+  return uids.firstUids(await run<{ id: string; uid_next: string }>(em, uids.sql, uids.params));
+}
+
+/** The statement that takes the UIDs of `allocateUidsIn`, and what makes its answer the first UIDs. */
+function uidStatement(em: EntityManager, arrivals: readonly { folder: Folder; arriving: readonly Counted[] }[]) {
   const rows = arrivals.map(({ folder, arriving }) => ({
     folder,
     count: arriving.length,
@@ -128,24 +173,25 @@ export async function allocateUidsIn(
     size: arriving.reduce((n, e) => n + e.sizeBytes, 0),
   }));
   const values = rows.map(() => '(?::uuid, ?::uuid, ?::bigint, ?::bigint, ?::bigint)').join(', ');
-  const updated = await run<{ id: string; uid_next: string }>(
-    em,
-    `update ${sqlTable(em, Folder)} f set uid_next = f.uid_next + d.n, message_count = f.message_count + d.n,
+  const sql = `update ${sqlTable(em, Folder)} f set uid_next = f.uid_next + d.n, message_count = f.message_count + d.n,
        unseen_count = f.unseen_count + d.unseen, size_bytes = f.size_bytes + d.size
      from (values ${values}) d(mailbox_id, id, n, unseen, size)
      where f.mailbox_id = d.mailbox_id and f.id = d.id
-     returning f.id, f.uid_next`,
-    rows.flatMap((r) => [r.folder.mailbox.id, r.folder.id, r.count, r.unseen, r.size]),
-  );
-  const next = new Map(updated.map((r) => [r.id, Number(r.uid_next)]));
-  for (const { folder, count } of rows) {
-    const uidNext = next.get(folder.id);
-    if (uidNext === undefined)
-      throw new RuleViolationError('CONCURRENT_UPDATE', `folder ${folder.path} was deleted meanwhile`);
-    if (uidNext - 1 > MAX_UID) throw new RuleViolationError('QUOTA_EXCEEDED', `folder ${folder.path} has used up its UIDs`);
-    first.set(folder.id, uidNext - count);
-  }
-  return first;
+     returning f.id, f.uid_next`;
+  const firstUids = (updated: { id: string; uid_next: string }[]) => {
+    const next = new Map(updated.map((r) => [r.id, Number(r.uid_next)]));
+    const first = new Map<string, number>();
+    for (const { folder, count } of rows) {
+      const uidNext = next.get(folder.id);
+      if (uidNext === undefined)
+        throw new RuleViolationError('CONCURRENT_UPDATE', `folder ${folder.path} was deleted meanwhile`);
+      if (uidNext - 1 > MAX_UID)
+        throw new RuleViolationError('QUOTA_EXCEEDED', `folder ${folder.path} has used up its UIDs`);
+      first.set(folder.id, uidNext - count);
+    }
+    return first;
+  };
+  return { sql, params: rows.flatMap((r) => [r.folder.mailbox.id, r.folder.id, r.count, r.unseen, r.size]), firstUids };
 }
 
 interface CountDelta {

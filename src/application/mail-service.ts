@@ -9,7 +9,7 @@ import type { OutboundMessage } from '../domain/outbound-message.js';
 import type { User } from '../domain/user.js';
 import { type Message, type MessageInput, toMessage } from '../domain/message.js';
 import { recordMailboxEvent, recordQuotaThresholds } from './events/outbox.js';
-import { type LockedInbox, receiveCopies, receiveInInboxes, type StoredCopy } from './inbox-delivery.js';
+import { type LockedInbox, placeInInbox, receiveCopies, receiveInInboxes, type StoredCopy } from './inbox-delivery.js';
 import { queueOutbound } from './outbound-queue.js';
 import {
   allocateUids,
@@ -118,9 +118,7 @@ export class MailService {
    * refusal is answered for its own recipient only. A message with no valid recipient list gets
    * a refusal for each recipient it names.
    */
-  async deliverEachBatch(
-    inputs: { recipients: string[]; raw: Buffer | Uint8Array }[],
-  ): Promise<RecipientOutcome[][]> {
+  async deliverEachBatch(inputs: { recipients: string[]; raw: Buffer | Uint8Array }[]): Promise<RecipientOutcome[][]> {
     const outcomes: RecipientOutcome[][] = [];
     const pending: PendingCopy[] = [];
     for (const input of inputs) {
@@ -128,7 +126,10 @@ export class MailService {
       const own: RecipientOutcome[] = recipients.map((recipient) => ({ recipient }));
       outcomes.push(own);
       if (recipients.length > MAX_ENVELOPE_RECIPIENTS) {
-        const error = new ValidationError('TOO_MANY_RECIPIENTS', `a delivery has 1–${MAX_ENVELOPE_RECIPIENTS} envelope recipients`);
+        const error = new ValidationError(
+          'TOO_MANY_RECIPIENTS',
+          `a delivery has 1–${MAX_ENVELOPE_RECIPIENTS} envelope recipients`,
+        );
         for (const outcome of own) outcome.error = error;
         continue;
       }
@@ -202,21 +203,7 @@ export class MailService {
         parsed.map((m) => ({ seen: false, sizeBytes: m.sizeBytes })),
       );
       await storeContent(em, [mailbox], parsed);
-      const threads = threadsOf(em, mailbox);
-      const placed = await threads.place(parsed.map(threadSourceOf), clock);
-      const emails = parsed.map((message, i) =>
-        mailbox.receive(
-          message,
-          storedContent(em, mailbox, message.contentHash),
-          { folder: inbox, uid: first + i, modseq },
-          now,
-          placed[i],
-        ),
-      );
-      threads.adopt(emails);
-      em.persist(emails);
-      for (const email of emails)
-        await clock.record(mailbox, 'added', { folderId: inbox.id, uid: email.uid, emailId: email.id });
+      const emails = await placeInInbox(em, clock, { mailbox, inbox }, parsed, first, now);
       // one event for the batch (a 50,000-message import is not 50,000 events): its UID range
       recordMailboxEvent(
         em,
