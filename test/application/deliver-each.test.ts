@@ -239,9 +239,10 @@ describe('deliverEachBatch (the LMTP agent gathers concurrent messages)', () => 
     ]);
     expect(codes(outcomes)).toEqual([[1], [0], [0, 0]]);
     expect(await copies(box.id)).toBe(1);
-    const receipts = await db.sql<{ n: number }>('select count(*)::int as n from delivery_receipt where mailbox_id = $1', [
-      box.id,
-    ]);
+    const receipts = await db.sql<{ n: number }>(
+      'select count(*)::int as n from delivery_receipt where mailbox_id = $1',
+      [box.id],
+    );
     expect(receipts[0]!.n).toBe(1);
   });
 
@@ -265,7 +266,11 @@ describe('deliverEachBatch (the LMTP agent gathers concurrent messages)', () => 
     const [a, b] = await batches;
     expect(a.status === 'fulfilled' && b.status === 'fulfilled').toBe(true);
     const all = [...(a as PromiseFulfilledResult<never>).value, ...(b as PromiseFulfilledResult<never>).value];
-    expect(codes(all).flat().filter((c) => typeof c === 'string')).toEqual([]);
+    expect(
+      codes(all)
+        .flat()
+        .filter((c) => typeof c === 'string'),
+    ).toEqual([]);
     // box: the shared message once and the other one; other: its own message and the shared one
     expect(await inboxUids(box.id)).toEqual([1, 2]);
     expect(await inboxUids(other.id)).toEqual([1, 2]);
@@ -290,7 +295,9 @@ describe('deliverEachBatch (the LMTP agent gathers concurrent messages)', () => 
       ),
     );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    const outcomes = results.flatMap((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof db.aether.mail.deliverEachBatch>>>).value);
+    const outcomes = results.flatMap(
+      (r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof db.aether.mail.deliverEachBatch>>>).value,
+    );
     expect(outcomes.flat().filter((o) => o.error)).toEqual([]);
     const sent = new Set<string>();
     for (let b = 0; b < 6; b++)

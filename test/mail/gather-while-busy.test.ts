@@ -15,7 +15,9 @@ function controlledStore() {
   const store = (inputs: number[]) =>
     new Promise<string[]>((resolve, reject) => {
       batches.push(inputs);
-      finish.push(() => (inputs.includes(13) ? reject(new Error('unlucky batch')) : resolve(inputs.map((i) => `stored ${i}`))));
+      finish.push(() =>
+        inputs.includes(13) ? reject(new Error('unlucky batch')) : resolve(inputs.map((i) => `stored ${i}`)),
+      );
     });
   return { batches, finish, store };
 }
