@@ -121,7 +121,7 @@ class MailboxThreads {
     if (keys.length === 0) return found;
     // the keys as one JSON parameter, however many (a batch of 50,000 messages has 100,000 or more)
     let sql: string;
-    if (keys.length <= KEYS_PER_PROBE) sql = probeSql(this.em, which, '?');
+    if (keys.length <= KEYS_PER_PROBE) sql = probeSql(this.em, which);
     else {
       // the mailbox's keys read once and joined by hash: the cost grows with the mailbox only
       const joined = `from ${sqlTable(this.em, Email)} e cross join lateral unnest(e.thread_keys) ek(key)
@@ -172,8 +172,8 @@ class MailboxThreads {
  * than its mail (it looks small) once and filter it for every key, seconds a batch, growing with
  * the mailbox. Parameters: the keys as one JSON array, then the mailbox id.
  */
-function probeSql(em: EntityManager, which: 'all' | 'latest', keysParam: string): string {
-  const list = `(select value as key from json_array_elements_text(${keysParam}::json))`;
+function probeSql(em: EntityManager, which: 'all' | 'latest'): string {
+  const list = `(select value as key from json_array_elements_text(?::json))`;
   const probe = `from ${sqlTable(em, Email)} e where e.mailbox_id = ? and e.thread_keys @> array[k.key]`;
   return which === 'all'
     ? `select k.key, t.thread_id from ${list} k cross join lateral (select distinct e.thread_id ${probe} offset 0) t`
@@ -205,7 +205,7 @@ export async function prefetchThreads(
   }
   if (branches.length === 0) return;
   const sql = branches
-    .map((b, i) => `select ${i} as branch, q.key, q.thread_id from (${probeSql(em, b.which, '?')}) q`)
+    .map((b, i) => `select ${i} as branch, q.key, q.thread_id from (${probeSql(em, b.which)}) q`)
     .join(' union all ');
   const rows = await em.getConnection().execute<{ branch: number; key: string; thread_id: string }[]>(
     sql,
