@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { EmailAddress } from '../domain/email-address.js';
 import { Email, type EmailFlags } from '../domain/email.js';
 import { DELIVERY_RECEIPT_WINDOW_MS, DeliveryReceipt } from '../domain/delivery-receipt.js';
-import { DomainError, NotFoundError, PersistenceError, RuleViolationError, ValidationError } from '../domain/errors.js';
+import { DomainError, NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import { Folder } from '../domain/folder.js';
 import { Mailbox } from '../domain/mailbox.js';
 import type { OutboundMessage } from '../domain/outbound-message.js';
@@ -137,16 +137,15 @@ export class MailService {
       try {
         message = await toMessage(input.raw);
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        for (const outcome of own) outcome.error = error;
+        // this message's recipients alone are answered: the others of the batch go on
+        for (const outcome of own) outcome.error = deliveryError(error);
         continue;
       }
       for (const outcome of own) {
         try {
           pending.push({ outcome, address: EmailAddress.parse(outcome.recipient).value, message });
         } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          outcome.error = error;
+          outcome.error = deliveryError(error);
         }
       }
     }
@@ -163,12 +162,7 @@ export class MailService {
       try {
         Object.assign(outcome, await this.run((em) => receiveOnce(em, address, message)));
       } catch (error) {
-        outcome.error =
-          error instanceof DomainError
-            ? error
-            : new PersistenceError('DATABASE_UNAVAILABLE', 'the delivery failed; nothing was stored', {
-                cause: error,
-              });
+        outcome.error = deliveryError(error);
       }
     }
     return outcomes;
@@ -426,6 +420,18 @@ function parseRecipients(recipients: string[]): string[] {
 
 const noSuchRecipient = (recipient: string) =>
   new RuleViolationError('NO_SUCH_RECIPIENT', `no mailbox or alias here takes mail for ${recipient}`);
+
+/**
+ * A recipient's answer when its delivery failed: the refusal itself, or (for a fault that is no
+ * verdict: a bug, a crash in a parser) DELIVERY_FAILED with the fault as its cause. Nothing is
+ * stored either way; the fault ends this recipient's delivery only, never its batch's.
+ */
+function deliveryError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  return new DomainError('DELIVERY_FAILED', 'the delivery failed unexpectedly; nothing was stored, try again later', {
+    cause: error,
+  });
+}
 
 /** External addresses an alias forwards to, by the user the alias's domain belongs to (who sends them). */
 type Forwards = Map<User, Set<string>>;

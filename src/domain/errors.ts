@@ -60,6 +60,9 @@ export const ERROR_CODES = [
   'STATEMENT_TIMEOUT',
   // the database's schema is older than this code: apply the pending migrations (not an outage)
   'SCHEMA_OUTDATED',
+  // an unexpected fault (a bug, not a verdict on the input or the database) stopped one delivery;
+  // nothing of it was kept and a retry may succeed: the LMTP agent answers 451 for it alone
+  'DELIVERY_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

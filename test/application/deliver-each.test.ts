@@ -214,6 +214,32 @@ describe('deliverEachBatch (the LMTP agent gathers concurrent messages)', () => 
     expect(await folderCountDrift(db)).toEqual([]);
   });
 
+  it('a fault in one message (not a verdict: here its parse throws a TypeError) fails that message alone, storing nothing for it', async () => {
+    const { box, owner, domain } = await world();
+    const other = await db.aether.mailboxes.create(owner.id, { address: `other@${domain.name}` });
+    // a stand-in for a parser that crashes: reading the message throws what no domain rule throws
+    const crashing = new Proxy(
+      {},
+      {
+        get() {
+          throw new TypeError('the parser crashed');
+        },
+      },
+    ) as Buffer;
+    const before = await digestRows(db, { mentioning: [other.id] });
+    const outcomes = await db.aether.mail.deliverEachBatch([
+      { recipients: [box.address], raw: rawMessage(box.address) },
+      { recipients: [other.address, box.address], raw: crashing },
+      { recipients: [box.address], raw: rawMessage(box.address) },
+    ]);
+    expect(codes(outcomes)).toEqual([[1], ['DELIVERY_FAILED', 'DELIVERY_FAILED'], [1]]);
+    // the fault is kept as the cause (for the agent's log), never shown as a database outage
+    expect(outcomes[1]![0]!.error!.cause).toBeInstanceOf(TypeError);
+    expect(await inboxUids(box.id)).toEqual([1, 2]);
+    expect(await digestRows(db, { mentioning: [other.id] })).toEqual(before);
+    expect(await folderCountDrift(db)).toEqual([]);
+  });
+
   it('a batch that would overfill a mailbox stores what fits, in order, and refuses the rest', async () => {
     const { owner, domain } = await world();
     const first = rawMessage('x');

@@ -16,6 +16,7 @@
  * deliveries in flight finish and answer, then close the idle connections.
  */
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { isDomainError } from '../../../domain/errors.js';
 import { DELIVERED, type LmtpReply, replyFor, shuttingDown, tooBig } from './replies.js';
 
 /** One recipient's outcome: delivered (a retry of a delivery already made counts as delivered), or why not. */
@@ -90,6 +91,11 @@ export async function startLmtpAgent(options: LmtpAgentOptions): Promise<Running
       return recipients.map((r) => replyFor(r, error));
     }
     const byRecipient = new Map(outcomes.map((o) => [o.recipient, o]));
+    // a fault is no verdict: the MTA is told to retry, the operator is told what broke
+    for (const o of outcomes) {
+      if (isDomainError(o.error, 'DELIVERY_FAILED'))
+        log(`lmtp: delivery to ${o.recipient} failed: ${String(o.error.cause)}`);
+    }
     return recipients.map((recipient) => {
       const outcome = byRecipient.get(recipient);
       if (!outcome) return replyFor(recipient, new Error('no outcome'));
