@@ -380,9 +380,9 @@ export function storedContent(em: EntityManager, mailbox: Mailbox, contentHash: 
  * new statement, which sees what such a delivery committed: a message is never removed while a copy
  * refers to it.
  */
-export async function sweepContent(em: EntityManager, mailboxId: string, hashes: string[]): Promise<void> {
+export async function sweepContent(em: EntityManager, mailboxId: string, hashes: string[]): Promise<number> {
   const unique = [...new Set(hashes)].sort();
-  if (unique.length === 0) return;
+  if (unique.length === 0) return 0;
   await em.flush();
   const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
   const locked = await run<{ content_hash: string }>(
@@ -392,13 +392,15 @@ export async function sweepContent(em: EntityManager, mailboxId: string, hashes:
       order by content_hash for update`,
     [mailboxId, ...unique],
   );
-  if (locked.length === 0) return;
-  await run(
+  if (locked.length === 0) return 0;
+  const removed = await run(
     em,
     `delete from ${sqlTable(em, StoredMessage)} m
       where m.mailbox_id = ? and m.content_hash in (${marks(locked.length)})
         and not exists (select 1 from ${sqlTable(em, Email)} e
-                         where e.mailbox_id = m.mailbox_id and e.content_hash = m.content_hash)`,
+                         where e.mailbox_id = m.mailbox_id and e.content_hash = m.content_hash)
+      returning 1`,
     [mailboxId, ...locked.map((r) => r.content_hash)],
   );
+  return removed.length;
 }

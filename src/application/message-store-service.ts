@@ -527,14 +527,16 @@ export class MessageStoreService {
         em.getTransactionContext(),
       );
       const byMailbox = Map.groupBy(rows, (r) => r.mailbox_id);
+      // what was deleted, not what was found: a candidate may have been delivered again meanwhile
+      let removed = 0;
       for (const [mailboxId, orphans] of byMailbox) {
-        await sweepContent(
+        removed += await sweepContent(
           em,
           mailboxId,
           orphans.map((r) => r.content_hash),
         );
       }
-      return { removed: rows.length };
+      return { removed };
     });
   }
 

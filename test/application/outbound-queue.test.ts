@@ -211,8 +211,12 @@ describe('claiming and delivering', () => {
     // the Sent copy gone by hand (no sweep of its own): only the queue entry shares the hash now
     await db.sql('delete from email where id = $1', [report.sentId]);
     expect(await db.sql('select 1 from message where content_hash = $1', [hash])).toHaveLength(1);
+    const stored = async () => (await db.sql<{ n: number }>('select count(*)::int as n from message'))[0]!.n;
+    const before = await stored();
     const { removed } = await db.aether.store.sweepMessages();
     expect(removed).toBeGreaterThanOrEqual(1);
+    expect(removed).toBe(before - (await stored())); // what was deleted, exactly
+    expect((await db.aether.store.sweepMessages()).removed).toBe(0);
     expect(await db.sql('select 1 from message where content_hash = $1', [hash])).toHaveLength(0);
     const [c] = (await db.aether.outbound.claim({ relayId: 'r', limit: 500 })).filter(
       (x) => x.id === report.queued[0]!.id,
