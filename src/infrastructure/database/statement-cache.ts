@@ -20,13 +20,20 @@
  */
 import { type EntityMetadata, type EntityName, QueryFlag, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/sql';
+import { type BoundParam, StandIns } from '../persistence/stand-ins.js';
 
 type Value = string | number | boolean | Date | null;
+
+/** Where a call's value comes from: its criteria (`where`) or its changes (`data`), by property. */
+interface Origin {
+  from: 'where' | 'data';
+  key: string;
+}
 
 interface Kept {
   sql: string;
   /** For each parameter of `sql`: where its value comes from in a call, or the value itself. */
-  params: ({ from: 'where' | 'data'; key: string } | { fixed: unknown })[];
+  params: BoundParam<Origin>[];
 }
 
 /** A shape whose SQL cannot be kept: it goes the usual way. */
@@ -46,8 +53,6 @@ const NEUTRAL_FIND_OPTIONS = new Set([
   'orderBy',
   'limit',
   'flags',
-  'signal',
-  'inflightQueryAbortStrategy',
 ]);
 const NEUTRAL_UPDATE_OPTIONS = new Set(['ctx', 'schema', 'convertCustomTypes', 'loggerContext']);
 
@@ -72,8 +77,6 @@ interface Options {
   flags?: string[];
   populate?: unknown[];
   orderBy?: unknown;
-  signal?: unknown;
-  inflightQueryAbortStrategy?: unknown;
   convertCustomTypes?: boolean;
   loggerContext?: object;
   logging?: object;
@@ -96,7 +99,6 @@ export class StatementCache {
   /** `driver.find` for a plain load in a transaction, or undefined: the caller goes the usual way. */
   async find(entityName: EntityName, where: unknown, options: Options): Promise<object[] | undefined> {
     if (!options.ctx || !plainOptions(options, NEUTRAL_FIND_OPTIONS)) return undefined;
-    if (options.signal !== undefined || options.inflightQueryAbortStrategy !== undefined) return undefined;
     if ((options.populate?.length ?? 0) > 0 || !isEmpty(options.orderBy)) return undefined;
     if (options.limit !== undefined && options.limit !== 1) return undefined;
     if (!(options.flags ?? []).every((f) => f === QueryFlag.DISABLE_PAGINATE)) return undefined;
@@ -109,7 +111,7 @@ export class StatementCache {
     const kept = await this.keep(key, async (standIns) => {
       // an inverse one-to-one that MikroORM joins by itself makes the load more than plain
       if (this.driver.autoJoinOneToOneOwner(meta, [], undefined).length > 0) return UNKEPT;
-      return this.driver.createQueryBuilderFromOptions(meta, standIns.of('where', criteria), options);
+      return this.driver.createQueryBuilderFromOptions(meta, standInsOf(standIns, 'where', criteria), options);
     });
     if (!kept) return undefined;
     const rows = await this.run<object[]>(kept, criteria, {}, 'all', options);
@@ -136,8 +138,8 @@ export class StatementCache {
       const returning = meta.props
         .filter((p: EntityMetadata['props'][number]) => (p.generated && !p.primary) || p.version)
         .map((p: EntityMetadata['props'][number]) => p.name);
-      qb.update(standIns.of('data', changes) as never)
-        .where(standIns.of('where', criteria) as never)
+      qb.update(standInsOf(standIns, 'data', changes) as never)
+        .where(standInsOf(standIns, 'where', criteria) as never)
         .returning(returning as never);
       return qb;
     });
@@ -147,13 +149,15 @@ export class StatementCache {
 
   private async keep(
     key: string,
-    build: (standIns: StandIns) => Promise<QueryLike | typeof UNKEPT> | QueryLike | typeof UNKEPT,
+    build: (standIns: StandIns<Origin>) => Promise<QueryLike | typeof UNKEPT> | QueryLike | typeof UNKEPT,
   ): Promise<Kept | undefined> {
     let kept = this.#kept.get(key);
     if (kept === undefined) {
-      const standIns = new StandIns();
+      const standIns = new StandIns<Origin>();
       const qb = await build(standIns);
-      kept = qb === UNKEPT ? UNKEPT : standIns.keep(qb.toQuery());
+      const query = qb === UNKEPT ? undefined : qb.toQuery();
+      const bound = query && standIns.bind(query);
+      kept = query && bound && bound.lost.length === 0 ? { sql: query.sql, params: bound.params } : UNKEPT;
       this.#kept.set(key, kept);
     }
     return kept === UNKEPT ? undefined : kept;
@@ -167,7 +171,9 @@ export class StatementCache {
     options: Options,
   ): Promise<T> {
     this.#runs++;
-    const values = kept.params.map((p) => ('fixed' in p ? p.fixed : (p.from === 'where' ? where : data)[p.key]));
+    const values = kept.params.map((p) =>
+      'fixed' in p ? p.fixed : (p.origin.from === 'where' ? where : data)[p.origin.key],
+    );
     const loggerContext = { id: options.em?.id, ...(options.logging ?? options.loggerContext) };
     const connection = this.driver.getConnection('write');
     return this.driver.rethrow(
@@ -176,43 +182,13 @@ export class StatementCache {
   }
 }
 
-/**
- * Stand-ins for a call's values, one per (origin, property): strings no caller passes, numbers and
- * instants no column holds. Booleans and nulls are part of the shape (the key) instead.
- */
-class StandIns {
-  readonly #byValue = new Map<string | number, { from: 'where' | 'data'; key: string }>();
-
-  of(from: 'where' | 'data', values: Record<string, Value>): Record<string, Value> {
-    const out: Record<string, Value> = {};
-    for (const [key, value] of Object.entries(values)) {
-      const n = this.#byValue.size + 1;
-      let standIn: Value = value;
-      if (typeof value === 'string') standIn = `\u0000stand-in ${n}`;
-      else if (typeof value === 'number') standIn = -987_654_321_000 - n;
-      else if (value instanceof Date) standIn = new Date(-8_000_000_000_000_000 + n);
-      if (standIn !== value)
-        this.#byValue.set(standIn instanceof Date ? standIn.getTime() : (standIn as string), { from, key });
-      out[key] = standIn;
-    }
-    return out;
+/** `values` with a stand-in for each string, number or Date (booleans and nulls are part of the shape). */
+function standInsOf(standIns: StandIns<Origin>, from: Origin['from'], values: Record<string, Value>) {
+  const out: Record<string, Value> = {};
+  for (const [key, value] of Object.entries(values)) {
+    out[key] = typeof value === 'boolean' || value === null ? value : standIns.for(value, { from, key });
   }
-
-  /** The query with each stand-in's place known, or UNKEPT when one did not arrive as a value. */
-  keep(query: { sql: string; params: readonly unknown[] }): Kept | typeof UNKEPT {
-    const found = new Set<string>();
-    const params = query.params.map((value) => {
-      const id = value instanceof Date ? value.getTime() : value;
-      const origin = typeof id === 'string' || typeof id === 'number' ? this.#byValue.get(id) : undefined;
-      if (!origin) return { fixed: value };
-      found.add(`${origin.from} ${origin.key}`);
-      return origin;
-    });
-    // a stand-in the builder changed or wrote into the text: the SQL cannot be reused
-    if (found.size !== this.#byValue.size) return UNKEPT;
-    if (query.sql.includes('\u0000stand-in')) return UNKEPT;
-    return { sql: query.sql, params };
-  }
+  return out;
 }
 
 function plainOptions(options: Options, neutral: Set<string>): boolean {

@@ -11,6 +11,7 @@
 import type { EntityClass, EntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { readRows } from '../../../application/sql-table.js';
+import { type BoundParam, StandIns } from '../stand-ins.js';
 
 type Value = string | number | Date;
 
@@ -30,7 +31,7 @@ interface Built {
 interface Compiled {
   sql: string;
   /** For each parameter of `sql`: the name of an argument, or a value fixed at build time. */
-  params: ({ arg: string } | { fixed: unknown })[];
+  params: BoundParam<string>[];
 }
 
 export class CompiledQuery<Entity extends object, Args extends Record<string, Value>> {
@@ -44,7 +45,7 @@ export class CompiledQuery<Entity extends object, Args extends Record<string, Va
   /** Runs the query with `args` in `em`'s transaction, if it has one; rows keyed by property. */
   async all<Row = EntityData<Entity>>(em: EntityManager, args: Args): Promise<Row[]> {
     const compiled = this.compiled(em);
-    const values = compiled.params.map((p) => ('arg' in p ? args[p.arg] : p.fixed));
+    const values = compiled.params.map((p) => ('origin' in p ? args[p.origin] : p.fixed));
     const rows = await readRows<EntityData<Entity>>(em, compiled.sql, values);
     const meta = em.getMetadata().get(this.entity);
     return rows.map((row) => em.getDriver().mapResult(row, meta) as Row);
@@ -65,25 +66,13 @@ function compile<Args extends Record<string, Value>>(
   em: EntityManager,
   build: (em: EntityManager, args: Placeholders<Args>) => Built,
 ): Compiled {
-  // each stand-in is a value no caller passes: a marked string, an impossible number or instant
-  const standIns = new Map<string | number, string>();
-  const standIn = <T extends Value>(name: string, make: (n: number) => T): T => {
-    const value = make(standIns.size + 1);
-    standIns.set(value instanceof Date ? value.getTime() : value, name);
-    return value;
-  };
+  const standIns = new StandIns<string>();
   const qb = build(em, {
-    text: (name) => standIn(name, (n) => `\u0000stand-in ${n}`),
-    number: (name) => standIn(name, (n) => -987_654_321_000 - n),
-    date: (name) => standIn(name, (n) => new Date(-8_000_000_000_000_000 + n)),
+    text: (name) => standIns.for('', name),
+    number: (name) => standIns.for(0, name),
+    date: (name) => standIns.for(new Date(0), name),
   });
-  const params = qb.getParams().map((value) => {
-    const arg = standIns.get(value instanceof Date ? value.getTime() : (value as string | number));
-    return arg === undefined ? { fixed: value } : { arg };
-  });
-  const used = new Set(params.flatMap((p) => ('arg' in p ? [p.arg] : [])));
-  for (const name of standIns.values()) {
-    if (!used.has(name)) throw new Error(`the compiled query lost the value "${name}" (the builder changed it)`);
-  }
+  const { params, lost } = standIns.bind({ sql: qb.getQuery(), params: qb.getParams() });
+  if (lost.length > 0) throw new Error(`the compiled query lost the value "${lost[0]}" (the builder changed it)`);
   return { sql: qb.getQuery(), params };
 }
