@@ -5,7 +5,7 @@
  * `find`/`nativeUpdate` and once through the cache, and compares the statements and the rows.
  */
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { wrap } from '@mikro-orm/core';
+import { LockMode, wrap } from '@mikro-orm/core';
 import { describe, expect, it } from 'vitest';
 import { Domain } from '../../src/domain/domain.js';
 import { Email } from '../../src/domain/email.js';
@@ -16,6 +16,7 @@ import { useTestDatabase } from '../support/test-database.js';
 import { ownerWithDomain, registerUser } from '../support/world.js';
 
 const db = useTestDatabase();
+type Em = Parameters<Parameters<typeof db.aether.unitOfWork>[0]>[0];
 
 /** Runs `work` with MikroORM's own find and nativeUpdate on the driver (the cache bypassed). */
 async function stock<T>(work: () => Promise<T>): Promise<T> {
@@ -30,8 +31,9 @@ async function stock<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Statements run from kept SQL so far. */
-const keptRuns = () => (db.aether.orm.em.getDriver() as unknown as ResilientPostgreSqlDriver).statementCache.runs;
+/** Shapes kept and refused, and statements run from kept SQL, so far. */
+const cacheStats = () => (db.aether.orm.em.getDriver() as unknown as ResilientPostgreSqlDriver).statementCache;
+const keptRuns = () => cacheStats().runs;
 
 /** The statements `work` sent, without their timings. */
 async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
@@ -140,5 +142,47 @@ describe('kept SQL (statement cache)', () => {
     expect(await db.sql('select name, version from "user" where id = $1', [b.id])).toEqual([
       { name: 'Theirs', version: 4 },
     ]);
+  });
+
+  it('anything less plain goes MikroORM’s usual way: nothing kept, the same statements and rows as stock', async () => {
+    const { owner, domain } = await ownerWithDomain(db);
+    const other = await registerUser(db);
+    const emails = [owner.email, other.email].sort();
+    const loads = {
+      // an operator, a lock, ordering and pagination, a populated relation: each its own shape
+      'an operator': (em: Em) => em.find(User, { email: { $in: emails } }, { orderBy: { email: 'asc' } }),
+      'a row lock': (em: Em) => em.find(User, { email: owner.email }, { lockMode: LockMode.PESSIMISTIC_WRITE }),
+      'an offset': (em: Em) => em.find(User, { status: 'active' }, { orderBy: { email: 'asc' }, limit: 1, offset: 0 }),
+      'a populated relation': (em: Em) => em.find(Domain, { name: domain.name }, { populate: ['owner'] }),
+    };
+    for (const [what, load] of Object.entries(loads)) {
+      const run = () =>
+        db.aether.unitOfWork(async (em) =>
+          (await load(em)).map((e) => (e instanceof User ? e.email : `${e.name} ${e.owner.email}`)),
+        );
+      const stockSql = await statementsOf(() => stock(run));
+      const expected = await stock(run);
+      const before = cacheStats();
+      expect(await run(), what).toEqual(expected);
+      expect(await statementsOf(run), what).toEqual(stockSql);
+      expect(cacheStats(), what).toEqual(before); // nothing kept, refused or run from kept SQL
+    }
+    // the operator's rows are both users, in order; the lock's SQL says so
+    expect(
+      await db.aether.unitOfWork(async (em) => (await loads['an operator'](em)).map((u) => (u as User).email)),
+    ).toEqual(emails);
+    expect(
+      (await statementsOf(() => db.aether.unitOfWork(loads['a row lock']))).some((q) => / for update$/.test(q)),
+    ).toBe(true);
+  });
+
+  it('outside a unit of work’s transaction nothing is kept (read-only units of work run without one)', async () => {
+    const owner = await registerUser(db);
+    const before = cacheStats();
+    const found = await db.aether.unitOfWork(async (em) => (await em.findOneOrFail(User, { email: owner.email })).id, {
+      readOnly: true,
+    });
+    expect(found).toBe(owner.id);
+    expect(cacheStats()).toEqual(before);
   });
 });
