@@ -124,6 +124,36 @@ describe('the outbox relay', () => {
     for (const [key, events] of stored) expect(events.map((e) => e.event.id)).toEqual(expected.get(key));
   });
 
+  it('starts each round from the oldest waiting event, whatever its key sorts as', async () => {
+    // two keys whose events alternate in time; the older key sorts last. Batches of 2: the first
+    // round is the two oldest events (one of each key), not the first key's two
+    const older = `ffffffff-${crypto.randomUUID().slice(9)}`;
+    const newer = `00000000-${crypto.randomUUID().slice(9)}`;
+    const ids = new Map<string, string>();
+    for (const [key, position, at] of [
+      [older, 1, -40],
+      [newer, 1, -30],
+      [older, 2, -20],
+      [newer, 2, -10],
+    ] as const) {
+      const id = crypto.randomUUID();
+      ids.set(id, `${key === older ? 'older' : 'newer'} ${position}`);
+      await db.sql(
+        `insert into outbox_event (ordering_key, id, position, kind, scope, tenant_id, data, occurred_at)
+         values ($1, $2, $3, 'user.suspended', 'user', $1, '{}', now() + ($4 || ' seconds')::interval)`,
+        [key, id, position, at],
+      );
+    }
+    const stream = newStream();
+    startRelay(stream, { batchSize: 2 });
+    await eventually(async () => (await outboxCount(db)) === 0, 'the outbox to empty');
+    const stored = (await readStream(nc, stream.name)).sort((a, b) => a.seq - b.seq);
+    const rounds = stored.map((s) => ids.get(s.event.id));
+    // within a round the keys go out side by side; across rounds, oldest first
+    expect(new Set(rounds.slice(0, 2))).toEqual(new Set(['older 1', 'newer 1']));
+    expect(new Set(rounds.slice(2))).toEqual(new Set(['older 2', 'newer 2']));
+  });
+
   it('is woken by the commit (no poll in this test): chains of changes arrive in order, none of a refused one', async () => {
     const stream = newStream();
     const relay = startRelay(stream, { pollIntervalMs: 3_600_000 });

@@ -142,14 +142,20 @@ export class OutboxRelay {
 
   /** One round: the oldest events, published per key in order, the acknowledged ones removed. */
   private async drain(session: pg.Client, js: JetStreamClient): Promise<'empty' | 'moved' | 'failed'> {
-    // the keys with the oldest waiting events, and each key's events from its first waiting one in
-    // position order (positions are per key): every key in the batch gets a prefix of its events,
-    // so none is published before an earlier one of its key
+    // the keys of the oldest waiting events (an index seek on occurred_at, however large the
+    // backlog), the key with the oldest first; of each, its waiting events in position order up to
+    // the highest position among those oldest (positions are per key, and a key's event can carry an
+    // earlier time than one positioned before it): every key gets a prefix of its events, so none is
+    // published before an earlier one of its key. The inner limit keeps the planner from turning the
+    // per-key range reads into a scan of the whole outbox.
     const { rows } = await session.query<OutboxRow>(
-      `select id, ordering_key, kind, scope, tenant_id, domain_id, mailbox_id, modseq, data, occurred_at
-       from outbox_event
-       where ordering_key in (select ordering_key from outbox_event group by ordering_key order by min(occurred_at) limit $1)
-       order by ordering_key, position limit $1`,
+      `with oldest as (select ordering_key, position, occurred_at from outbox_event order by occurred_at limit $1),
+            due as (select ordering_key, max(position) as upto, min(occurred_at) as since from oldest group by ordering_key)
+       select e.id, e.ordering_key, e.kind, e.scope, e.tenant_id, e.domain_id, e.mailbox_id, e.modseq, e.data, e.occurred_at
+         from due cross join lateral (
+           select * from outbox_event e where e.ordering_key = due.ordering_key and e.position <= due.upto
+            order by e.position limit $1) e
+        order by due.since, e.ordering_key, e.position limit $1`,
       [this.settings.batchSize],
     );
     if (rows.length === 0) return 'empty';

@@ -29,6 +29,9 @@ export const OutboxEventSchema = defineEntity({
     occurredAt: p.datetime(),
   },
   uniques: [{ name: 'outbox_event_key_position_unique', properties: ['orderingKey', 'position'] }],
+  // the relay's round starts from the oldest waiting events (outbox-relay.ts): an index seek, not a
+  // scan of the whole outbox, however large a backlog grew while the stream was unreachable
+  indexes: [{ name: 'outbox_event_occurred_at_index', properties: ['occurredAt'] }],
   checks: [
     { name: 'outbox_event_position', expression: 'position >= 1' },
     {
