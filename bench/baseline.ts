@@ -34,8 +34,6 @@ const EMAIL_COLUMNS = [
   'received_at',
   'created_at',
 ] as const;
-/** The email columns the application reads: all but the body. */
-const EMAIL_HEADER_COLUMNS = EMAIL_COLUMNS.filter((c) => c !== 'body').join(', ');
 const INSERT_EMAIL = `insert into email (${EMAIL_COLUMNS.join(', ')}) values `;
 /** The same with the thread the email was placed in and its keys (single delivery threads; bulk does not yet). */
 const THREADED_COLUMNS = [...EMAIL_COLUMNS, 'thread_id', 'thread_keys'] as const;
@@ -581,7 +579,32 @@ export interface PageRow {
   received_at: Date;
 }
 
-/** A folder page, newest first, by one keyset query (the same columns the application reads: no body). */
+/** What a folder page reads of an email: the application's page columns (no body). */
+const PAGE_COLUMNS = [
+  'mailbox_id',
+  'id',
+  'folder_id',
+  'thread_id',
+  'message_id',
+  'subject',
+  'from_address',
+  'to_addresses',
+  'cc_addresses',
+  'size_bytes',
+  'seen',
+  'flagged',
+  'answered',
+  'draft',
+  'deleted',
+  'received_at',
+]
+  .map((c) => `e.${c}`)
+  .join(', ');
+
+/**
+ * A folder page, newest first, by one keyset query: the same columns and the same checks as the
+ * application's (the email is the actor's, and the actor is active).
+ */
 export async function listFolderPage(
   pool: pg.Pool,
   actorId: string,
@@ -591,12 +614,13 @@ export async function listFolderPage(
   after?: { receivedAt: Date; id: string },
 ): Promise<{ items: PageRow[]; next: { receivedAt: Date; id: string } | null }> {
   const params: unknown[] = [mailboxId, folderId, actorId, limit + 1];
-  const keyset = after ? 'and (received_at, id) < ($5, $6)' : '';
+  const keyset = after ? 'and (e.received_at, e.id) < ($5, $6)' : '';
   if (after) params.push(after.receivedAt, after.id);
   const { rows } = await pool.query<PageRow>(
-    `select ${EMAIL_HEADER_COLUMNS}
-     from email where mailbox_id = $1 and folder_id = $2 and user_id = $3 ${keyset}
-     order by received_at desc, id desc limit $4`,
+    `select ${PAGE_COLUMNS}
+     from email e join "user" u on u.id = e.user_id
+     where e.mailbox_id = $1 and e.folder_id = $2 and u.id = $3 and u.status = 'active' ${keyset}
+     order by e.received_at desc, e.id desc limit $4`,
     params,
   );
   const items = rows.slice(0, limit);

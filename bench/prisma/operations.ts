@@ -30,7 +30,8 @@ export async function listFolderPage(
   after?: { id: string },
 ) {
   const rows = await prisma.email.findMany({
-    where: { mailboxId, folderId, userId: actorId },
+    // the application's checks: the actor's email, and the actor active
+    where: { mailboxId, folderId, userId: actorId, user: { status: 'active' } },
     orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
     ...(after ? { cursor: { mailboxId_id: { mailboxId, id: after.id } }, skip: 1 } : {}),
     take: limit + 1,

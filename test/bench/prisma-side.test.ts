@@ -108,6 +108,21 @@ describe('the Prisma side on our schema', () => {
     const rest = await prismaSide.listFolderPage(prisma.prisma, owner.id, mailbox.id, inbox, 2, prismaPage.next!);
     expect(rest.items.map((e) => e.id)).toEqual(page.items.slice(2).map((e) => e.id));
     expect(rest.next).toBeNull();
+
+    // the baseline's page is ours too; and all three make the same check: a suspended actor reads nothing
+    const pool = plainPool(db.settings.direct, 1);
+    try {
+      const basePage = await sqlSide.listFolderPage(pool, owner.id, mailbox.id, inbox, 10);
+      expect(basePage.items.map((e) => e.id)).toEqual(page.items.map((e) => e.id));
+      await db.aether.users.suspend(owner.id);
+      await expect(
+        db.aether.mail.listFolderPage(owner.id, { mailboxId: mailbox.id, folderId: inbox, limit: 10 }),
+      ).rejects.toMatchObject({ code: 'USER_SUSPENDED' });
+      expect((await sqlSide.listFolderPage(pool, owner.id, mailbox.id, inbox, 10)).items).toEqual([]);
+      expect((await prismaSide.listFolderPage(prisma.prisma, owner.id, mailbox.id, inbox, 10)).items).toEqual([]);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('threads a delivery and writes its outbox event on every side as ours does (baseline and Prisma alike)', async () => {
