@@ -9,8 +9,9 @@
  * 3. Runs ours, the baseline and Prisma interleaved (the workloads of bench/workloads.ts, every
  *    result checked) and reports per side the median wall time and the median CPU time of this
  *    process (user + system): the part of a unit of work a faster database cannot hide.
- * 4. Splits each side's wall time into the database's part — every statement from the driver's
- *    send to its reply, summed — and the client's, between them (300 runs each, interleaved).
+ * 4. Splits each side's wall time into its statements' time from the driver's send to the reply,
+ *    summed (the database's work, the round trip and the driver's), and the client's time between
+ *    them (300 runs each, interleaved).
  * 5. With --profile, samples ours alone under the V8 profiler (node:inspector) and writes
  *    DIR/<workload>.cpuprofile plus a summary by module (self time) to stdout.
  */
@@ -89,7 +90,7 @@ function loggingPool(pool: pg.Pool) {
  * While `watching` is set, every statement any pg client of this process sends adds its time from
  * the driver's send to the reply (the promise settling) and one to the count.
  */
-let watching: { inDatabase: number; statements: number } | null = null;
+let watching: { sendToReply: number; statements: number } | null = null;
 const pgQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
   this: pg.Client,
@@ -101,8 +102,8 @@ const pgQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
     const t0 = performance.now();
     w.statements++;
     void result.then(
-      () => (w.inDatabase += performance.now() - t0),
-      () => (w.inDatabase += performance.now() - t0),
+      () => (w.sendToReply += performance.now() - t0),
+      () => (w.sendToReply += performance.now() - t0),
     );
   }
   return result;
@@ -300,12 +301,12 @@ try {
     console.log(
       `ours ÷ prisma: wall ${(median(wall.ours!) / median(wall.prisma!)).toFixed(2)}, cpu ${(median(cpu.ours!) / median(cpu.prisma!)).toFixed(2)}`,
     );
-    // the database's part of each operation and the client's (between its statements)
-    const split: Record<string, { wall: number[]; inDatabase: number[]; statements: number[] }> = {};
+    // each operation's statements from send to reply, and the client between them
+    const split: Record<string, { wall: number[]; sendToReply: number[]; statements: number[] }> = {};
     for (let round = 0; round < 320; round++) {
       for (const [key, side] of round % 2 === 0 ? sides : [...sides].reverse()) {
         const n = iteration++;
-        const w = { inDatabase: 0, statements: 0 };
+        const w = { sendToReply: 0, statements: 0 };
         watching = w;
         const t0 = performance.now();
         let result: unknown;
@@ -317,20 +318,20 @@ try {
         const ms = performance.now() - t0;
         await side.verify(result, n);
         if (round < 20) continue;
-        const r = (split[key] ??= { wall: [], inDatabase: [], statements: [] });
+        const r = (split[key] ??= { wall: [], sendToReply: [], statements: [] });
         r.wall.push(ms);
-        r.inDatabase.push(w.inDatabase);
+        r.sendToReply.push(w.sendToReply);
         r.statements.push(w.statements);
       }
     }
     console.log('send → reply per operation (summed over its statements), and the client between them:');
     for (const key of ['ours', 'baseline', 'prisma']) {
       const r = split[key]!;
-      const db = median(r.inDatabase);
-      const between = median(r.wall.map((w, i) => w - r.inDatabase[i]!));
+      const reply = median(r.sendToReply);
+      const between = median(r.wall.map((w, i) => w - r.sendToReply[i]!));
       console.log(
-        `${key.padEnd(9)} ${median(r.statements)} statements: send → reply ${db.toFixed(3)} ms ` +
-          `(${(db / median(r.statements)).toFixed(3)} ms each), client between them ${between.toFixed(3)} ms`,
+        `${key.padEnd(9)} ${median(r.statements)} statements: send → reply ${reply.toFixed(3)} ms ` +
+          `(${(reply / median(r.statements)).toFixed(3)} ms each), client between them ${between.toFixed(3)} ms`,
       );
     }
     if (values.profile) {
